@@ -1,0 +1,22 @@
+"""Leads Center API: accounts, members, leads. Thin: routers and logic live in the shared layer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from leadcenter.api import accounts, leads, openapi
+from leadcenter.http import build_resolver
+from leadcenter.observability import logger
+
+app = build_resolver()
+app.include_router(accounts.router)
+app.include_router(leads.router)
+app.include_router(openapi.router)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

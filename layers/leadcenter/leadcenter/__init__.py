@@ -1,0 +1,1 @@
+"""leadcenter: the shared layer of the Leads Center (domain logic, data access, HTTP glue)."""

@@ -1,0 +1,80 @@
+"""Accounts and members."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path
+
+from leadcenter import clock, ids
+from leadcenter.api.schemas import AccountIn, AccountList, AccountOut, MemberIn, MemberList, MemberOut
+from leadcenter.errors import NotFound, Unprocessable
+from leadcenter.http import caller_id
+from leadcenter.policy import Action, authorize
+from leadcenter.regions import region_router
+from leadcenter.store import accounts as store
+from leadcenter.store.accounts import Account, Member
+
+router = Router()
+AccountId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+UserId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.@:-]+$")]
+
+
+def _out(account: Account, member: Member) -> AccountOut:
+    return AccountOut(
+        id=account.account_id, name=account.name, type=account.type, country=account.country,  # type: ignore[arg-type]
+        role=member.role, lead_access=list(member.lead_access), created_at=account.created_at,  # type: ignore[arg-type]
+        lead_access_transferred_to=account.lead_access_holder,
+    )  # fmt: skip
+
+
+def _member_out(member: Member) -> MemberOut:
+    return MemberOut(user_id=member.user_id, role=member.role, lead_access=list(member.lead_access),  # type: ignore[arg-type]
+                     added_at=member.added_at)  # fmt: skip
+
+
+@router.post("/accounts", summary="Create an account; the caller becomes its admin")
+def create_account(body: AccountIn) -> tuple[AccountOut, int]:
+    caller = caller_id(router)  # type: ignore[arg-type]
+    country = region_router().validate_country(body.country)
+    now = clock.iso()
+    account = Account(account_id=ids.ulid().lower(), name=body.name.strip(), type=body.type, country=country, created_at=now)
+    admin = Member(account.account_id, caller, "admin", ("leads_center", "download", "crm"), now)
+    store.create_account(account, admin)
+    return _out(account, admin), 201
+
+
+@router.get("/accounts", summary="The accounts the caller is a member of")
+def list_accounts() -> AccountList:
+    caller = caller_id(router)  # type: ignore[arg-type]
+    return AccountList(items=[_out(a, m) for a, m in store.accounts_of(caller)])
+
+
+@router.get("/accounts/<account_id>/members", summary="Members of an account (admin)")
+def list_members(account_id: AccountId) -> MemberList:
+    authorize(caller_id(router), account_id, Action.MEMBERS_MANAGE)  # type: ignore[arg-type]
+    return MemberList(items=[_member_out(m) for m in store.list_members(account_id)])
+
+
+@router.put("/accounts/<account_id>/members/<user_id>", summary="Add a member or change role and scopes (admin)")
+def put_member(account_id: AccountId, user_id: UserId, body: MemberIn) -> MemberOut:
+    access = authorize(caller_id(router), account_id, Action.MEMBERS_MANAGE)  # type: ignore[arg-type]
+    if access.account.type == "ad_account" and body.lead_access:
+        raise Unprocessable("lead_access scopes exist only in a Business Center", field="lead_access")
+    scopes: tuple[Any, ...] = ("leads_center", "download", "crm") if body.role == "admin" else tuple(body.lead_access or ())
+    existing = store.get_member(account_id, user_id)
+    if existing and existing.role == "admin" and body.role != "admin":
+        store.ensure_another_admin(account_id, user_id)
+    member = Member(account_id, user_id, body.role, tuple(dict.fromkeys(scopes)), existing.added_at if existing else clock.iso())
+    store.put_member(member, access.caller)
+    return _member_out(member)
+
+
+@router.delete("/accounts/<account_id>/members/<user_id>", summary="Remove a member (admin)")
+def delete_member(account_id: AccountId, user_id: UserId) -> tuple[dict[str, Any], int]:
+    authorize(caller_id(router), account_id, Action.MEMBERS_MANAGE)  # type: ignore[arg-type]
+    if store.get_member(account_id, user_id) is None:
+        raise NotFound(f"{user_id} is not a member of this account")
+    store.remove_member(account_id, user_id)
+    return {}, 204

@@ -1,0 +1,119 @@
+"""Leads: create by hand, list with filters and search, read, edit, delete, timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
+
+from leadcenter.api.accounts import AccountId
+from leadcenter.api.schemas import ActivityList, ActivityOut, LeadIn, LeadList, LeadPatchIn
+from leadcenter.domain import leads as domain
+from leadcenter.errors import BadRequest
+from leadcenter.http import caller_id
+from leadcenter.model import AccessStatus, Attribution, FormData, Lead, LeadSource, LeadStatus
+from leadcenter.policy import Action, authorize
+
+router = Router()
+LeadId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z-]+$")]
+
+
+@router.post("/accounts/<account_id>/leads", summary="Create a lead by hand")
+def create_lead(account_id: AccountId, body: LeadIn) -> tuple[Lead, int]:
+    access = authorize(caller_id(router), account_id, Action.LEADS_MANAGE)  # type: ignore[arg-type]
+    if access.is_business_center:
+        raise BadRequest("create leads in the ad account they belong to, not in a Business Center")
+    new = domain.NewLead(country=body.region, source=LeadSource.MANUAL, contact=body.contact,
+                         ad=body.ad or Attribution(), form=body.form or FormData())  # fmt: skip
+    return domain.create_lead(account_id, new, access.caller), 201
+
+
+@router.get("/accounts/<account_id>/leads", summary="List leads, newest first (filters combine with AND)")
+def list_leads(
+    account_id: AccountId,
+    status: Annotated[LeadStatus | None, Query()] = None,
+    label: Annotated[str | None, Query(max_length=64)] = None,
+    assignee: Annotated[str | None, Query(max_length=128, description="a user id, or 'none'")] = None,
+    access_status: Annotated[AccessStatus | None, Query()] = None,
+    source: Annotated[LeadSource | None, Query()] = None,
+    form_id: Annotated[str | None, Query(max_length=64)] = None,
+    created_from: Annotated[datetime | None, Query()] = None,
+    created_to: Annotated[datetime | None, Query()] = None,
+    updated_since: Annotated[datetime | None, Query(description="incremental pull: oldest change first")] = None,
+    expiring_within_days: Annotated[int | None, Query(ge=0, le=90)] = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=200, description="ad, ad group, campaign or form: "
+                                   "id exactly, or name by case-insensitive substring")] = None,  # fmt: skip
+    ad_account_id: Annotated[str | None, Query(max_length=64, description="Business Center: one source ad account")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+) -> LeadList:
+    access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)  # type: ignore[arg-type]
+    filters = domain.LeadFilter(
+        status=status, label=label, assignee=assignee, access_status=access_status.value if access_status else None,
+        source=source, form_id=form_id, created_from=_utc(created_from), created_to=_utc(created_to),
+        updated_since=_utc(updated_since), expiring_within_days=expiring_within_days, q=q, ad_account_id=ad_account_id,
+    )  # fmt: skip
+    page = domain.list_leads(access, filters, limit, cursor)
+    return LeadList(items=page.leads, next_cursor=page.next_cursor)
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    from datetime import UTC
+
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+@router.get("/accounts/<account_id>/leads/<lead_id>", summary="One lead; the first read marks it accessed")
+def get_lead(account_id: AccountId, lead_id: LeadId) -> Lead:
+    access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)  # type: ignore[arg-type]
+    return domain.get_lead(access, lead_id)
+
+
+@router.patch("/accounts/<account_id>/leads/<lead_id>", summary="Change status, assignee or labels")
+def patch_lead(
+    account_id: AccountId,
+    lead_id: LeadId,
+    body: LeadPatchIn,
+    if_match: Annotated[str | None, Header(alias="If-Match", description="the version you read")] = None,
+) -> Lead:
+    access = authorize(caller_id(router), account_id, Action.LEADS_MANAGE)  # type: ignore[arg-type]
+    fields_set = body.model_fields_set
+    if not fields_set:
+        raise BadRequest("nothing to change: send status, assignee, add_labels or remove_labels")
+    patch = domain.LeadPatch(
+        status=body.status,
+        assignee=body.assignee,
+        clear_assignee="assignee" in fields_set and body.assignee is None,
+        add_labels=frozenset(body.add_labels),
+        remove_labels=frozenset(body.remove_labels),
+    )
+    if "status" in fields_set and body.status is None:
+        raise BadRequest("status cannot be null")
+    return domain.update_lead(access, lead_id, patch, _version(if_match))
+
+
+def _version(if_match: str | None) -> int | None:
+    if if_match is None:
+        return None
+    value = if_match.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise BadRequest("If-Match must be the lead's version number")
+    return int(value)
+
+
+@router.delete("/accounts/<account_id>/leads/<lead_id>", summary="Delete a lead and all its personal data (admin)")
+def delete_lead(account_id: AccountId, lead_id: LeadId) -> tuple[dict[str, Any], int]:
+    access = authorize(caller_id(router), account_id, Action.LEADS_DELETE)  # type: ignore[arg-type]
+    domain.delete_lead(access, lead_id)
+    return {}, 204
+
+
+@router.get("/accounts/<account_id>/leads/<lead_id>/activity", summary="The lead's timeline, oldest first")
+def activity(account_id: AccountId, lead_id: LeadId) -> ActivityList:
+    access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)  # type: ignore[arg-type]
+    events = domain.timeline(access, lead_id)
+    return ActivityList(items=[ActivityOut(id=e.event_id, type=e.type, actor=e.actor, at=e.at, data=e.data) for e in events])

@@ -1,0 +1,41 @@
+"""Environment configuration, validated once per cold start."""
+
+from __future__ import annotations
+
+import functools
+import os
+
+from pydantic import BaseModel, Field
+
+
+class Settings(BaseModel):
+    home_region: str = Field(default="us-east-1", alias="AWS_REGION")
+    app_table: str = Field(default="leadcenter-app", alias="APP_TABLE_NAME")
+    idempotency_table: str = Field(default="leadcenter-idempotency", alias="IDEMPOTENCY_TABLE_NAME")
+    # Regional resources carry the same name in every storage region (one regional stack per region).
+    leads_table: str = Field(default="leadcenter-leads", alias="LEADS_TABLE_NAME")
+    lead_keys_table: str = Field(default="leadcenter-lead-keys", alias="LEAD_KEYS_TABLE_NAME")
+    leads_key_alias: str = Field(default="alias/leadcenter-leads", alias="LEADS_KEY_ALIAS")
+    blind_index_key_alias: str = Field(default="alias/leadcenter-blind-index", alias="BLIND_INDEX_KEY_ALIAS")
+    capture_queue_url: str = Field(default="", alias="CAPTURE_QUEUE_URL")
+    jobs_queue_url: str = Field(default="", alias="JOBS_QUEUE_URL")
+    crm_queue_url: str = Field(default="", alias="CRM_QUEUE_URL")
+    exports_bucket: str = Field(default="leadcenter-exports", alias="EXPORTS_BUCKET")
+    webhook_secret: str = Field(default="local-webhook-secret", alias="WEBHOOK_SECRET")
+    cursor_secret: str = Field(default="local-cursor-secret", alias="CURSOR_SECRET")
+    local_mode: bool = Field(default=False, alias="LEADCENTER_LOCAL")
+    auto_capture_markets: str = Field(default="ID,SG,MY,PH,TH,VN", alias="AUTO_CAPTURE_MARKETS")
+    retention_days: int = Field(default=90, alias="LEAD_RETENTION_DAYS")
+    max_body_bytes: int = Field(default=256 * 1024, alias="MAX_BODY_BYTES")
+
+    model_config = {"populate_by_name": True, "extra": "ignore"}
+
+
+@functools.cache
+def settings() -> Settings:
+    return Settings.model_validate(dict(os.environ))
+
+
+def reset_settings() -> None:
+    """Tests and the local runner change the environment; forget the cached copy."""
+    settings.cache_clear()

@@ -1,0 +1,131 @@
+"""HTTP glue shared by every API function: the resolver, error mapping, the caller's identity."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from leadcenter.config import settings
+from leadcenter.errors import BadRequest, DomainError, PayloadTooLarge, Unauthorized
+from leadcenter.observability import logger
+
+
+def error_response(status: int, code: str, message: str, **details: Any) -> Response[Any]:
+    headers = {"Retry-After": str(details["retry_after_seconds"])} if "retry_after_seconds" in details else None
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=json.dumps({"error": {"code": code, "message": message, **details}}),
+        headers=headers,
+    )
+
+
+def _describe(errors: Any) -> tuple[int, str, list[dict[str, Any]]]:
+    """Pydantic errors as short, data-free descriptions (never echo the input: it may hold personal data)."""
+    problems = []
+    status = 422
+    for error in errors:
+        kind = error.get("type", "invalid")
+        location = [str(part) for part in error.get("loc", ()) if part != "body" or len(error.get("loc", ())) == 1]
+        if kind in ("json_invalid", "model_attributes_type") and tuple(error.get("loc", ())) in (("body",), ()):
+            status = 400
+        problems.append({"field": ".".join(location), "problem": kind, "detail": _message(error)})
+    first = problems[0] if problems else {"field": "", "problem": "invalid"}
+    message = f"{first['field'] or 'request'}: {first['detail'] or first['problem']}"
+    return status, message, problems
+
+
+def _message(error: dict[str, Any]) -> str:
+    message = str(error.get("msg", ""))
+    return message.split(",")[0][:200]
+
+
+def build_resolver() -> APIGatewayRestResolver:
+    app = APIGatewayRestResolver(enable_validation=True)
+
+    @app.exception_handler(DomainError)
+    def domain_error(exc: DomainError) -> Response[Any]:
+        if exc.status >= 500:
+            logger.error("domain error", extra={"code": exc.code})
+        return error_response(exc.status, exc.code, exc.message, **exc.details)
+
+    @app.exception_handler(RequestValidationError)
+    def invalid_request(exc: RequestValidationError) -> Response[Any]:
+        status, message, problems = _describe(exc.errors())
+        return error_response(status, "invalid_json" if status == 400 else "validation_failed", message,
+                              problems=problems)  # fmt: skip
+
+    @app.not_found
+    def not_found(_: NotFoundError) -> Response[Any]:
+        return error_response(404, "not_found", "no such route")
+
+    @app.exception_handler(Exception)
+    def unexpected(exc: Exception) -> Response[Any]:
+        # No stack trace or message in the response: either could carry personal data.
+        logger.exception("unhandled error", extra={"error_type": type(exc).__name__})
+        return error_response(500, "internal", "internal error; the request was not applied")
+
+    app.use(middlewares=[_limit_body])
+    return app
+
+
+def _limit_body(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    body = app.current_event.body or ""
+    if len(body) > settings().max_body_bytes:
+        raise PayloadTooLarge(f"the body is larger than {settings().max_body_bytes} bytes")
+    if body and app.current_event.http_method in ("POST", "PUT", "PATCH"):
+        content_type = (app.current_event.headers or {}).get("content-type") or (
+            app.current_event.headers or {}
+        ).get("Content-Type")
+        if content_type and "json" not in content_type.lower():
+            raise BadRequest("the body must be JSON (Content-Type: application/json)")
+        try:
+            parsed = json.loads(body)
+        except ValueError as exc:
+            raise BadRequest("the body is not valid JSON") from exc
+        if not isinstance(parsed, dict):
+            raise BadRequest("the body must be a JSON object")
+    return next_middleware(app)
+
+
+def caller_id(app: APIGatewayRestResolver) -> str:
+    """The caller, as the API Gateway Cognito authorizer established it; never from body or header."""
+    claims = (app.current_event.request_context.authorizer.claims or {}) if app.current_event.request_context else {}
+    subject = claims.get("sub") if isinstance(claims, dict) else None
+    if not subject:
+        raise Unauthorized("sign in first")
+    return str(subject)
+
+
+# ---------------------------------------------------------------------------------------------- cursors
+
+
+def encode_cursor(payload: dict[str, Any]) -> str:
+    raw = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+    signature = hmac.new(settings().cursor_secret.encode(), raw, hashlib.sha256).digest()[:12]
+    return base64.urlsafe_b64encode(raw + signature).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, check: Callable[[dict[str, Any]], bool] | None = None) -> dict[str, Any]:
+    """An opaque, signed cursor. Anything forged, truncated or made for another query is a 400."""
+    try:
+        blob = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        raw, signature = blob[:-12], blob[-12:]
+        expected = hmac.new(settings().cursor_secret.encode(), raw, hashlib.sha256).digest()[:12]
+        if not hmac.compare_digest(signature, expected):
+            raise ValueError("signature")
+        payload = json.loads(raw)
+        if not isinstance(payload, dict) or (check is not None and not check(payload)):
+            raise ValueError("shape")
+        return payload
+    except (ValueError, TypeError) as exc:
+        raise BadRequest("invalid cursor: pass back next_cursor exactly as it was returned") from exc

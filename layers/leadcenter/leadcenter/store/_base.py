@@ -1,0 +1,69 @@
+"""What every data-access module shares: table Meta classes and ClientError translation."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactGet, TransactWrite
+
+from leadcenter.errors import Conflict, Throttled
+
+
+def table_meta(table_name: str, region: str) -> type:
+    return type(
+        "Meta",
+        (),
+        {
+            "table_name": table_name,
+            "region": region,
+            "host": os.environ.get("AWS_ENDPOINT_URL") or None,
+            "max_retry_attempts": 4,
+            "connect_timeout_seconds": 5,
+            "read_timeout_seconds": 10,
+        },
+    )
+
+
+@functools.cache
+def connection(region: str) -> Connection:
+    return Connection(region=region, host=os.environ.get("AWS_ENDPOINT_URL") or None, max_retry_attempts=4)
+
+
+def transact_write(region: str) -> TransactWrite:
+    """One TransactWriteItems request; items may span the tables of one region."""
+    return TransactWrite(connection=connection(region))
+
+
+def transact_get(region: str) -> TransactGet:
+    return TransactGet(connection=connection(region))
+
+
+def _code(exc: Exception) -> str:
+    cause: Any = getattr(exc, "cause", None)
+    response = getattr(cause, "response", None) or {}
+    return str(response.get("Error", {}).get("Code", getattr(exc, "cause_response_code", "") or ""))
+
+
+def cancellation_reasons(exc: TransactWriteError) -> list[str]:
+    return [reason.code or "None" if reason else "None" for reason in (exc.cancellation_reasons or [])]
+
+
+@contextmanager
+def translate_write_errors(conflict_message: str, **details: Any) -> Iterator[None]:
+    """Turns a failed condition into Conflict and throttling into Throttled; anything else propagates."""
+    try:
+        yield
+    except (PutError, UpdateError, TransactWriteError) as exc:
+        code = _code(exc)
+        reasons = cancellation_reasons(exc) if isinstance(exc, TransactWriteError) else []
+        if "ConditionalCheckFailed" in code or "ConditionalCheckFailed" in reasons:
+            raise Conflict(conflict_message, **details) from exc
+        if "Throttl" in code or "ProvisionedThroughputExceeded" in code or "TransactionConflict" in reasons:
+            raise Throttled("the store is busy; retry the request", retry_after_seconds=1) from exc
+        raise

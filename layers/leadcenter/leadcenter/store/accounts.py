@@ -1,0 +1,191 @@
+"""The account aggregate: ad accounts and Business Centers, their members, roles and lead-access scopes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from leadcenter.config import settings
+from leadcenter.errors import Conflict, NotFound
+from leadcenter.store._base import table_meta, transact_get, transact_write, translate_write_errors
+
+
+
+def account_pk(account_id: str) -> str:
+    return f"ACC#{account_id}"
+
+
+class _ByUser(GlobalSecondaryIndex["MemberItem"]):
+    class Meta:
+        index_name = "by_user"
+        projection = AllProjection()
+
+    g_user = UnicodeAttribute(hash_key=True)
+    pk = UnicodeAttribute(range_key=True)
+
+
+class AccountItem(Model):
+    Meta = table_meta(settings().app_table, settings().home_region)
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default="META")
+    account_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    type = UnicodeAttribute()
+    country = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    lead_regions = UnicodeSetAttribute(null=True)
+    # Set while lead access is transferred to a Business Center; the version guards concurrent transfers.
+    lead_access_holder = UnicodeAttribute(null=True)
+    lead_access_version = NumberAttribute(default=0)
+
+
+class MemberItem(Model):
+    Meta = table_meta(settings().app_table, settings().home_region)
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    user_id = UnicodeAttribute()
+    role = UnicodeAttribute()
+    lead_access = ListAttribute(of=UnicodeAttribute, default=list)
+    added_at = UnicodeAttribute()
+    added_by = UnicodeAttribute()
+    g_user = UnicodeAttribute()
+    by_user = _ByUser()
+
+
+@dataclass(frozen=True)
+class Account:
+    account_id: str
+    name: str
+    type: str
+    country: str
+    created_at: str
+    lead_regions: frozenset[str] = frozenset()
+    lead_access_holder: str | None = None
+    lead_access_version: int = 0
+
+
+@dataclass(frozen=True)
+class Member:
+    account_id: str
+    user_id: str
+    role: str
+    lead_access: tuple[str, ...] = field(default_factory=tuple)
+    added_at: str = ""
+
+
+def _account(item: AccountItem) -> Account:
+    return Account(
+        account_id=item.account_id,
+        name=item.name,
+        type=item.type,
+        country=item.country,
+        created_at=item.created_at,
+        lead_regions=frozenset(item.lead_regions or ()),
+        lead_access_holder=item.lead_access_holder,
+        lead_access_version=int(item.lead_access_version or 0),
+    )
+
+
+def _member(item: MemberItem) -> Member:
+    return Member(item.pk[4:], item.user_id, item.role, tuple(item.lead_access or ()), item.added_at)
+
+
+def _member_item(member: Member, added_by: str) -> MemberItem:
+    return MemberItem(
+        pk=account_pk(member.account_id),
+        sk=f"M#{member.user_id}",
+        user_id=member.user_id,
+        role=member.role,
+        lead_access=list(member.lead_access),
+        added_at=member.added_at,
+        added_by=added_by,
+        g_user=f"U#{member.user_id}",
+    )
+
+
+def create_account(account: Account, creator: Member) -> None:
+    """The account and its first admin in one transaction: never an account nobody administers."""
+    item = AccountItem(
+        pk=account_pk(account.account_id),
+        account_id=account.account_id,
+        name=account.name,
+        type=account.type,
+        country=account.country,
+        created_at=account.created_at,
+        created_by=creator.user_id,
+    )
+    with translate_write_errors("account already exists"), transact_write(settings().home_region) as tx:
+        tx.save(item, condition=AccountItem.pk.does_not_exist())
+        tx.save(_member_item(creator, creator.user_id))
+
+
+def get_account(account_id: str) -> Account:
+    try:
+        return _account(AccountItem.get(account_pk(account_id), "META"))
+    except DoesNotExist as exc:
+        raise NotFound(f"account {account_id} not found") from exc
+
+
+def get_account_and_member(account_id: str, user_id: str) -> tuple[Account | None, Member | None]:
+    """One request for what every authorisation decision needs."""
+    with transact_get(settings().home_region) as tx:
+        account_future = tx.get(AccountItem, account_pk(account_id), "META")
+        member_future = tx.get(MemberItem, account_pk(account_id), f"M#{user_id}")
+    account = member = None
+    try:
+        account = _account(account_future.get())
+    except DoesNotExist:
+        pass
+    try:
+        member = _member(member_future.get())
+    except DoesNotExist:
+        pass
+    return account, member
+
+
+def accounts_of(user_id: str) -> list[tuple[Account, Member]]:
+    members = [_member(item) for item in MemberItem.by_user.query(f"U#{user_id}")]
+    if not members:
+        return []
+    keys = [(account_pk(m.account_id), "META") for m in members]
+    accounts = {item.account_id: _account(item) for item in AccountItem.batch_get(keys)}
+    return [(accounts[m.account_id], m) for m in members if m.account_id in accounts]
+
+
+def list_members(account_id: str) -> list[Member]:
+    return [
+        _member(item)
+        for item in MemberItem.query(account_pk(account_id), MemberItem.sk.startswith("M#"))
+    ]
+
+
+def get_member(account_id: str, user_id: str) -> Member | None:
+    try:
+        return _member(MemberItem.get(account_pk(account_id), f"M#{user_id}"))
+    except DoesNotExist:
+        return None
+
+
+def put_member(member: Member, added_by: str) -> None:
+    _member_item(member, added_by).save()
+
+
+def ensure_another_admin(account_id: str, user_id: str) -> None:
+    """An account keeps at least one admin: the last one can be neither removed nor demoted."""
+    admins = [m.user_id for m in list_members(account_id) if m.role == "admin"]
+    if admins == [user_id]:
+        raise Conflict("the last admin of an account cannot be removed or demoted")
+
+
+def remove_member(account_id: str, user_id: str) -> None:
+    ensure_another_admin(account_id, user_id)
+    MemberItem(pk=account_pk(account_id), sk=f"M#{user_id}").delete()
+
+
+def add_lead_region(account_id: str, region: str) -> None:
+    AccountItem(pk=account_pk(account_id), sk="META").update(actions=[AccountItem.lead_regions.add({region})])

@@ -1,0 +1,94 @@
+"""The per-account catalog of ads, ad groups, campaigns and forms (id -> name), one item in the home table.
+
+Search by name reads this one item and resolves names to ids; leads are then read by key, never scanned.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from pynamodb.attributes import MapAttribute, UnicodeAttribute
+from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.models import Model
+
+from leadcenter.config import settings
+from leadcenter.store._base import table_meta
+from leadcenter.store.accounts import account_pk
+
+KINDS = ("ad", "adgroup", "campaign", "form")
+
+
+class CatalogItem(Model):
+    Meta = table_meta(settings().app_table, settings().home_region)
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default="CATALOG")
+    ad = MapAttribute(default=dict)
+    adgroup = MapAttribute(default=dict)
+    campaign = MapAttribute(default=dict)
+    form = MapAttribute(default=dict)
+
+
+# What this container already wrote, so a stream of leads from one ad costs one catalog write, not one each.
+_known: set[tuple[str, str, str, str]] = set()
+_known_lock = threading.Lock()
+
+
+def record(account_id: str, entries: list[tuple[str, str, str]]) -> None:
+    """Adds (kind, id, name) entries that are new to this container; one UpdateItem for all of them."""
+    with _known_lock:
+        fresh = [(k, i, n) for k, i, n in entries if i and n and (account_id, k, i, n) not in _known]
+    if not fresh:
+        return
+    names = {}
+    values = {}
+    sets = []
+    for position, (kind, item_id, name) in enumerate(fresh):
+        names[f"#k{position}"] = kind
+        names[f"#i{position}"] = item_id
+        values[f":n{position}"] = {"S": name}
+        sets.append(f"#k{position}.#i{position} = :n{position}")
+    connection = CatalogItem._get_connection().connection
+    table = settings().app_table
+    key = {"pk": {"S": account_pk(account_id)}, "sk": {"S": "CATALOG"}}
+    try:
+        connection.update_item(
+            table, hash_key=key["pk"]["S"], range_key="CATALOG",
+            update_expression="SET " + ", ".join(sets),
+            expression_attribute_names=names, expression_attribute_values=values,
+        )  # fmt: skip
+    except UpdateError:
+        # The maps do not exist yet: create them once, then set the entries.
+        empty = {"M": {}}
+        connection.update_item(
+            table, hash_key=key["pk"]["S"], range_key="CATALOG",
+            update_expression="SET " + ", ".join(f"#{k} = if_not_exists(#{k}, :empty)" for k in KINDS),
+            expression_attribute_names={f"#{k}": k for k in KINDS}, expression_attribute_values={":empty": empty},
+        )  # fmt: skip
+        connection.update_item(
+            table, hash_key=key["pk"]["S"], range_key="CATALOG",
+            update_expression="SET " + ", ".join(sets),
+            expression_attribute_names=names, expression_attribute_values=values,
+        )  # fmt: skip
+    with _known_lock:
+        _known.update((account_id, k, i, n) for k, i, n in fresh)
+
+
+def load(account_id: str) -> dict[str, dict[str, str]]:
+    try:
+        item = CatalogItem.get(account_pk(account_id), "CATALOG")
+    except DoesNotExist:
+        return {kind: {} for kind in KINDS}
+    return {kind: dict(getattr(item, kind).as_dict() if getattr(item, kind) else {}) for kind in KINDS}
+
+
+def resolve(account_ids: list[str], query: str) -> list[tuple[str, str, str]]:
+    """(account, kind, id) whose id equals the query or whose name contains it, case-insensitively."""
+    needle = query.strip().casefold()
+    matches = []
+    for account_id in account_ids:
+        catalog = load(account_id)
+        for kind in KINDS:
+            for item_id, name in catalog[kind].items():
+                if item_id == query.strip() or needle in str(name).casefold():
+                    matches.append((account_id, kind, item_id))
+    return matches

@@ -1,0 +1,72 @@
+"""The label settings of an account (home table). Leads hold label ids; names live here only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pynamodb.attributes import UnicodeAttribute
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.models import Model
+
+from leadcenter.config import settings
+from leadcenter.errors import NotFound
+from leadcenter.store._base import table_meta, transact_get, transact_write, translate_write_errors
+from leadcenter.store.accounts import account_pk
+
+
+class LabelItem(Model):
+    Meta = table_meta(settings().app_table, settings().home_region)
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    label_id = UnicodeAttribute(null=True)
+    name = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute(null=True)
+
+
+@dataclass(frozen=True)
+class Label:
+    id: str
+    name: str
+    created_at: str
+
+
+def _name_key(name: str) -> str:
+    return f"LBN#{name.casefold()}"
+
+
+def create(account_id: str, label: Label) -> None:
+    """The label and a claim on its (case-insensitive) name, so two labels never share a name."""
+    with translate_write_errors(f"a label named '{label.name}' already exists"), transact_write(settings().home_region) as tx:
+        tx.save(LabelItem(pk=account_pk(account_id), sk=_name_key(label.name), label_id=label.id),
+                condition=LabelItem.pk.does_not_exist())  # fmt: skip
+        tx.save(LabelItem(pk=account_pk(account_id), sk=f"LB#{label.id}", label_id=label.id, name=label.name,
+                          created_at=label.created_at), condition=LabelItem.pk.does_not_exist())  # fmt: skip
+
+
+def list_labels(account_id: str) -> list[Label]:
+    items = LabelItem.query(account_pk(account_id), LabelItem.sk.startswith("LB#"))
+    return sorted((Label(i.label_id, i.name, i.created_at) for i in items), key=lambda lb: lb.name.casefold())
+
+
+def get(account_id: str, label_id: str) -> Label:
+    try:
+        item = LabelItem.get(account_pk(account_id), f"LB#{label_id}")
+    except DoesNotExist as exc:
+        raise NotFound(f"label {label_id} not found") from exc
+    return Label(item.label_id, item.name, item.created_at)
+
+
+def rename(account_id: str, label: Label, new_name: str) -> None:
+    with translate_write_errors(f"a label named '{new_name}' already exists"), transact_write(settings().home_region) as tx:
+        if label.name.casefold() != new_name.casefold():
+            tx.save(LabelItem(pk=account_pk(account_id), sk=_name_key(new_name), label_id=label.id),
+                    condition=LabelItem.pk.does_not_exist())  # fmt: skip
+            tx.delete(LabelItem(pk=account_pk(account_id), sk=_name_key(label.name)))
+        tx.update(LabelItem(pk=account_pk(account_id), sk=f"LB#{label.id}"), actions=[LabelItem.name.set(new_name)],
+                  condition=LabelItem.pk.exists())  # fmt: skip
+
+
+def delete(account_id: str, label: Label) -> None:
+    with transact_write(settings().home_region) as tx:
+        tx.delete(LabelItem(pk=account_pk(account_id), sk=f"LB#{label.id}"))
+        tx.delete(LabelItem(pk=account_pk(account_id), sk=_name_key(label.name)))

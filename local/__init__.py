@@ -1,0 +1,1 @@
+"""Developer tooling: the local runner (`make run`) and what it shares with the tests. Never deployed."""

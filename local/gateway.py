@@ -1,0 +1,159 @@
+"""API Gateway emulation: matches a request against the template's routes and calls the function's handler
+with a REST API proxy event, as API Gateway with the Cognito authorizer would. Used by `make run` and tests.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib
+import json
+import re
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+from local.template import ApiRoute, Function, Stack
+
+
+@dataclass
+class LambdaContext:
+    function_name: str
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = ""
+    aws_request_id: str = ""
+    log_group_name: str = ""
+    log_stream_name: str = ""
+    function_version: str = "$LATEST"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 20_000
+
+
+def handler_of(function: Function) -> Any:
+    """Imports functions/<name>/app.py as functions.<name>.app (each function's own module, no collisions)."""
+    package = function.code_uri.replace("/", ".")
+    module_name, attribute = function.handler.rsplit(".", 1)
+    module = importlib.import_module(f"{package}.{module_name}")
+    return getattr(module, attribute)
+
+
+def context_for(function: Function) -> LambdaContext:
+    return LambdaContext(function_name=function.logical_id, aws_request_id=str(uuid.uuid4()),
+                         invoked_function_arn=f"arn:aws:lambda:us-east-1:123456789012:function:{function.logical_id}")  # fmt: skip
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: str
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+class Gateway:
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.functions = stack.functions()
+        self.routes = [(self._pattern(r.path), r) for r in stack.api_routes()]
+        self.tokens: dict[str, str] = {}
+
+    @staticmethod
+    def _pattern(path: str) -> re.Pattern[str]:
+        return re.compile("^" + re.sub(r"\\\{([^}]+)\\\}", r"(?P<\1>[^/]+)", re.escape(path)) + "$")
+
+    def issue_token(self, subject: str) -> str:
+        token = secrets.token_urlsafe(24)
+        self.tokens[token] = subject
+        return token
+
+    def match(self, method: str, path: str) -> tuple[ApiRoute, dict[str, str]] | None | str:
+        allowed = False
+        for pattern, route in self.routes:
+            found = pattern.match(path)
+            if found:
+                allowed = True
+                if route.method == method:
+                    return route, found.groupdict()
+        return "method_not_allowed" if allowed else None
+
+    def invoke(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: str = "",
+        headers: dict[str, str] | None = None,
+        body: bytes | str | None = None,
+        subject: str | None = None,
+    ) -> Reply:
+        headers = dict(headers or {})
+        matched = self.match(method, path)
+        if matched is None:
+            return _error(404, "not_found", "no such route")
+        if matched == "method_not_allowed":
+            return _error(405, "method_not_allowed", f"{method} is not allowed on {path}")
+        assert not isinstance(matched, str)
+        route, parameters = matched
+        claims = None
+        if route.authorized:
+            if subject is None:
+                subject = self._subject(headers)
+            if subject is None:
+                return _error(401, "unauthorized", "missing or invalid bearer token")
+            claims = {"sub": subject, "token_use": "id"}
+        event = self._event(route, path, parameters, query, headers, body, claims)
+        function = self.functions[route.function]
+        result = handler_of(function)(event, context_for(function))
+        response_body = result.get("body") or ""
+        if result.get("isBase64Encoded"):
+            response_body = base64.b64decode(response_body).decode("utf-8", "replace")
+        merged = {**(result.get("headers") or {})}
+        for key, values in (result.get("multiValueHeaders") or {}).items():
+            merged[key] = ", ".join(values)
+        return Reply(int(result["statusCode"]), merged, response_body)
+
+    def _subject(self, headers: dict[str, str]) -> str | None:
+        for key, value in headers.items():
+            if key.lower() == "authorization" and value.startswith("Bearer "):
+                return self.tokens.get(value[7:].strip())
+        return None
+
+    @staticmethod
+    def _event(route: ApiRoute, path: str, parameters: dict[str, str], query: str, headers: dict[str, str],
+               body: bytes | str | None, claims: dict[str, str] | None) -> dict[str, Any]:  # fmt: skip
+        multi_query = parse_qs(query, keep_blank_values=True) if query else {}
+        raw = body.decode("utf-8", "surrogateescape") if isinstance(body, bytes) else body
+        return {
+            "resource": route.path,
+            "path": path,
+            "httpMethod": route.method,
+            "headers": headers,
+            "multiValueHeaders": {k: [v] for k, v in headers.items()},
+            "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
+            "multiValueQueryStringParameters": multi_query or None,
+            "pathParameters": parameters or None,
+            "stageVariables": None,
+            "requestContext": {
+                "resourcePath": route.path,
+                "httpMethod": route.method,
+                "path": f"/v1{path}",
+                "stage": "v1",
+                "requestId": str(uuid.uuid4()),
+                "requestTimeEpoch": int(time.time() * 1000),
+                "identity": {"sourceIp": "127.0.0.1", "userAgent": headers.get("User-Agent", "")},
+                "authorizer": {"claims": claims} if claims else None,
+                "accountId": "123456789012",
+                "apiId": "local",
+            },
+            "body": raw,
+            "isBase64Encoded": False,
+        }
+
+
+def _error(status: int, code: str, message: str) -> Reply:
+    return Reply(status, {"Content-Type": "application/json"}, json.dumps({"error": {"code": code, "message": message}}))
