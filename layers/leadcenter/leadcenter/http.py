@@ -11,7 +11,6 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from leadcenter.config import settings
@@ -49,8 +48,21 @@ def _message(error: dict[str, Any]) -> str:
     return message.split(",")[0][:200]
 
 
+class Resolver(APIGatewayRestResolver):
+    """Checks the raw body before routing: Powertools' request validation runs before any middleware."""
+
+    def resolve(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        try:
+            _check_body(event)
+        except DomainError as exc:
+            response = error_response(exc.status, exc.code, exc.message)
+            return {"statusCode": response.status_code, "headers": {"Content-Type": "application/json"},
+                    "body": response.body, "isBase64Encoded": False}  # fmt: skip
+        return super().resolve(event, context)
+
+
 def build_resolver() -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(enable_validation=True)
+    app = Resolver(enable_validation=True)
 
     @app.exception_handler(DomainError)
     def domain_error(exc: DomainError) -> Response[Any]:
@@ -74,18 +86,16 @@ def build_resolver() -> APIGatewayRestResolver:
         logger.exception("unhandled error", extra={"error_type": type(exc).__name__})
         return error_response(500, "internal", "internal error; the request was not applied")
 
-    app.use(middlewares=[_limit_body])
     return app
 
 
-def _limit_body(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
-    body = app.current_event.body or ""
+def _check_body(event: dict[str, Any]) -> None:
+    body = event.get("body") or ""
     if len(body) > settings().max_body_bytes:
         raise PayloadTooLarge(f"the body is larger than {settings().max_body_bytes} bytes")
-    if body and app.current_event.http_method in ("POST", "PUT", "PATCH"):
-        content_type = (app.current_event.headers or {}).get("content-type") or (
-            app.current_event.headers or {}
-        ).get("Content-Type")
+    if body and event.get("httpMethod") in ("POST", "PUT", "PATCH"):
+        headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+        content_type = headers.get("content-type")
         if content_type and "json" not in content_type.lower():
             raise BadRequest("the body must be JSON (Content-Type: application/json)")
         try:
@@ -94,7 +104,6 @@ def _limit_body(app: APIGatewayRestResolver, next_middleware: NextMiddleware) ->
             raise BadRequest("the body is not valid JSON") from exc
         if not isinstance(parsed, dict):
             raise BadRequest("the body must be a JSON object")
-    return next_middleware(app)
 
 
 def caller_id(app: APIGatewayRestResolver) -> str:

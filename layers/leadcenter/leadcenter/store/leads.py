@@ -330,6 +330,7 @@ def create(state: LeadState, dedupe_digests: Sequence[str], event: TimelineEvent
         from pynamodb.exceptions import TransactWriteError
 
         if isinstance(exc, TransactWriteError):
+            # pynamodb keeps the order of puts: lead, key, then the dedupe entries.
             reasons = [getattr(r, "code", None) for r in (exc.cancellation_reasons or [])]
             for digest, reason in zip(dedupe_digests, reasons[2 : 2 + len(dedupe_digests)], strict=False):
                 if reason == "ConditionalCheckFailed":
@@ -482,7 +483,8 @@ def update(
 
         if isinstance(exc, TransactWriteError):
             reasons = [getattr(r, "code", None) for r in (exc.cancellation_reasons or [])]
-            if reasons and reasons[0] == "ConditionalCheckFailed":
+            # pynamodb sends deletes, then puts, then updates: the lead's update is the last item.
+            if reasons and reasons[-1] == "ConditionalCheckFailed":
                 latest = get(region, account_id, lead_id, with_personal=False)
                 if latest is None:
                     raise NotFound(f"lead {lead_id} not found") from exc
