@@ -31,9 +31,11 @@ import boto3  # noqa: E402
 import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
+from local import moto_patches  # noqa: E402
 from local.gateway import Gateway  # noqa: E402
 from local.template import Stack  # noqa: E402
 
+moto_patches.install()
 _mock = mock_aws()
 _mock.start()
 STACK = Stack.from_template()

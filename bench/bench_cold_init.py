@@ -1,0 +1,62 @@
+"""cold_init_ms_<function>: a fresh interpreter imports the function's handler module (what Lambda's INIT
+phase does), median of 7. Peer: the floor of importing botocore and creating one DynamoDB client."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from bench.harness import ENV, median, metric
+from local.template import Stack
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = 7
+
+FLOOR = """
+import time
+start = time.perf_counter()
+import botocore.session
+botocore.session.get_session().create_client("dynamodb", region_name="us-east-1")
+print((time.perf_counter() - start) * 1000)
+"""
+
+FUNCTION = """
+import importlib, time
+start = time.perf_counter()
+importlib.import_module({module!r})
+print((time.perf_counter() - start) * 1000)
+"""
+
+
+def _time(code: str) -> float:
+    env = {**os.environ, **ENV, "PYTHONPATH": f"{ROOT / 'layers' / 'leadcenter'}:{ROOT}"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def run() -> dict[str, Any]:
+    floor_code = FLOOR
+    _time(floor_code)  # compile caches warm for both sides alike
+    floor = median([_time(floor_code) for _ in range(RUNS)])
+    metrics = {}
+    for function in Stack.from_template().functions().values():
+        module = function.code_uri.replace("/", ".") + "." + function.handler.rsplit(".", 1)[0]
+        code = FUNCTION.format(module=module)
+        _time(code)
+        value = median([_time(code) for _ in range(RUNS)])
+        name = function.code_uri.rstrip("/").rsplit("/", 1)[-1]
+        metrics[f"cold_init_ms_{name}"] = metric(
+            value, "ms", floor,
+            f"median of {RUNS} fresh interpreters importing {module}; peer = botocore import + one DynamoDB "
+            f"client (ratio {value / floor:.2f}, goal <= 1.5)",
+        )  # fmt: skip
+    return metrics
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(run(), indent=2))

@@ -1,0 +1,99 @@
+"""Plain and obfuscated e-mail addresses."""
+
+from __future__ import annotations
+
+import re
+
+from .model import Claims, Hit
+from .vocab import STOPWORDS, words
+
+_LOCAL = r"[a-z0-9](?:[a-z0-9._%+-]{0,63})"
+_EMAIL = re.compile(
+    r"(?<![a-z0-9._%+-])(?P<local>" + _LOCAL + r")@"
+    r"(?P<domain>[a-z0-9](?:[a-z0-9-]{0,62})(?:\.[a-z0-9-]{1,63}){0,8}\.[a-z]{2,24})(?![a-z0-9-])"
+)
+# Image and document names look like addresses ("logo@2x.png").
+_FILE_SUFFIXES = frozenset({"png", "jpg", "jpeg", "gif", "webp", "svg", "pdf", "mp4", "mov", "heic"})
+
+# "name [at] domain [dot] com", "name (at) domain.com", "name at domain dot com", "name arroba ...".
+_BRACKETED_AT = r"[ \t]*[\[({<][ \t]*(?:at|@)[ \t]*[\])}>][ \t]*"
+_SPELLED_AT = r"[ \t]+(?:at|arroba)[ \t]+|[ \t]+@[ \t]*|[ \t]*@[ \t]+"
+_DOT = r"(?:[ \t]*[\[({][ \t]*(?:dot|\.)[ \t]*[\])}][ \t]*|[ \t]+(?:dot|punto|ponto|titik)[ \t]+|\.)"
+_OBFUSCATED = re.compile(
+    r"(?<![a-z0-9._%+-])(?P<local>" + _LOCAL + r")"
+    r"(?P<at>" + _BRACKETED_AT + "|" + _SPELLED_AT + r")"
+    r"(?P<domain>[a-z0-9][a-z0-9-]{0,62}(?:"
+    + _DOT
+    + r"[a-z0-9-]{1,63}){0,4}?"
+    + _DOT
+    + r"(?P<tld>[a-z]{2,10}))"
+    r"(?![a-z0-9-])"
+)
+_BRACKETED_HINT = re.compile(r"[\[({<][ \t]*at[ \t]*[\])}>]")
+_SPELLED_DOT = re.compile(r"[\[({][ \t]*(?:dot|\.)[ \t]*[\])}]|[ \t](?:dot|punto|ponto|titik)[ \t]")
+_DOT_TOKEN = re.compile(_DOT)
+# Unbracketed "at ... dot ..." reads like prose unless it ends in a real top-level domain.
+_COMMON_TLDS = words(
+    """
+    com net org edu gov info biz io co me app dev id my sg ph th vn jp au nz br mx ar cl pe co ae sa
+    eg tr ng ke za pk in us uk de fr es it nl ru cn hk tw kr ca ch se no dk fi pl pt be at ie ma
+    """
+)
+
+_SPELLED_DOTS_AND_WEBMAIL = ("punto", "ponto", "titik", "gmail", "yahoo", "hotmail", "outlook", "icloud")
+_WEBMAIL = words(
+    "gmail googlemail yahoo ymail hotmail outlook live msn icloud me aol proton protonmail gmx yandex"
+)
+
+
+def find_emails(text: str, claims: Claims) -> list[Hit]:
+    hits = []
+    for match in _EMAIL.finditer(text):
+        local, domain = match["local"].rstrip("."), match["domain"]
+        if domain.rsplit(".", 1)[1] in _FILE_SUFFIXES or ".." in local:
+            continue
+        claims.add(match.start(), match.end())
+        hits.append(Hit(match.start(), match.end(), "email", f"{local}@{domain}"))
+    return hits
+
+
+def find_obfuscated_emails(text: str, claims: Claims) -> list[Hit]:
+    if not _might_be_obfuscated(text):
+        return []
+    hits = []
+    for match in _OBFUSCATED.finditer(text):
+        if claims.overlaps(match.start(), match.end()) or not _is_deliberate(match):
+            continue
+        domain = _DOT_TOKEN.sub(".", match["domain"])
+        claims.add(match.start(), match.end())
+        hits.append(Hit(match.start(), match.end(), "email", f"{match['local']}@{domain}"))
+    return hits
+
+
+def _might_be_obfuscated(text: str) -> bool:
+    """Cheap substring tests first: "at" alone is in half the English messages."""
+    if "@" in text or "arroba" in text:
+        return True
+    if "at" not in text:
+        return False
+    if " at " in text and (" dot " in text or any(word in text for word in _SPELLED_DOTS_AND_WEBMAIL)):
+        return True
+    return _BRACKETED_HINT.search(text) is not None
+
+
+def _is_deliberate(match: re.Match[str]) -> bool:
+    """Tell an address written around spam filters from prose such as "meet me at home dot com".
+
+    A bracketed "[at]" is always deliberate. A spelled "at" needs a spelled "dot" too (or a webmail
+    domain, "budi at gmail.com"), a real-looking top-level domain and a local part that is not an
+    everyday word.
+    """
+    at = match["at"]
+    if "[" in at or "(" in at or "{" in at or "<" in at:
+        return True
+    local = match["local"]
+    if local in STOPWORDS or len(local) < 2 or match["tld"] not in _COMMON_TLDS:
+        return False
+    if "@" in at or _SPELLED_DOT.search(match["domain"]):
+        return True
+    return match["domain"].split(".", 1)[0] in _WEBMAIL

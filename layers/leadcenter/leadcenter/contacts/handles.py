@@ -1,0 +1,178 @@
+"""Handles named by a platform label: "IG @x", "LINE ID: x", "微信: x", "@x (IG)"."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from itertools import islice
+
+from .model import Claims, Hit
+from .vocab import FILLER_WORDS, STOPWORDS, alternation
+
+
+@dataclass(frozen=True, slots=True)
+class _Label:
+    kind: str | None  # None: a platform that is not a contact kind, read only to skip past it
+    # A strong label is unambiguous ("instagram"); a weak one is also an everyday word or
+    # abbreviation ("line", "x", "sc") and needs an explicit separator, "ID" or "@".
+    strong: bool
+
+
+_LABEL_GROUPS: tuple[tuple[str | None, bool, str], ...] = (
+    ("instagram", True, "instagram|insta|ig|インスタ|インスタグラム|ไอจี|อินสตาแกรม|อินสตา|انستا"
+     "|انستغرام|انستقرام|إنستغرام|إنستا|انستجرام|انسٹاگرام|انسٹا|인스타"),
+    ("instagram", False, "ins"),
+    ("facebook", True, "facebook|فيسبوك|فيس بوك|فیس بک|เฟสบุ๊ก|เฟสบุ๊ค|เฟซบุ๊ก|เฟส|フェイスブック|脸书|臉書"),
+    ("facebook", False, "fb|face|fbook"),
+    ("messenger", True, "messenger|fb messenger|facebook messenger|مسنجر|เมสเซนเจอร์"),
+    ("line", True, "line id|lineid|ไลน์|ไลน์ไอดี|ライン|لاين"),
+    ("line", False, "line"),
+    ("twitter", True, "twitter|تويتر|ツイッター|推特|ทวิตเตอร์"),
+    ("twitter", False, "x"),
+    ("linkedin", True, "linkedin|linked in|لينكدإن|لينكد ان|领英|領英"),
+    ("weibo", True, "weibo|微博|新浪微博"),
+    ("wechat", True, "wechat|we chat|weixin|微信|微信号|威信|v信|วีแชท|ウィーチャット"),
+    ("wechat", False, "wx|vx"),
+    ("snapchat", True, "snapchat|سناب|سناب شات|سنابي|スナップチャット|สแนปแชท"),
+    ("snapchat", False, "snap|sc"),
+    (None, True, "tiktok|telegram|youtube|threads|zalo|kakaotalk|viber|discord"),
+    (None, False, "tt|tg|yt"),
+)  # fmt: skip
+
+
+def _key(label_text: str) -> str:
+    return label_text.replace(" ", "").replace("\t", "")
+
+
+_LABELS = {
+    _key(word): _Label(kind, strong) for kind, strong, group in _LABEL_GROUPS for word in group.split("|")
+}
+_LABEL_SOURCE = alternation(word for _, _, group in _LABEL_GROUPS for word in group.split("|"))
+_LABEL = re.compile(_LABEL_SOURCE)
+_JOIN = re.compile(r"[ \t]*(?:[/&|+,]|(?:and|dan|y|e|ou|o)(?![^\W\d_]))[ \t]*")
+# "saw you on IG": a label after a preposition names a place, so a plain word after it is prose.
+_PLACE = re.compile(
+    r"(?<!\w)(?:on|di|en|no|na|via|in|at|from|lewat|dari|pelo|pela|por|trên|qua|de|em|im|auf)[ \t]+$"
+)
+_SYMBOL_SEP = r"[:=>|~\-–—→⇒➡➔▶►»\u2190-\u21ff\u2600-\u27bf\u2b00-\u2bff\U0001F000-\U0001FAFF\ufe0f]{1,6}"
+_WORD_SEP = r"(?:is|adalah|es|é|là|ist|คือ|は|是|هو)(?![^\W\d_])"
+_FILLERS = alternation(FILLER_WORDS)
+_TAIL = re.compile(
+    r"(?P<id>[ \t]*(?:id|username|user[ \t]?name|user|handle|acc|account|akun|ไอดี|号|アカウント|حساب"
+    r"|hesabı|hesabım|hesap)(?![^\W\d_]))?"
+    r"(?:[ \t]*(?:" + _FILLERS + r"))?"
+    r"[ \t]*(?:(?P<sym>" + _SYMBOL_SEP + r")|(?P<word>" + _WORD_SEP + r"))?"
+    r"[ \t]*(?:(?:" + _FILLERS + r")[ \t]*(?:[:=][ \t]*)?)?"
+    r"(?P<at>@[ \t]?)?(?P<handle>[a-z0-9_][a-z0-9._-]{0,59})"
+)
+# "@name (IG)", "@name on IG", "@name di IG".
+_POSTFIX = re.compile(
+    r"(?<![a-z0-9._%+-])@(?P<handle>[a-z0-9_][a-z0-9._-]{0,59})[ \t]*"
+    r"(?:(?P<bracket>[(\[])|on|di|en|no|na|em|at|trên|ở|في|على)?[ \t]*(?P<label>" + _LABEL_SOURCE + ")"
+)
+_CLAUSE_END = re.compile(r"[ \t]*(?:$|[^\w \t])")
+_FORMS = {
+    "instagram": re.compile(r"[a-z0-9._]{2,30}"),
+    "twitter": re.compile(r"[a-z0-9_]{2,15}"),
+    "facebook": re.compile(r"[a-z0-9.]{2,50}"),
+    "messenger": re.compile(r"[a-z0-9.]{2,50}"),
+    "line": re.compile(r"[a-z0-9._-]{2,20}"),
+    "wechat": re.compile(r"[a-z0-9_-]{2,20}"),
+    "snapchat": re.compile(r"[a-z0-9._-]{2,15}"),
+    "linkedin": re.compile(r"[a-z0-9-]{2,100}"),
+    "weibo": re.compile(r"[a-z0-9_-]{2,30}"),
+}
+# Numeric ids are normal on these platforms (profile ids, QQ numbers, phone numbers as LINE ids).
+_NUMERIC_KINDS = frozenset({"facebook", "messenger", "line", "wechat", "weibo"})
+_MAX_LABELS = 64
+
+
+def find_labelled_handles(text: str, claims: Claims) -> list[Hit]:
+    hits: list[Hit] = []
+    for match in islice(_LABEL.finditer(text), _MAX_LABELS):
+        if not claims.overlaps(match.start(), match.end()):
+            hits.extend(_read_mention(text, match, claims))
+    if "@" in text:
+        hits.extend(_postfix_mentions(text, claims))
+    return hits
+
+
+def _read_mention(text: str, match: re.Match[str], claims: Claims) -> list[Hit]:
+    labels = [_key(match.group())]
+    end = match.end()
+    # "IG/FB: name" gives the same handle on every platform named.
+    while joined := _JOIN.match(text, end):
+        following = _LABEL.match(text, joined.end())
+        if following is None:
+            break
+        labels.append(_key(following.group()))
+        end = following.end()
+    tail = _TAIL.match(text, end)
+    if tail is None or claims.overlaps(tail.start("handle"), tail.end("handle")):
+        return []
+    handle = tail["handle"].rstrip(".-")
+    handle_end = tail.start("handle") + len(handle)
+    if text.startswith(("@", "/", ":"), handle_end) or handle.startswith(("http", "www.")):
+        return []  # an e-mail address or a link, read by their own extractors
+    context = _Context(
+        clause_final=_CLAUSE_END.match(text, handle_end) is not None,
+        after_place=_PLACE.search(text, max(0, match.start() - 12), match.start()) is not None,
+    )
+    hits = []
+    for key in labels:
+        kind = _LABELS[key].kind
+        if kind and _accepted(key, tail, handle, context):
+            value = _valid_handle(kind, handle, explicit=bool(tail["at"]))
+            if value:
+                hits.append(Hit(match.start(), handle_end, kind, value))
+    if hits:
+        claims.add(match.start(), handle_end)
+    return hits
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    clause_final: bool  # nothing but punctuation or the end of the text follows the handle
+    after_place: bool  # the label follows "on", "di", "en"...
+
+
+def _accepted(key: str, tail: re.Match[str], handle: str, context: _Context) -> bool:
+    """Whether the words after a label introduce a handle rather than continue the sentence."""
+    if tail["at"]:
+        return True
+    handle_like = re.search(r"[0-9_.]", handle) is not None
+    if key == "x":
+        # A lone "x" is a multiplication sign, a size or a placeholder far more often than Twitter.
+        return handle_like and bool(tail["sym"])
+    if tail["sym"] or tail["id"]:
+        return True
+    if not _LABELS[key].strong:
+        return False
+    return handle_like or (context.clause_final and not context.after_place)
+
+
+def _valid_handle(kind: str, handle: str, *, explicit: bool) -> str | None:
+    if not _FORMS[kind].fullmatch(handle):
+        return None
+    if handle.isdigit():
+        return handle if kind in _NUMERIC_KINDS and len(handle) >= 5 else None
+    if not re.search(r"[a-z]", handle):
+        return None
+    if handle in STOPWORDS and not explicit:
+        return None
+    return handle
+
+
+def _postfix_mentions(text: str, claims: Claims) -> list[Hit]:
+    hits = []
+    for match in _POSTFIX.finditer(text):
+        label = _LABELS[_key(match["label"])]
+        if label.kind is None or claims.overlaps(match.start(), match.end()):
+            continue
+        if not (label.strong or match["bracket"]):
+            continue  # "@ani x @budi" is not a Twitter mention
+        value = _valid_handle(label.kind, match["handle"].rstrip(".-"), explicit=True)
+        if value:
+            claims.add(match.start(), match.end())
+            hits.append(Hit(match.start(), match.end(), label.kind, value))
+    return hits

@@ -1,0 +1,192 @@
+"""Words that label or disqualify a contact, in the languages of the markets served.
+
+All entries are in prepared form (lower-case, NFKC). Latin-script words only match as whole words;
+words in scripts written without spaces (Thai, CJK) and in Arabic script match anywhere, because in
+those languages a label is routinely glued to the number or handle that follows it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+
+def words(text: str) -> frozenset[str]:
+    """The whitespace-separated words of ``text``."""
+    return frozenset(text.split())
+
+
+WHATSAPP_WORDS = (
+    "wa", "w.a", "w.a.", "whatsapp", "whats app", "whatsap", "whatapp", "whatsaap", "watsap",
+    "watsapp", "wasap", "wassap", "wasapp", "whats", "wats", "wapp", "wpp", "wsp", "guasap",
+    "zap", "zapzap", "zap zap", "watzap", "واتساب", "واتس اب", "واتس آب", "وتساب", "واتس",
+    "واٹس ایپ", "واٹس اپ", "وٹس ایپ", "واٹس", "วอทส์แอพ", "วอทส์แอป", "วอทแอพ", "วอทสแอพ",
+    "ワッツアップ", "واتسپ",
+)  # fmt: skip
+
+PHONE_WORDS = (
+    "tel", "tel.", "telp", "telf", "tlp", "tlf", "telpon", "telepon", "telefon", "telefone",
+    "teléfono", "telefono", "fone", "phone", "ph", "mobile", "mob", "cell", "cellphone", "cel",
+    "celular", "móvil", "movil", "call", "text", "sms", "hp", "handphone", "nomor", "nomer",
+    "number", "num", "contact", "contacto", "contato", "kontak", "hubungi", "hub", "ligar", "liga",
+    "llamar", "llama", "llámame", "número", "numero", "zalo", "viber", "telegram", "signal",
+    "โทร", "เบอร์", "ติดต่อ", "sđt", "sdt", "số điện thoại", "điện thoại", "đt", "gọi", "liên hệ",
+    "電話", "携帯", "手机", "电话", "联系", "聯絡", "هاتف", "الهاتف", "جوال", "الجوال", "موبايل",
+    "رقم", "اتصل", "تلفون", "تليفون", "فون", "نمبر", "موبائل", "رابطہ", "gsm", "numara",
+    "numaram", "ara", "arayın", "simu", "namba", "nambari", "piga", "fon", "landline",
+)  # fmt: skip
+
+# Words whose nearby number is a price, an order or a document, never a phone number.
+SUPPRESS_WORDS = (
+    # currencies and money
+    "rp", "idr", "rm", "myr", "sgd", "s$", "$", "usd", "us$", "₱", "php", "peso", "pesos", "฿",
+    "thb", "บาท", "₫", "vnd", "đồng", "¥", "円", "jpy", "yen", "a$", "aud", "nz$", "nzd", "r$",
+    "brl", "reais", "mx$", "mxn", "ars", "cop", "clp", "aed", "dhs", "درهم", "sar", "ريال", "ر.س",
+    "egp", "جنيه", "tl", "₺", "lira", "₦", "ngn", "naira", "ksh", "kshs", "kes", "zar", "rand",
+    "rs", "rs.", "pkr", "₹", "inr", "روپے", "€", "eur", "euro", "euros", "£", "gbp", "chf", "₩",
+    "krw", "元", "rmb", "cny", "yuan", "dollar", "dollars", "harga", "price", "prices", "precio",
+    "preço", "preco", "valor", "ราคา", "giá", "価格", "値段", "料金", "سعر", "السعر", "fiyat",
+    "fiyatı", "total", "subtotal", "cost", "costs", "ongkir", "biaya", "bayar", "pay", "paid",
+    "payment", "pago", "pagamento", "transfer", "tf", "amount", "jumlah", "nominal", "monto",
+    "fee", "salary", "gaji", "budget", "discount", "diskon", "cicilan", "dp", "tagihan", "bill",
+    "tiền", "المبلغ", "tutar", "ücret",
+    # tracking, invoices, references
+    "resi", "no resi", "tracking", "track", "awb", "waybill", "invoice", "inv", "faktur", "nota",
+    "receipt", "recibo", "ref", "reference", "referensi", "referencia", "referência", "trx", "txn",
+    "shipment", "parcel", "paket", "package", "consignment", "guía", "guia", "rastreio",
+    "rastreamento", "seguimiento", "kargo", "takip", "追跡", "伝票", "お問い合わせ番号", "พัสดุ",
+    "เลขพัสดุ", "vận đơn", "mã vận đơn", "شحنة", "الشحنة", "تتبع", "بوليصة", "sku", "serial",
+    "s/n", "imei", "batch", "pnr", "virtual account",
+    # bank and wallet accounts
+    "account", "acc", "acct", "a/c", "rekening", "rek", "norek", "conta", "cuenta", "cbu", "cvu",
+    "clabe", "iban", "swift", "bic", "bsb", "sort code", "routing", "bank", "banco", "bca", "bni",
+    "bri", "bsi", "mandiri", "cimb", "maybank", "rhb", "dbs", "ocbc", "uob", "posb", "bpi", "bdo",
+    "metrobank", "kbank", "kasikorn", "กสิกร", "ไทยพาณิชย์", "scb", "ktb", "บัญชี", "เลขบัญชี",
+    "vietcombank", "techcombank", "vcb", "bidv", "agribank", "vpbank", "stk", "số tài khoản",
+    "tài khoản", "itau", "itaú", "bradesco", "nubank", "caixa", "santander", "bbva", "banorte",
+    "bancolombia", "hsbc", "barclays", "gtbank", "gtb", "zenith", "uba", "opay", "palmpay",
+    "equity", "kcb", "m-pesa", "mpesa", "paybill", "pix", "gcash", "paymaya", "ovo", "gopay",
+    "shopeepay", "promptpay", "พร้อมเพย์", "momo", "easypaisa", "jazzcash", "paypal", "venmo",
+    "حساب", "الحساب", "ايبان", "آيبان", "hesap", "口座", "銀行", "振込",
+    # identity documents
+    "nik", "ktp", "npwp", "cpf", "cnpj", "rg", "cnic", "nic", "nadra", "emirates id", "iqama",
+    "national id", "id card", "id no", "id number", "identity", "ssn", "social security",
+    "passport", "paspor", "pasaporte", "passaporte", "nric", "mykad", "ic", "dni", "curp", "rfc",
+    "rut", "cuit", "cuil", "cédula", "cedula", "nit", "tckn", "kimlik", "nin", "bvn", "cccd",
+    "cmnd", "căn cước", "บัตรประชาชน", "เลขบัตร", "マイナンバー", "هوية", "الهوية",
+    "الرقم القومي", "الرقم الوطني", "شناختی", "license", "licence", "abn", "tfn", "ird", "ein",
+    "nhs", "medicare", "nim", "nisn",
+    # one-time codes, vouchers
+    "otp", "code", "kode", "código", "codigo", "pin", "verification", "verifikasi", "verify",
+    "password", "passcode", "token", "รหัส", "mã", "mã xác nhận", "認証", "確認コード", "コード",
+    "رمز", "كود", "الكود", "doğrulama", "kod", "kodu", "şifre", "voucher", "promo", "coupon",
+    "kupon", "cupón", "cupom",
+    # postal codes
+    "zip", "postcode", "postal", "kode pos", "kodepos", "〒", "郵便番号", "รหัสไปรษณีย์",
+    "الرمز البريدي", "posta kodu", "c.p.",
+    # explicit number markers
+    "#", "№", "n°", "nº",
+)  # fmt: skip
+
+# Words that name an order or booking but are also everyday verbs ("order via WA 0812...").
+# They only disqualify a number that follows them directly or after a marker such as "no" or "#".
+WEAK_SUPPRESS_WORDS = (
+    "order", "orders", "pesanan", "pedido", "orden", "booking", "reservation", "reserva", "ticket",
+    "tiket", "transaction", "transaksi", "invoice no", "case", "claim", "member", "model", "طلب",
+    "الطلب", "sipariş", "siparis", "đơn", "đơn hàng", "mã đơn", "คำสั่งซื้อ", "注文", "注文番号",
+)  # fmt: skip
+
+# Amount or unit words written right after a number ("150.000 rb", "2500 บาท").
+SUFFIX_WORDS = (
+    "rb", "ribu", "k", "jt", "juta", "rupiah", "idr", "บาท", "円", "đ", "₫", "vnd", "dong", "đồng",
+    "baht", "peso", "pesos", "reais", "tl", "lira", "naira", "ksh", "rand", "rs", "usd", "$", "€",
+    "£", "%", "kg", "km", "pcs", "units", "followers", "views", "likes", "tahun", "years",
+    "ريال", "درهم", "جنيه", "روپے", "元", "ringgit", "sgd", "myr", "aed", "sar",
+)  # fmt: skip
+
+# Filler words that may come between a label and what it labels ("IG saya: x", "meu insta é x").
+FILLER_WORDS = (
+    "saya", "aku", "ku", "gue", "gw", "kami", "kita", "nya", "my", "our", "me", "mi", "mis", "meu",
+    "minha", "nosso", "nossa", "nuestro", "mình", "tôi", "của", "em", "ผม", "ฉัน", "เรา", "ของ",
+    "hesabım", "hesabim", "adım", "benim", "عندي", "الخاص",
+)  # fmt: skip
+
+# Words that commonly follow a platform name in a sentence and so are never taken as a handle.
+STOPWORDS = words(
+    """
+    a an and or but the to of on in at by for from with is are was were be been it its this that
+    these those there here me my mine you your yours we us our they them he she him her his i
+    page pages account accounts akun post posts story stories reel reels live video videos ad ads
+    shop store profile bio link links feed dm dms inbox message messages chat group groups
+    already before last first too also only pls please plz thanks thank thx ok okay yes no not
+    today yesterday tomorrow now later soon again more much very really just still even
+    follow followed following like likes comment comments share search find found see saw seen
+    check go went come call text send sent reply contact add added id name username user handle
+    official ya yg dan atau juga aja saja sih kak ka kan kok dong deh tadi kemarin lagi dulu terus
+    di ke dari untuk sama nya ini itu ada tidak gak nggak ga udah sudah belum mau bisa boleh kalau
+    e y o ou pero mas también ontem hoje amanhã aqui ali alí allí aquí para por com sem meu minha
+    mi tu su el la los las um uma una unos de da do del en no na em que
+    và hoặc của tôi bạn nhé ạ nha ne
+    ve ile bir bu şu da de için
+    ko ni na ya kwa
+    und oder der die das ein eine mit auf im ist
+    dm'd messaged mentioned tagged posted lol haha hehe wkwk btw earlier recently lately iklan
+    """
+)
+
+
+class WordFinder:
+    """Finds any of a set of words, longest first, Latin words only as whole words.
+
+    A Latin word may be followed by digits (``wa0812...``) but not by more letters. Words starting
+    with other scripts or symbols match anywhere: Thai, Chinese and Japanese are written without
+    spaces, and labels are routinely glued to what follows in Arabic script too.
+
+    Each set is compiled into character tries whose branches start with literal characters: the
+    regex engine then tests one character per step instead of trying every word at every position,
+    and for the non-Latin trie it skips in C to the characters that can start a word.
+    """
+
+    def __init__(self, words: Iterable[str]) -> None:
+        unique = set(words)
+        latin = [word for word in unique if _latin(word[0])]
+        other = [word for word in unique if not _latin(word[0])]
+        self._latin = re.compile(r"(?<![a-z0-9])" + _trie(latin)) if latin else None
+        self._other = re.compile(_trie(other)) if other else None
+        #: Regex source for embedding in a larger pattern.
+        self.source = "(?:" + "|".join(p.pattern for p in (self._latin, self._other) if p) + ")"
+
+    def find_all(self, text: str, start: int = 0, end: int | None = None) -> list[re.Match[str]]:
+        stop = len(text) if end is None else end
+        found: list[re.Match[str]] = []
+        for pattern in (self._latin, self._other):
+            if pattern is not None:
+                found.extend(pattern.finditer(text, start, stop))
+        found.sort(key=lambda match: match.start())
+        return found
+
+
+_Node = dict[str, "_Node"]
+
+
+def _latin(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
+def _trie(words: Iterable[str]) -> str:
+    root: _Node = {}
+    for word in words:
+        node = root
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _trie_source(root, "")
+
+
+def _trie_source(node: _Node, previous: str) -> str:
+    branches = [re.escape(char) + _trie_source(child, char) for char, child in sorted(node.items()) if char]
+    if "" in node:  # a word ends here: longer words first, then this one if it ends as a word
+        branches.append("(?![a-z])" if _latin(previous) else "")
+    if len(branches) == 1:
+        return branches[0]
+    return "(?:" + "|".join(branches) + ")"

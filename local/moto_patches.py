@@ -1,0 +1,95 @@
+"""Two fidelity fixes to moto's DynamoDB for local runs, tests and benchmarks (never deployed).
+
+1. moto deep-copies every table a TransactWriteItems touches, to roll back on failure: each transaction
+   costs O(table size), so writing N leads costs O(N^2) and a 5,000-lead demo takes minutes. We snapshot
+   only the items the transaction names and restore those.
+2. DynamoDB applies each write atomically; moto's Python read-modify-write can interleave between threads
+   (a lost ADD under concurrent writers). One lock around moto's write paths restores atomicity.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import types
+from typing import Any
+
+_installed = False
+_write_lock = threading.RLock()
+
+
+def install() -> None:
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    import moto.dynamodb.models as models
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import Table
+
+    def _deepcopy(value: Any, memo: Any = None) -> Any:
+        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+    models.copy = types.SimpleNamespace(deepcopy=_deepcopy, copy=copy.copy)  # type: ignore[assignment]
+
+    original_transact = DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        with _write_lock:
+            snapshots = _snapshot(self, transact_items)
+            try:
+                original_transact(self, transact_items)
+            except Exception:
+                _restore(self, snapshots)
+                raise
+
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+    for name in ("put_item", "update_item", "delete_item", "batch_write_item"):
+        original = getattr(DynamoDBBackend, name, None)
+        if original is not None:
+            setattr(DynamoDBBackend, name, _locked(original))
+
+
+def _locked(method: Any) -> Any:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with _write_lock:
+            return method(*args, **kwargs)
+
+    wrapper.__name__ = method.__name__
+    return wrapper
+
+
+def _snapshot(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any], Any]]:
+    snapshots = []
+    for entry in transact_items:
+        try:
+            _, op = next(iter(entry.items()))
+            table = backend.get_table(op["TableName"])
+            if "Key" in op:
+                key = op["Key"]
+            else:
+                key = {table.hash_key_attr: op["Item"][table.hash_key_attr]}
+                if table.range_key_attr is not None:
+                    key[table.range_key_attr] = op["Item"][table.range_key_attr]
+            current = backend.get_item(op["TableName"], key)
+        except Exception:  # noqa: S112 - malformed entries are rejected by moto itself, before any write
+            continue
+        snapshots.append((op["TableName"], key, copy.deepcopy(current.to_json()["Attributes"]) if current else None))
+    return snapshots
+
+
+def _restore(backend: Any, snapshots: list[tuple[str, dict[str, Any], Any]]) -> None:
+    for table_name, key, attributes in reversed(snapshots):
+        if attributes is None:
+            from moto.dynamodb.models.dynamo_type import DynamoType
+
+            table = backend.get_table(table_name)
+            hash_value = DynamoType(key[table.hash_key_attr])
+            range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+            try:
+                table.delete_item(hash_value, range_value)
+            except Exception:  # noqa: S110 - the item was never written
+                pass
+        else:
+            backend.get_table(table_name).put_item(attributes)
