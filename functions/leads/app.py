@@ -1,4 +1,4 @@
-"""Leads Center API: accounts, members, leads. Thin: routers and logic live in the shared layer."""
+"""Leads Center API: accounts, members, leads, labels, notes, forms. Thin: routers and logic live in the layer."""
 
 from __future__ import annotations
 
@@ -7,14 +7,13 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from leadcenter.api import accounts, leads, openapi
+from leadcenter.api import accounts, forms, labels, leads, notes, openapi
 from leadcenter.http import build_resolver
 from leadcenter.observability import logger
 
 app = build_resolver()
-app.include_router(accounts.router)
-app.include_router(leads.router)
-app.include_router(openapi.router)
+for module in (accounts, leads, labels, notes, forms, openapi):
+    app.include_router(module.router)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

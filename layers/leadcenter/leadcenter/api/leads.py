@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
+from pydantic import BaseModel
 
 from leadcenter.api.accounts import AccountId
 from leadcenter.api.schemas import ActivityList, ActivityOut, LeadIn, LeadList, LeadPatchIn
@@ -65,6 +66,19 @@ def _utc(moment: datetime | None) -> datetime | None:
     from datetime import UTC
 
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class SummaryOut(BaseModel):
+    by_status: dict[str, int]
+    total: int
+    expiring_within_7_days: int
+
+
+@router.get("/accounts/<account_id>/summary", summary="Lead counts by status, and how many expire within 7 days")
+def summary(account_id: AccountId) -> SummaryOut:
+    access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)  # type: ignore[arg-type]
+    result = domain.summary(access)
+    return SummaryOut(by_status=result.by_status, total=result.total, expiring_within_7_days=result.expiring_within_7_days)
 
 
 @router.get("/accounts/<account_id>/leads/<lead_id>", summary="One lead; the first read marks it accessed")

@@ -425,3 +425,34 @@ def _list_updated(regions_by_account: dict[str, list[str]], f: LeadFilter, limit
 def delete_lead(access: Access, lead_id: str) -> None:
     state = load_state(access, lead_id)
     lead_store.delete(state, TimelineEvent(ids.ulid(), "deleted", access.caller, clock.iso(), {}))
+
+
+# ---------------------------------------------------------------------------------------------- summary
+
+
+@dataclass
+class Summary:
+    by_status: dict[str, int]
+    total: int
+    expiring_within_7_days: int
+
+
+def summary(access: Access) -> Summary:
+    """Key-condition COUNTs per status index and over the creation window of leads that expire within 7 days.
+
+    The creation-time window hides expired leads that DynamoDB TTL has not removed yet.
+    """
+    now = clock.now()
+    live_from = lead_store.lead_sk(ids.floor(now - timedelta(days=settings().retention_days)))
+    live_to = lead_store.lead_sk(ids.ceiling(now + timedelta(minutes=5)) + "~")
+    soon_to = lead_store.lead_sk(ids.ceiling(now - timedelta(days=settings().retention_days - 7)) + "~")
+    by_status = dict.fromkeys((s.value for s in LeadStatus), 0)
+    expiring = 0
+    for account_id, regions in _regions_by_account(lead_accounts(access)).items():
+        for region in regions:
+            sk: Any = lead_store.models(region).lead.sk
+            for status in by_status:
+                key = lead_store.dimension_key(account_id, "status", status)
+                by_status[status] += lead_store.count(region, "by_status", key, sk.between(live_from, live_to))
+            expiring += lead_store.count(region, None, lead_store.lead_pk(account_id), sk.between(live_from, soon_to))
+    return Summary(by_status, sum(by_status.values()), expiring)

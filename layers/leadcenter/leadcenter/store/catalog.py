@@ -39,36 +39,14 @@ def record(account_id: str, entries: list[tuple[str, str, str]]) -> None:
         fresh = [(k, i, n) for k, i, n in entries if i and n and (account_id, k, i, n) not in _known]
     if not fresh:
         return
-    names = {}
-    values = {}
-    sets = []
-    for position, (kind, item_id, name) in enumerate(fresh):
-        names[f"#k{position}"] = kind
-        names[f"#i{position}"] = item_id
-        values[f":n{position}"] = {"S": name}
-        sets.append(f"#k{position}.#i{position} = :n{position}")
-    connection = CatalogItem._get_connection().connection
-    table = settings().app_table
-    key = {"pk": {"S": account_pk(account_id)}, "sk": {"S": "CATALOG"}}
+    item = CatalogItem(pk=account_pk(account_id), sk="CATALOG")
+    actions = [getattr(CatalogItem, kind)[item_id].set(name) for kind, item_id, name in fresh]
     try:
-        connection.update_item(
-            table, hash_key=key["pk"]["S"], range_key="CATALOG",
-            update_expression="SET " + ", ".join(sets),
-            expression_attribute_names=names, expression_attribute_values=values,
-        )  # fmt: skip
+        item.update(actions=actions)
     except UpdateError:
-        # The maps do not exist yet: create them once, then set the entries.
-        empty = {"M": {}}
-        connection.update_item(
-            table, hash_key=key["pk"]["S"], range_key="CATALOG",
-            update_expression="SET " + ", ".join(f"#{k} = if_not_exists(#{k}, :empty)" for k in KINDS),
-            expression_attribute_names={f"#{k}": k for k in KINDS}, expression_attribute_values={":empty": empty},
-        )  # fmt: skip
-        connection.update_item(
-            table, hash_key=key["pk"]["S"], range_key="CATALOG",
-            update_expression="SET " + ", ".join(sets),
-            expression_attribute_names=names, expression_attribute_values=values,
-        )  # fmt: skip
+        # The maps do not exist yet: create them once (if_not_exists), then set the entries.
+        item.update(actions=[getattr(CatalogItem, k).set(getattr(CatalogItem, k) | {}) for k in KINDS])
+        item.update(actions=actions)
     with _known_lock:
         _known.update((account_id, k, i, n) for k, i, n in fresh)
 

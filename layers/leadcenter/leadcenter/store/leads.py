@@ -652,3 +652,83 @@ def delete(state: LeadState, tombstone: TimelineEvent) -> None:
         for item in head[1:]:
             tx.delete(item)
         tx.save(_event_item(m, lead.account_id, lead.id, state.expires_epoch, tombstone))
+
+
+# ---------------------------------------------------------------------------------------------- notes
+
+
+@dataclass(frozen=True)
+class Note:
+    id: str
+    author: str
+    text: str
+    created_at: str
+    updated_at: str
+
+
+def _note(item: Any, cipher: crypto.FieldCipher) -> Note:
+    return Note(item.note_id, item.author, cipher.open(f"note:{item.note_id}", item.text_ct), item.created_at,
+                item.updated_at)  # fmt: skip
+
+
+def add_note(state: LeadState, note: Note, event: TimelineEvent) -> None:
+    lead = state.lead
+    m = models(lead.storage_region)
+    cipher = crypto.FieldCipher(state.lead_key, lead.account_id, lead.id)
+    with translate_write_errors("the lead was deleted"), transact_write(lead.storage_region) as tx:
+        tx.condition_check(m.lead, lead_pk(lead.account_id), lead_sk(lead.id), condition=m.lead.pk.exists())
+        tx.save(m.note(pk=children_pk(lead.account_id, lead.id), sk=f"N#{note.id}", note_id=note.id, author=note.author,
+                       text_ct=cipher.seal(f"note:{note.id}", note.text), created_at=note.created_at,
+                       updated_at=note.updated_at, expires_at=state.expires_epoch,
+                       g_exp=expiry_key(state.expires_epoch, lead.id)))  # fmt: skip
+        tx.save(_event_item(m, lead.account_id, lead.id, state.expires_epoch, event))
+
+
+def list_notes(state: LeadState) -> list[Note]:
+    lead = state.lead
+    m = models(lead.storage_region)
+    cipher = crypto.FieldCipher(state.lead_key, lead.account_id, lead.id)
+    return [_note(i, cipher) for i in m.note.query(children_pk(lead.account_id, lead.id), m.note.sk.startswith("N#"))]
+
+
+def get_note(state: LeadState, note_id: str) -> Note:
+    lead = state.lead
+    m = models(lead.storage_region)
+    try:
+        item = m.note.get(children_pk(lead.account_id, lead.id), f"N#{note_id}", consistent_read=True)
+    except DoesNotExist as exc:
+        raise NotFound(f"note {note_id} not found") from exc
+    return _note(item, crypto.FieldCipher(state.lead_key, lead.account_id, lead.id))
+
+
+def edit_note(state: LeadState, note_id: str, text: str, updated_at: str, event: TimelineEvent) -> None:
+    lead = state.lead
+    m = models(lead.storage_region)
+    cipher = crypto.FieldCipher(state.lead_key, lead.account_id, lead.id)
+    target = m.note(pk=children_pk(lead.account_id, lead.id), sk=f"N#{note_id}")
+    with translate_write_errors("the note was deleted"), transact_write(lead.storage_region) as tx:
+        tx.update(target, actions=[m.note.text_ct.set(cipher.seal(f"note:{note_id}", text)),
+                                   m.note.updated_at.set(updated_at)], condition=m.note.pk.exists())  # fmt: skip
+        tx.save(_event_item(m, lead.account_id, lead.id, state.expires_epoch, event))
+
+
+def delete_note(state: LeadState, note_id: str, event: TimelineEvent) -> None:
+    lead = state.lead
+    m = models(lead.storage_region)
+    with translate_write_errors("the note was already deleted"), transact_write(lead.storage_region) as tx:
+        tx.delete(m.note(pk=children_pk(lead.account_id, lead.id), sk=f"N#{note_id}"), condition=m.note.pk.exists())
+        tx.save(_event_item(m, lead.account_id, lead.id, state.expires_epoch, event))
+
+
+# ---------------------------------------------------------------------------------------------- labels, counts
+
+
+def leads_with_label(region: str, account_id: str, label_id: str) -> list[str]:
+    m = models(region)
+    return [link.lead_id for link in m.link.query(f"A#{account_id}#LB#{label_id}")]
+
+
+def count(region: str, index: str | None, hash_value: str, range_condition: Condition | None) -> int:
+    """A key-condition COUNT (DynamoDB reads the index partition but returns no items)."""
+    lead_cls: Any = models(region).lead
+    return int(lead_cls.count(hash_value, range_key_condition=range_condition, index_name=index))

@@ -1,0 +1,90 @@
+"""Instant forms: all roles view ("View Instant Form"), admins and operators create and edit."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path
+from pydantic import BaseModel, Field
+
+from leadcenter import clock, ids
+from leadcenter.api.accounts import AccountId
+from leadcenter.api.schemas import Strict
+from leadcenter.http import caller_id
+from leadcenter.policy import Action, authorize
+from leadcenter.store import catalog
+from leadcenter.store import forms as store
+from leadcenter.store.forms import Form
+
+router = Router()
+FormId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
+QuestionType = Literal["short_text", "long_text", "email", "phone", "single_choice", "multiple_choice", "date", "number", "name"]
+
+
+class Question(Strict):
+    question: str = Field(min_length=1, max_length=500)
+    type: QuestionType = "short_text"
+
+
+class FormIn(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    questions: list[Question] = Field(min_length=1, max_length=50)
+
+
+class FormOut(BaseModel):
+    id: str
+    name: str
+    questions: list[Question]
+    created_at: str
+    updated_at: str
+    version: int
+
+
+class FormList(BaseModel):
+    items: list[FormOut]
+    next_cursor: str | None = None
+
+
+def _out(form: Form) -> FormOut:
+    return FormOut(id=form.id, name=form.name, questions=[Question(question=q, type=t) for q, t in form.questions],  # type: ignore[arg-type]
+                   created_at=form.created_at, updated_at=form.updated_at, version=form.version)  # fmt: skip
+
+
+@router.get("/accounts/<account_id>/forms", summary="Instant forms of the account")
+def list_forms(account_id: AccountId) -> FormList:
+    authorize(caller_id(router), account_id, Action.FORMS_VIEW)  # type: ignore[arg-type]
+    return FormList(items=[_out(f) for f in store.list_forms(account_id)])
+
+
+@router.post("/accounts/<account_id>/forms", summary="Create an instant form")
+def create_form(account_id: AccountId, body: FormIn) -> tuple[FormOut, int]:
+    authorize(caller_id(router), account_id, Action.FORMS_EDIT)  # type: ignore[arg-type]
+    now = clock.iso()
+    form = Form(f"form-{ids.ulid().lower()}", body.name, tuple((q.question, q.type) for q in body.questions), now, now, 1)
+    store.create(account_id, form)
+    catalog.record(account_id, [("form", form.id, form.name)])
+    return _out(form), 201
+
+
+@router.get("/accounts/<account_id>/forms/<form_id>", summary="View Instant Form: its questions")
+def get_form(account_id: AccountId, form_id: FormId) -> FormOut:
+    authorize(caller_id(router), account_id, Action.FORMS_VIEW)  # type: ignore[arg-type]
+    return _out(store.get_form(account_id, form_id))
+
+
+@router.put("/accounts/<account_id>/forms/<form_id>", summary="Replace a form's name and questions")
+def put_form(
+    account_id: AccountId,
+    form_id: FormId,
+    body: FormIn,
+    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+) -> FormOut:
+    authorize(caller_id(router), account_id, Action.FORMS_EDIT)  # type: ignore[arg-type]
+    current = store.get_form(account_id, form_id)
+    expected = int(if_match.strip('"')) if if_match and if_match.strip('"').isdigit() else current.version
+    form = Form(form_id, body.name, tuple((q.question, q.type) for q in body.questions), current.created_at,
+                clock.iso(), expected + 1)  # fmt: skip
+    store.replace(account_id, form, expected)
+    catalog.record(account_id, [("form", form.id, form.name)])
+    return _out(form)
