@@ -359,11 +359,7 @@ def _list_by_creation(regions_by_account: dict[str, list[str]], f: LeadFilter, l
             range_condition = sk.between(low_key, high_key)
             for index, hash_value, rest, label in targets:
                 if index == "label":
-                    links = lead_store.query_links(region, account_id, hash_value, range_condition, want + 1, None, stats)
-                    lead_ids = [link.lead_id for link in links if link.sk != after]
-                    fetched = lead_store.batch_get_leads(region, account_id, lead_ids, stats)
-                    fetched = [i for i in fetched if _matches(i, rest) and i.expires_at > clock.epoch()]
-                    streams.append(sorted(fetched, key=lambda i: i.sk, reverse=True))
+                    streams.append(_label_stream(region, account_id, hash_value, range_condition, rest, want, after, stats))
                     continue
                 condition = _filter_condition(region, rest, label)
                 items = lead_store.query_index(region, index, hash_value, range_condition, condition, want + 1,
@@ -380,6 +376,23 @@ def _list_by_creation(regions_by_account: dict[str, list[str]], f: LeadFilter, l
         if len(result) >= want:
             break
     return result
+
+
+def _label_stream(region: str, account_id: str, label_id: str, range_condition: Any, rest: dict[str, str], want: int,
+                  after: str | None, stats: QueryStats) -> list[Any]:  # fmt: skip
+    """Leads with a label (its link items, then the leads by key), further filtered in memory; pages through
+    the links until `want` leads match or the links run out."""
+    matched: list[Any] = []
+    start = None
+    while len(matched) < want:
+        links, start = lead_store.query_links(region, account_id, label_id, range_condition, want + 1, start, stats)
+        lead_ids = [link.lead_id for link in links if link.sk != after]
+        fetched = {i.lead_id: i for i in lead_store.batch_get_leads(region, account_id, lead_ids, stats)}
+        matched += [fetched[i] for i in lead_ids
+                    if i in fetched and _matches(fetched[i], rest) and fetched[i].expires_at > clock.epoch()]  # fmt: skip
+        if start is None:
+            break
+    return matched[:want]
 
 
 def _targets(account_id: str, f: LeadFilter, dims: dict[str, str]) -> list[tuple[str | None, str, dict[str, str], str | None]]:

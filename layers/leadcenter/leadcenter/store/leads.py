@@ -584,7 +584,8 @@ def query_index(
 
 
 def query_links(region: str, account_id: str, label_id: str, range_condition: Condition | None, limit: int,
-                start_key: dict[str, Any] | None, stats: QueryStats) -> list[Any]:  # fmt: skip
+                start_key: dict[str, Any] | None, stats: QueryStats) -> tuple[list[Any], dict[str, Any] | None]:  # fmt: skip
+    """A page of label links, newest lead first, and where the next page starts (None at the end)."""
     m = models(region)
     result = m.link.query(
         f"A#{account_id}#LB#{label_id}",
@@ -597,7 +598,7 @@ def query_links(region: str, account_id: str, label_id: str, range_condition: Co
     items = list(result)
     stats.requests += 1
     stats.scanned += result.page_iter.total_scanned_count
-    return items
+    return items, result.last_evaluated_key
 
 
 def batch_get_leads(region: str, account_id: str, lead_ids: Sequence[str], stats: QueryStats) -> list[Any]:
