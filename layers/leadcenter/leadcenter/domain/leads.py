@@ -308,7 +308,7 @@ def list_leads(access: Access, f: LeadFilter, limit: int, cursor: str | None) ->
     if cursor:
         after = decode_cursor(cursor, lambda p: p.get("f") == fingerprint and isinstance(p.get("k"), str))["k"]
     stats = QueryStats()
-    regions_by_account = _regions_by_account(accounts)
+    regions_by_account = _regions_by_account(accounts, access)
     if f.updated_since is not None:
         items = _list_updated(regions_by_account, f, limit, after, stats)
         sort_key = "upd_sk"
@@ -332,10 +332,11 @@ def list_leads(access: Access, f: LeadFilter, limit: int, cursor: str | None) ->
     return Page(_decorate(states, label_names(accounts)), next_cursor, stats)
 
 
-def _regions_by_account(accounts: list[str]) -> dict[str, list[str]]:
+def _regions_by_account(accounts: list[str], access: Access) -> dict[str, list[str]]:
+    """Storage regions holding each account's leads; the caller's own account was read by authorize."""
     result = {}
     for account_id in accounts:
-        account = account_store.get_account(account_id)
+        account = access.account if account_id == access.account_id else account_store.get_account(account_id)
         result[account_id] = sorted(account.lead_regions)
     return result
 
@@ -461,7 +462,7 @@ def summary(access: Access) -> Summary:
     soon_to = lead_store.lead_sk(ids.ceiling(now - timedelta(days=settings().retention_days - 7)) + "~")
     by_status = dict.fromkeys((s.value for s in LeadStatus), 0)
     expiring = 0
-    for account_id, regions in _regions_by_account(lead_accounts(access)).items():
+    for account_id, regions in _regions_by_account(lead_accounts(access), access).items():
         for region in regions:
             sk: Any = lead_store.models(region).lead.sk
             for status in by_status:

@@ -36,7 +36,9 @@ _known_lock = threading.Lock()
 def record(account_id: str, entries: list[tuple[str, str, str]]) -> None:
     """Adds (kind, id, name) entries that are new to this container; one UpdateItem for all of them."""
     with _known_lock:
-        fresh = [(k, i, n) for k, i, n in entries if i and n and (account_id, k, i, n) not in _known]
+        # One entry per (kind, id): an update may not name one document path twice.
+        unique = {(k, i): n for k, i, n in entries if i and n}
+        fresh = [(k, i, n) for (k, i), n in unique.items() if (account_id, k, i, n) not in _known]
     if not fresh:
         return
     item = CatalogItem(pk=account_pk(account_id), sk="CATALOG")
