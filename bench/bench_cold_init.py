@@ -49,10 +49,12 @@ def run() -> dict[str, Any]:
         value = median([_time(code) for _ in range(RUNS)])
         name = function.code_uri.rstrip("/").rsplit("/", 1)[-1]
         metrics[f"cold_init_ms_{name}"] = metric(
-            value, "ms", floor,
+            value,
+            "ms",
+            floor,
             f"median of {RUNS} fresh interpreters importing {module}; peer = botocore import + one DynamoDB "
             f"client (ratio {value / floor:.2f}, goal <= 1.5)",
-        )  # fmt: skip
+        )
     return metrics
 
 

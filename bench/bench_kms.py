@@ -17,8 +17,10 @@ def _write(count: int, prefix: str) -> None:
     from leadcenter.store.accounts import Account, Member
 
     account_id = f"bench-{prefix}"
-    accounts.create_account(Account(account_id, "Bench", "ad_account", "SG", "2026-01-01T00:00:00.000Z"),
-                            Member(account_id, "bench", "admin", (), "2026-01-01T00:00:00.000Z"))  # fmt: skip
+    accounts.create_account(
+        Account(account_id, "Bench", "ad_account", "SG", "2026-01-01T00:00:00.000Z"),
+        Member(account_id, "bench", "admin", (), "2026-01-01T00:00:00.000Z"),
+    )
     for n in range(count):
         contact = Contact(name=f"Person {n}", email=f"p{n}@example.com", phone=f"+6591{n:06d}")
         create_lead(account_id, NewLead(country="SG", source=LeadSource.MANUAL, contact=contact), "bench")
@@ -45,10 +47,12 @@ def run() -> dict[str, Any]:
             ring.forget()
     return {
         "kms_calls_per_1000_leads_written": metric(
-            ours * 1000 / LEADS, "calls", peer * 1000 / LEADS,
+            ours * 1000 / LEADS,
+            "calls",
+            peer * 1000 / LEADS,
             "KMS API calls counted at botocore while writing 1000 leads in a warm process (goal <= 1); peer = a "
             "GenerateDataKey per lead (key-encryption-key cache of one use)",
-        )  # fmt: skip
+        )
     }
 
 

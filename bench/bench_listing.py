@@ -35,18 +35,28 @@ def _seed(account_id: str, rng: random.Random) -> dict[str, Any]:
     from leadcenter.store.leads import LeadState, TimelineEvent
 
     now = clock.now()
-    accounts.create_account(Account(account_id, "Bench", "ad_account", "SG", clock.iso(now)),
-                            Member(account_id, OWNER, "admin", (), clock.iso(now)))  # fmt: skip
+    accounts.create_account(
+        Account(account_id, "Bench", "ad_account", "SG", clock.iso(now)),
+        Member(account_id, OWNER, "admin", (), clock.iso(now)),
+    )
     label_ids = {}
     for name in ("Hot", "VIP", "Cold"):
         label = Label(ids.ulid().lower(), name, clock.iso(now))
         labels.create(account_id, label)
         label_ids[name] = label.id
-    campaigns = [(f"cmp-{c}", f"Campaign {name}") for c, name in enumerate(["Ramadan Sale", "EV Launch", "Back to School", "Mega Payday"])]
+    campaigns = [
+        (f"cmp-{c}", f"Campaign {name}")
+        for c, name in enumerate(["Ramadan Sale", "EV Launch", "Back to School", "Mega Payday"])
+    ]
     ads = [(f"ad-{n}", f"Creative {n}", f"ag-{n // 3}", f"Audience {n // 3}", *campaigns[n % 4]) for n in range(12)]
     forms = [("form-1", "Test drive"), ("form-2", "Newsletter"), ("form-3", "Callback request")]
-    catalog.record(account_id, [("ad", a[0], a[1]) for a in ads] + [("adgroup", a[2], a[3]) for a in ads]
-                   + [("campaign", c[0], c[1]) for c in campaigns] + [("form", f[0], f[1]) for f in forms])  # fmt: skip
+    catalog.record(
+        account_id,
+        [("ad", a[0], a[1]) for a in ads]
+        + [("adgroup", a[2], a[3]) for a in ads]
+        + [("campaign", c[0], c[1]) for c in campaigns]
+        + [("form", f[0], f[1]) for f in forms],
+    )
     regions_used = set()
     for n in range(LEADS):
         created = now - timedelta(seconds=rng.uniform(0, 80 * 86400))
@@ -58,17 +68,33 @@ def _seed(account_id: str, rng: random.Random) -> dict[str, Any]:
         lead_id = new_lead_id(region, created)
         stamp = clock.iso(created)
         lead = Lead(
-            id=lead_id, account_id=account_id, region=country,
-            status=_weighted(rng, [(LeadStatus.RAW, 0.55), (LeadStatus.CONTACTED, 0.2), (LeadStatus.QUALIFIED, 0.12),
-                                   (LeadStatus.UNQUALIFIED, 0.08), (LeadStatus.CONVERTED, 0.05)]),
+            id=lead_id,
+            account_id=account_id,
+            region=country,
+            status=_weighted(
+                rng,
+                [
+                    (LeadStatus.RAW, 0.55),
+                    (LeadStatus.CONTACTED, 0.2),
+                    (LeadStatus.QUALIFIED, 0.12),
+                    (LeadStatus.UNQUALIFIED, 0.08),
+                    (LeadStatus.CONVERTED, 0.05),
+                ],
+            ),
             assignee=_weighted(rng, [(None, 0.6), (OWNER, 0.25), ("bench-admin-2", 0.15)]),
             source=_weighted(rng, [(LeadSource.FORM, 0.6), (LeadSource.MESSAGE, 0.35), (LeadSource.MANUAL, 0.05)]),
             contact=Contact(name=f"Person {n}", email=f"p{n}@example.com"),
-            ad=Attribution(ad_id=ad[0], ad_name=ad[1], adgroup_id=ad[2], adgroup_name=ad[3], campaign_id=ad[4], campaign_name=ad[5]),
+            ad=Attribution(
+                ad_id=ad[0], ad_name=ad[1], adgroup_id=ad[2], adgroup_name=ad[3], campaign_id=ad[4], campaign_name=ad[5]
+            ),
             form=FormData(form_id=form[0], form_name=form[1]),
             access_status=_weighted(rng, [(AccessStatus.ACCESSED, 0.4), (AccessStatus.NOT_ACCESSED, 0.6)]),
-            created_at=stamp, updated_at=stamp, expires_at="", version=1, storage_region=region,
-        )  # fmt: skip
+            created_at=stamp,
+            updated_at=stamp,
+            expires_at="",
+            version=1,
+            storage_region=region,
+        )
         chosen = {label_ids[name] for name, p in (("Hot", 0.1), ("VIP", 0.03), ("Cold", 0.25)) if rng.random() < p}
         state = LeadState(lead, chosen, int((created + timedelta(days=90)).timestamp()))
         store.create(state, (), TimelineEvent(ids.ulid(created), "created", "bench", stamp, {}))
@@ -107,8 +133,9 @@ def _naive_page(account_id: str, params: dict[str, Any], data: dict[str, Any]) -
             "created_to": lambda v: item.sk <= f"L#{ids.ceiling(v)}",
         }[key](value)
         condition = part if condition is None else condition & part
-    result = item.query(store.lead_pk(account_id), filter_condition=condition, scan_index_forward=False, limit=PAGE,
-                        page_size=100)  # fmt: skip
+    result = item.query(
+        store.lead_pk(account_id), filter_condition=condition, scan_index_forward=False, limit=PAGE, page_size=100
+    )
     returned = len(list(result))
     return result.page_iter.total_scanned_count, returned
 
@@ -152,19 +179,23 @@ def run() -> dict[str, Any]:
             peer = naive_read / max(naive_returned, 1)
             goal = 3 if name in combos else 1.2
             metrics[f"read_amplification_{name.replace('+', '_')}"] = metric(
-                ours, "items read / item returned", peer,
+                ours,
+                "items read / item returned",
+                peer,
                 f"{returned} leads on the first page (limit {PAGE}); goal <= {goal}; lead-table items only (each "
                 "returned lead also costs one key item from the lead-keys table, see list_page_requests)",
-            )  # fmt: skip
+            )
         with counting() as counter:
             _first_page(account_id, {})
             requests = counter.count("dynamodb")
         metrics["list_page_requests"] = metric(
-            requests, "requests", None,
+            requests,
+            "requests",
+            None,
             "DynamoDB requests for the first unfiltered page of an account with leads in 1 storage region: "
             "authorisation (1 TransactGetItems), label names (1 Query), per region 1 Query + 1 BatchGetItem of "
             "lead keys; goal <= regions + 1",
-        )  # fmt: skip
+        )
     return metrics
 
 

@@ -17,7 +17,8 @@ MODULES = ["bench.bench_cold_init", "bench.bench_kms", "bench.bench_listing", "b
 def machine() -> str:
     import os
 
-    return f"{platform.machine()} {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+    system = f"{platform.system()} {platform.release()}"
+    return f"{platform.machine()} {os.cpu_count()} cores, {system}, Python {platform.python_version()}"
 
 
 def main(selected: list[str]) -> int:

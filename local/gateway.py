@@ -41,8 +41,11 @@ def handler_of(function: Function) -> Any:
 
 
 def context_for(function: Function) -> LambdaContext:
-    return LambdaContext(function_name=function.logical_id, aws_request_id=str(uuid.uuid4()),
-                         invoked_function_arn=f"arn:aws:lambda:us-east-1:123456789012:function:{function.logical_id}")  # fmt: skip
+    return LambdaContext(
+        function_name=function.logical_id,
+        aws_request_id=str(uuid.uuid4()),
+        invoked_function_arn=f"arn:aws:lambda:us-east-1:123456789012:function:{function.logical_id}",
+    )
 
 
 @dataclass
@@ -71,7 +74,7 @@ class Gateway:
         self.tokens[token] = subject
         return token
 
-    def match(self, method: str, path: str) -> tuple[ApiRoute, dict[str, str]] | None | str:
+    def match(self, method: str, path: str) -> tuple[ApiRoute, dict[str, str]] | str | None:
         allowed = False
         for pattern, route in self.routes:
             found = pattern.match(path)
@@ -124,8 +127,15 @@ class Gateway:
         return None
 
     @staticmethod
-    def _event(route: ApiRoute, path: str, parameters: dict[str, str], query: str, headers: dict[str, str],
-               body: bytes | str | None, claims: dict[str, str] | None) -> dict[str, Any]:  # fmt: skip
+    def _event(
+        route: ApiRoute,
+        path: str,
+        parameters: dict[str, str],
+        query: str,
+        headers: dict[str, str],
+        body: bytes | str | None,
+        claims: dict[str, str] | None,
+    ) -> dict[str, Any]:
         multi_query = parse_qs(query, keep_blank_values=True) if query else {}
         raw = body.decode("utf-8", "surrogateescape") if isinstance(body, bytes) else body
         return {
@@ -156,4 +166,6 @@ class Gateway:
 
 
 def _error(status: int, code: str, message: str) -> Reply:
-    return Reply(status, {"Content-Type": "application/json"}, json.dumps({"error": {"code": code, "message": message}}))
+    return Reply(
+        status, {"Content-Type": "application/json"}, json.dumps({"error": {"code": code, "message": message}})
+    )

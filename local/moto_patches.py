@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import threading
 import types
@@ -87,9 +88,7 @@ def _restore(backend: Any, snapshots: list[tuple[str, dict[str, Any], Any]]) -> 
             table = backend.get_table(table_name)
             hash_value = DynamoType(key[table.hash_key_attr])
             range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
-            try:
+            with contextlib.suppress(Exception):  # the item was never written
                 table.delete_item(hash_value, range_value)
-            except Exception:  # noqa: S110 - the item was never written
-                pass
         else:
             backend.get_table(table_name).put_item(attributes)

@@ -94,12 +94,16 @@ class Stack:
 
     def resolve(self, value: Any, region: str) -> Any:
         if isinstance(value, dict) and len(value) == 1:
-            (key, arg), = value.items()
+            ((key, arg),) = value.items()
             if key == "Ref":
                 return self._ref(arg, region)
             if key == "Fn::Sub":
                 template, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
-                return re.sub(r"\$\{([^}]+)\}", lambda m: str(variables.get(m.group(1)) or self._sub(m.group(1), region)), template)
+                return re.sub(
+                    r"\$\{([^}]+)\}",
+                    lambda m: str(variables.get(m.group(1)) or self._sub(m.group(1), region)),
+                    template,
+                )
             if key == "Fn::GetAtt":
                 return self._get_att(arg[0], arg[1], region)
             if key == "Fn::Join":
@@ -117,8 +121,13 @@ class Stack:
         return self._ref(name, region)
 
     def _ref(self, name: str, region: str) -> Any:
-        pseudo = {"AWS::Region": region, "AWS::AccountId": ACCOUNT_ID, "AWS::Partition": "aws",
-                  "AWS::URLSuffix": "amazonaws.com", "AWS::StackName": "leadcenter"}  # fmt: skip
+        pseudo = {
+            "AWS::Region": region,
+            "AWS::AccountId": ACCOUNT_ID,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::StackName": "leadcenter",
+        }
         if name in pseudo:
             return pseudo[name]
         if name in self.parameters:
@@ -130,7 +139,9 @@ class Stack:
         kind = self.template["Resources"][logical]["Type"]
         if kind == "AWS::SQS::Queue":
             name = physical.rsplit("/", 1)[-1]
-            return {"Arn": f"arn:aws:sqs:{region}:{ACCOUNT_ID}:{name}", "QueueName": name, "QueueUrl": physical}[attribute]
+            return {"Arn": f"arn:aws:sqs:{region}:{ACCOUNT_ID}:{name}", "QueueName": name, "QueueUrl": physical}[
+                attribute
+            ]
         if kind == "AWS::DynamoDB::Table":
             return f"arn:aws:dynamodb:{region}:{ACCOUNT_ID}:table/{physical}"
         return f"arn:aws:{kind.split('::')[1].lower()}:{region}:{ACCOUNT_ID}:{logical}/{physical}"
@@ -149,13 +160,18 @@ class Stack:
             for logical, spec in resources.items():
                 if spec["Type"] == kind:
                     properties = self.resolve(spec.get("Properties", {}), region)
-                    physical = getattr(self, "_create_" + kind.split("::")[-1].lower())(session, region, logical, properties)
+                    physical = getattr(self, "_create_" + kind.split("::")[-1].lower())(
+                        session, region, logical, properties
+                    )
                     self.physical.setdefault(region, {})[logical] = physical
 
     def _create_key(self, session: Any, region: str, logical: str, p: dict[str, Any]) -> str:
         kms = session.client("kms", region_name=region)
-        args = {"Description": p.get("Description", logical), "KeySpec": p.get("KeySpec", "SYMMETRIC_DEFAULT"),
-                "KeyUsage": p.get("KeyUsage", "ENCRYPT_DECRYPT")}  # fmt: skip
+        args = {
+            "Description": p.get("Description", logical),
+            "KeySpec": p.get("KeySpec", "SYMMETRIC_DEFAULT"),
+            "KeyUsage": p.get("KeyUsage", "ENCRYPT_DECRYPT"),
+        }
         return str(kms.create_key(**args)["KeyMetadata"]["KeyId"])
 
     def _create_alias(self, session: Any, region: str, logical: str, p: dict[str, Any]) -> str:
@@ -180,7 +196,7 @@ class Stack:
 
     def _create_queue(self, session: Any, region: str, logical: str, p: dict[str, Any]) -> str:
         sqs = session.client("sqs", region_name=region)
-        attributes = {}
+        attributes: dict[str, str] = {}
         for key in ("VisibilityTimeout", "MessageRetentionPeriod", "KmsMasterKeyId", "DelaySeconds"):
             if key in p:
                 attributes[key] = str(p[key])
@@ -208,11 +224,15 @@ class Stack:
         if "BucketEncryption" in p:
             s3.put_bucket_encryption(
                 Bucket=name,
-                ServerSideEncryptionConfiguration={"Rules": [
-                    {"ApplyServerSideEncryptionByDefault": r["ServerSideEncryptionByDefault"],
-                     "BucketKeyEnabled": r.get("BucketKeyEnabled", False)}
-                    for r in p["BucketEncryption"]["ServerSideEncryptionConfiguration"]
-                ]},
+                ServerSideEncryptionConfiguration={
+                    "Rules": [
+                        {
+                            "ApplyServerSideEncryptionByDefault": r["ServerSideEncryptionByDefault"],
+                            "BucketKeyEnabled": r.get("BucketKeyEnabled", False),
+                        }
+                        for r in p["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+                    ]
+                },
             )
         return name
 
@@ -226,8 +246,12 @@ class Stack:
                 continue
             p = spec["Properties"]
             env = {**globals_env, **p.get("Environment", {}).get("Variables", {})}
-            function = Function(logical, p["CodeUri"].rstrip("/"), p["Handler"],
-                                {k: str(self.resolve(v, self.home_region)) for k, v in env.items()})  # fmt: skip
+            function = Function(
+                logical,
+                p["CodeUri"].rstrip("/"),
+                p["Handler"],
+                {k: str(self.resolve(v, self.home_region)) for k, v in env.items()},
+            )
             for event in p.get("Events", {}).values():
                 if event["Type"] == "SQS":
                     function.queue = self.resolve(event["Properties"]["Queue"], self.home_region)

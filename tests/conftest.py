@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import Any
 
 # Credentials and region before anything imports boto3 or the layer.
 os.environ.update(
@@ -27,13 +26,13 @@ os.environ.update(
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
-import boto3  # noqa: E402
-import pytest  # noqa: E402
-from moto import mock_aws  # noqa: E402
+import boto3
+import pytest
+from moto import mock_aws
 
-from local import moto_patches  # noqa: E402
-from local.gateway import Gateway  # noqa: E402
-from local.template import Stack  # noqa: E402
+from local import moto_patches
+from local.gateway import Gateway
+from local.template import Stack
 
 moto_patches.install()
 _mock = mock_aws()
@@ -43,6 +42,7 @@ STACK.provision(boto3.session.Session())
 os.environ.update(STACK.environment())
 
 from leadcenter.config import reset_settings  # noqa: E402
+
 from tests.support import Api  # noqa: E402
 
 reset_settings()

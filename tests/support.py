@@ -14,8 +14,17 @@ class Api:
     def __init__(self, gateway: Gateway) -> None:
         self.gateway = gateway
 
-    def call(self, method: str, path: str, user: str | None = "alice", *, json_body: Any = None, query: str = "",
-             headers: dict[str, str] | None = None, raw: str | bytes | None = None) -> Reply:  # fmt: skip
+    def call(
+        self,
+        method: str,
+        path: str,
+        user: str | None = "alice",
+        *,
+        json_body: Any = None,
+        query: str = "",
+        headers: dict[str, str] | None = None,
+        raw: str | bytes | None = None,
+    ) -> Reply:
         body = raw if raw is not None else (json.dumps(json_body) if json_body is not None else None)
         all_headers = {"Content-Type": "application/json", **(headers or {})}
         return self.gateway.invoke(method, path, query=query, headers=all_headers, body=body, subject=user)
@@ -26,8 +35,11 @@ class Api:
         return reply.json()
 
     def account(self, user: str = "alice", type_: str = "ad_account", country: str = "SG") -> str:
-        return str(self.ok("POST", "/accounts", user, expect=201, json_body={"name": "Acme", "type": type_,
-                                                                              "country": country})["id"])  # fmt: skip
+        return str(
+            self.ok(
+                "POST", "/accounts", user, expect=201, json_body={"name": "Acme", "type": type_, "country": country}
+            )["id"]
+        )
 
     def lead(self, account_id: str, user: str = "alice", **fields: Any) -> dict[str, Any]:
         body = {"region": "SG", "contact": {"name": "Siti Rahma", "email": "siti@example.com", "phone": "+6591234567"}}

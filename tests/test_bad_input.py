@@ -42,8 +42,9 @@ def test_bad_cursor_is_400(api, account, cursor):
     assert reply.status == 400 and "cursor" in reply.json()["error"]["message"]
 
 
-@pytest.mark.parametrize("query", ["limit=0", "limit=101", "limit=abc", "status=won", "created_from=yesterday",
-                                   "expiring_within_days=-1"])  # fmt: skip
+@pytest.mark.parametrize(
+    "query", ["limit=0", "limit=101", "limit=abc", "status=won", "created_from=yesterday", "expiring_within_days=-1"]
+)
 def test_bad_list_parameters_are_422(api, account, query):
     reply = api.call("GET", f"/accounts/{account}/leads", "validator", query=query)
     assert reply.status == 422, reply.body
@@ -58,10 +59,15 @@ def test_stale_if_match_is_409_with_current_version(api, account):
     lead = api.lead(account, "validator")
     path = f"/accounts/{account}/leads/{lead['id']}"
     api.ok("PATCH", path, "validator", json_body={"status": "contacted"}, headers={"If-Match": str(lead["version"])})
-    reply = api.call("PATCH", path, "validator", json_body={"status": "converted"}, headers={"If-Match": str(lead["version"])})
+    reply = api.call(
+        "PATCH", path, "validator", json_body={"status": "converted"}, headers={"If-Match": str(lead["version"])}
+    )
     assert reply.status == 409
     assert reply.json()["error"]["current_version"] == lead["version"] + 1
-    assert api.call("PATCH", path, "validator", json_body={"status": "converted"}, headers={"If-Match": "abc"}).status == 400
+    assert (
+        api.call("PATCH", path, "validator", json_body={"status": "converted"}, headers={"If-Match": "abc"}).status
+        == 400
+    )
 
 
 def test_unknown_route_and_method(api):

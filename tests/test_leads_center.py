@@ -60,9 +60,13 @@ def test_concurrent_if_match_writers_one_wins(api):
     statuses = []
 
     def write(status: str) -> None:
-        statuses.append(api.call("PATCH", path, "lc-admin", json_body={"status": status}, headers={"If-Match": "1"}).status)
+        statuses.append(
+            api.call("PATCH", path, "lc-admin", json_body={"status": status}, headers={"If-Match": "1"}).status
+        )
 
-    threads = [threading.Thread(target=write, args=(s,)) for s in ["qualified", "contacted", "converted", "unqualified"]]
+    threads = [
+        threading.Thread(target=write, args=(s,)) for s in ["qualified", "contacted", "converted", "unqualified"]
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -80,9 +84,13 @@ def test_assignee_must_be_an_admin(api):
     assert reply.status == 422 and "admin" in reply.json()["error"]["message"]
     assert api.call("PATCH", path, "lc-admin", json_body={"assignee": "ghost"}).status == 422
     assert api.ok("PATCH", path, "lc-admin", json_body={"assignee": "lc-admin2"})["assignee"] == "lc-admin2"
-    assert [i["id"] for i in api.ok("GET", f"/accounts/{account}/leads", "lc-admin", query="assignee=lc-admin2")["items"]] == [lead["id"]]
+    assert [
+        i["id"] for i in api.ok("GET", f"/accounts/{account}/leads", "lc-admin", query="assignee=lc-admin2")["items"]
+    ] == [lead["id"]]
     assert api.ok("PATCH", path, "lc-admin", json_body={"assignee": None})["assignee"] is None
-    assert [i["id"] for i in api.ok("GET", f"/accounts/{account}/leads", "lc-admin", query="assignee=none")["items"]] == [lead["id"]]
+    assert [
+        i["id"] for i in api.ok("GET", f"/accounts/{account}/leads", "lc-admin", query="assignee=none")["items"]
+    ] == [lead["id"]]
 
 
 def test_notes_are_encrypted_and_only_author_or_admin_edits(api, stack):
@@ -125,10 +133,15 @@ def test_forms_view_and_edit_by_role(api):
     body = {"name": "Test drive", "questions": [{"question": "Preferred date?", "type": "date"}]}
     form = api.ok("POST", f"/accounts/{account}/forms", "f-op", expect=201, json_body=body)
     assert api.call("POST", f"/accounts/{account}/forms", "f-an", json_body=body).status == 403
-    assert api.ok("GET", f"/accounts/{account}/forms/{form['id']}", "f-an")["questions"][0]["question"] == "Preferred date?"
+    assert (
+        api.ok("GET", f"/accounts/{account}/forms/{form['id']}", "f-an")["questions"][0]["question"]
+        == "Preferred date?"
+    )
     body["questions"].append({"question": "Which model?", "type": "short_text"})
     assert len(api.ok("PUT", f"/accounts/{account}/forms/{form['id']}", "f-op", json_body=body)["questions"]) == 2
-    stale = api.call("PUT", f"/accounts/{account}/forms/{form['id']}", "f-op", json_body=body, headers={"If-Match": "1"})
+    stale = api.call(
+        "PUT", f"/accounts/{account}/forms/{form['id']}", "f-op", json_body=body, headers={"If-Match": "1"}
+    )
     assert stale.status == 409
 
 

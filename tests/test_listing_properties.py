@@ -15,9 +15,11 @@ from tests.support import Api
 
 COUNTRIES = ["SG", "ID", "JP", "DE", "GB", "BR", "MX", "US", "AE", "AU"]  # seven storage regions
 STATUSES = ["raw", "qualified", "unqualified", "contacted", "converted"]
-ADS = [("ad-1", "Summer Sale Video", "ag-1", "Young Adults", "cmp-1", "Ramadan Sale 2026"),
-       ("ad-2", "Carousel B", "ag-1", "Young Adults", "cmp-1", "Ramadan Sale 2026"),
-       ("ad-3", "Test Drive Promo", "ag-2", "Car Lovers", "cmp-2", "EV Launch")]  # fmt: skip
+ADS = [
+    ("ad-1", "Summer Sale Video", "ag-1", "Young Adults", "cmp-1", "Ramadan Sale 2026"),
+    ("ad-2", "Carousel B", "ag-1", "Young Adults", "cmp-1", "Ramadan Sale 2026"),
+    ("ad-3", "Test Drive Promo", "ag-2", "Car Lovers", "cmp-2", "EV Launch"),
+]
 FORMS = [("form-a", "Test drive form"), ("form-b", "Newsletter")]
 OWNER = "lp-admin"
 
@@ -42,15 +44,19 @@ def dataset(gateway):
     rng = random.Random(7)
     account = api.account(OWNER)
     api.ok("PUT", f"/accounts/{account}/members/lp-admin2", OWNER, json_body={"role": "admin"})
-    labels = [api.ok("POST", f"/accounts/{account}/labels", OWNER, expect=201, json_body={"name": n})["id"]
-              for n in ("Hot", "VIP", "Cold")]  # fmt: skip
+    labels = [
+        api.ok("POST", f"/accounts/{account}/labels", OWNER, expect=201, json_body={"name": n})["id"]
+        for n in ("Hot", "VIP", "Cold")
+    ]
     created = []
     for n in range(45):
-        ad = rng.choice(ADS + [None])
-        form = rng.choice(FORMS + [None])
+        ad = rng.choice([*ADS, None])
+        form = rng.choice([*FORMS, None])
         body = {"region": rng.choice(COUNTRIES), "contact": {"name": f"Person {n}"}}
         if ad:
-            body["ad"] = dict(zip(["ad_id", "ad_name", "adgroup_id", "adgroup_name", "campaign_id", "campaign_name"], ad, strict=True))
+            body["ad"] = dict(
+                zip(["ad_id", "ad_name", "adgroup_id", "adgroup_name", "campaign_id", "campaign_name"], ad, strict=True)
+            )
         if form:
             body["form"] = {"form_id": form[0], "form_name": form[1], "answers": []}
         lead = api.lead(account, OWNER, **body)
@@ -71,7 +77,7 @@ def dataset(gateway):
 
 
 def test_every_lead_exactly_once_newest_first(dataset):
-    api, account, _, created, everything = dataset
+    _api, _account, _, created, everything = dataset
     ids = [lead["id"] for lead in everything]
     assert sorted(ids) == sorted(created)
     assert ids == sorted(ids, reverse=True)
@@ -81,7 +87,7 @@ def test_every_lead_exactly_once_newest_first(dataset):
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(limit=st.integers(min_value=4, max_value=23))
 def test_paging_is_exact_for_any_page_size(dataset, limit):
-    api, account, _, created, everything = dataset
+    api, account, _, _created, everything = dataset
     assert [lead["id"] for lead in _page_all(api, account, {}, limit)] == [lead["id"] for lead in everything]
 
 
@@ -97,11 +103,13 @@ def _matches(lead: dict, f: dict[str, str]) -> bool:
         "created_to": lambda v: lead["created_at"] <= v,
         "q": lambda v: any(
             (value or "") == v or v.casefold() in (name or "").casefold()
-            for value, name in [(lead["ad"].get("ad_id"), lead["ad"].get("ad_name")),
-                                (lead["ad"].get("adgroup_id"), lead["ad"].get("adgroup_name")),
-                                (lead["ad"].get("campaign_id"), lead["ad"].get("campaign_name")),
-                                (lead["form"].get("form_id"), lead["form"].get("form_name"))]
-        ),  # fmt: skip
+            for value, name in [
+                (lead["ad"].get("ad_id"), lead["ad"].get("ad_name")),
+                (lead["ad"].get("adgroup_id"), lead["ad"].get("adgroup_name")),
+                (lead["ad"].get("campaign_id"), lead["ad"].get("campaign_name")),
+                (lead["form"].get("form_id"), lead["form"].get("form_name")),
+            ]
+        ),
     }
     return all(checks[k](v) for k, v in f.items())
 

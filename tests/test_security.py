@@ -6,7 +6,6 @@ import base64
 
 import boto3
 import pytest
-
 from leadcenter import crypto
 from leadcenter.errors import IntegrityError
 
@@ -46,7 +45,9 @@ def test_raw_tables_hold_no_name_email_or_phone(api, stack):
     # Given leads of people from six countries with a note-free history of edits
     account = api.account("raw-scan-admin")
     for country, name, email, phone in PEOPLE:
-        lead = api.lead(account, "raw-scan-admin", region=country, contact={"name": name, "email": email, "phone": phone})
+        lead = api.lead(
+            account, "raw-scan-admin", region=country, contact={"name": name, "email": email, "phone": phone}
+        )
         api.ok("GET", f"/accounts/{account}/leads/{lead['id']}", "raw-scan-admin")
     # When every table of every region is scanned raw
     text = " ".join(_flatten(item) for _, _, item in _all_items(stack))
@@ -57,13 +58,15 @@ def test_raw_tables_hold_no_name_email_or_phone(api, stack):
             # short fragments (3-4 letters) occur by chance in key names and binary; these do not
             assert len(needle) < 5 or needle.casefold() not in text.casefold(), needle
     # ... nor base64 of them
-    for _, name, email, _ in PEOPLE:
+    for _, _name, email, _ in PEOPLE:
         assert base64.b64encode(email.encode()).decode()[:12] not in text
 
 
 def _lead_item(region: str, account: str, lead_id: str) -> dict:
     client = boto3.client("dynamodb", region_name=region)
-    return client.get_item(TableName="leadcenter-leads", Key={"pk": {"S": f"A#{account}"}, "sk": {"S": f"L#{lead_id}"}})["Item"]
+    return client.get_item(
+        TableName="leadcenter-leads", Key={"pk": {"S": f"A#{account}"}, "sk": {"S": f"L#{lead_id}"}}
+    )["Item"]
 
 
 def test_ciphertext_moved_to_another_lead_fails_clearly(api):
@@ -92,7 +95,11 @@ def test_field_cipher_binds_account_lead_and_field():
     key = b"k" * 32
     sealed = crypto.FieldCipher(key, "acc-1", "lead-1").seal("contact", "secret")
     assert crypto.FieldCipher(key, "acc-1", "lead-1").open("contact", sealed) == "secret"
-    for account, lead, field in [("acc-2", "lead-1", "contact"), ("acc-1", "lead-2", "contact"), ("acc-1", "lead-1", "answers")]:
+    for account, lead, field in [
+        ("acc-2", "lead-1", "contact"),
+        ("acc-1", "lead-2", "contact"),
+        ("acc-1", "lead-1", "answers"),
+    ]:
         with pytest.raises(IntegrityError, match="does not decrypt"):
             crypto.FieldCipher(key, account, lead).open(field, sealed)
     tampered = sealed[:-1] + bytes([sealed[-1] ^ 1])

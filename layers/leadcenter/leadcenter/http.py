@@ -6,7 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
@@ -51,13 +51,17 @@ def _message(error: dict[str, Any]) -> str:
 class Resolver(APIGatewayRestResolver):
     """Checks the raw body before routing: Powertools' request validation runs before any middleware."""
 
-    def resolve(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+    def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         try:
             _check_body(event)
         except DomainError as exc:
             response = error_response(exc.status, exc.code, exc.message)
-            return {"statusCode": response.status_code, "headers": {"Content-Type": "application/json"},
-                    "body": response.body, "isBase64Encoded": False}  # fmt: skip
+            return {
+                "statusCode": response.status_code,
+                "headers": {"Content-Type": "application/json"},
+                "body": response.body,
+                "isBase64Encoded": False,
+            }
         return super().resolve(event, context)
 
 
@@ -73,8 +77,9 @@ def build_resolver() -> APIGatewayRestResolver:
     @app.exception_handler(RequestValidationError)
     def invalid_request(exc: RequestValidationError) -> Response[Any]:
         status, message, problems = _describe(exc.errors())
-        return error_response(status, "invalid_json" if status == 400 else "validation_failed", message,
-                              problems=problems)  # fmt: skip
+        return error_response(
+            status, "invalid_json" if status == 400 else "validation_failed", message, problems=problems
+        )
 
     @app.not_found
     def not_found(_: NotFoundError) -> Response[Any]:
@@ -89,7 +94,7 @@ def build_resolver() -> APIGatewayRestResolver:
     return app
 
 
-def _check_body(event: dict[str, Any]) -> None:
+def _check_body(event: Mapping[str, Any]) -> None:
     body = event.get("body") or ""
     if len(body) > settings().max_body_bytes:
         raise PayloadTooLarge(f"the body is larger than {settings().max_body_bytes} bytes")

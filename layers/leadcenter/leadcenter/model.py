@@ -28,9 +28,19 @@ class AccessStatus(StrEnum):
 
 
 ContactKind = Literal[
-    "email", "phone", "whatsapp", "instagram", "facebook", "messenger",
-    "line", "twitter", "linkedin", "weibo", "wechat", "snapchat",
-]  # fmt: skip
+    "email",
+    "phone",
+    "whatsapp",
+    "instagram",
+    "facebook",
+    "messenger",
+    "line",
+    "twitter",
+    "linkedin",
+    "weibo",
+    "wechat",
+    "snapchat",
+]
 
 
 class _Strict(BaseModel):

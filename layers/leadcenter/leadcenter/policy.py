@@ -77,8 +77,9 @@ SCOPE_MATRIX: dict[Action, str] = {
     Action.CRM_MANAGE: "crm",
 }
 
-LEAD_ACTIONS = frozenset({Action.LEADS_VIEW, Action.LEADS_MANAGE, Action.LEADS_DOWNLOAD, Action.LEADS_DELETE,
-                          Action.CRM_MANAGE})  # fmt: skip
+LEAD_ACTIONS = frozenset(
+    {Action.LEADS_VIEW, Action.LEADS_MANAGE, Action.LEADS_DOWNLOAD, Action.LEADS_DELETE, Action.CRM_MANAGE}
+)
 
 
 @dataclass(frozen=True)

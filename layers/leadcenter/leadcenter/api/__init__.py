@@ -12,6 +12,10 @@ ROUTER_MODULES = [
     "leadcenter.api.labels",
     "leadcenter.api.notes",
     "leadcenter.api.forms",
+    "leadcenter.api.capture",
+    "leadcenter.api.conversations",
+    "leadcenter.api.auto_capture",
+    "leadcenter.api.reports",
 ]
 
 

@@ -22,16 +22,29 @@ UserId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9
 
 
 def _out(account: Account, member: Member) -> AccountOut:
-    return AccountOut(
-        id=account.account_id, name=account.name, type=account.type, country=account.country,  # type: ignore[arg-type]
-        role=member.role, lead_access=list(member.lead_access), created_at=account.created_at,  # type: ignore[arg-type]
-        lead_access_transferred_to=account.lead_access_holder,
-    )  # fmt: skip
+    return AccountOut.model_validate(
+        {
+            "id": account.account_id,
+            "name": account.name,
+            "type": account.type,
+            "country": account.country,
+            "role": member.role,
+            "lead_access": list(member.lead_access),
+            "created_at": account.created_at,
+            "lead_access_transferred_to": account.lead_access_holder,
+        }
+    )
 
 
 def _member_out(member: Member) -> MemberOut:
-    return MemberOut(user_id=member.user_id, role=member.role, lead_access=list(member.lead_access),  # type: ignore[arg-type]
-                     added_at=member.added_at)  # fmt: skip
+    return MemberOut.model_validate(
+        {
+            "user_id": member.user_id,
+            "role": member.role,
+            "lead_access": list(member.lead_access),
+            "added_at": member.added_at,
+        }
+    )
 
 
 @router.post("/accounts", summary="Create an account; the caller becomes its admin")
@@ -39,7 +52,9 @@ def create_account(body: AccountIn) -> tuple[AccountOut, int]:
     caller = caller_id(router)  # type: ignore[arg-type]
     country = region_router().validate_country(body.country)
     now = clock.iso()
-    account = Account(account_id=ids.ulid().lower(), name=body.name.strip(), type=body.type, country=country, created_at=now)
+    account = Account(
+        account_id=ids.ulid().lower(), name=body.name.strip(), type=body.type, country=country, created_at=now
+    )
     admin = Member(account.account_id, caller, "admin", ("leads_center", "download", "crm"), now)
     store.create_account(account, admin)
     return _out(account, admin), 201
@@ -62,11 +77,15 @@ def put_member(account_id: AccountId, user_id: UserId, body: MemberIn) -> Member
     access = authorize(caller_id(router), account_id, Action.MEMBERS_MANAGE)  # type: ignore[arg-type]
     if access.account.type == "ad_account" and body.lead_access:
         raise Unprocessable("lead_access scopes exist only in a Business Center", field="lead_access")
-    scopes: tuple[Any, ...] = ("leads_center", "download", "crm") if body.role == "admin" else tuple(body.lead_access or ())
+    scopes: tuple[Any, ...] = (
+        ("leads_center", "download", "crm") if body.role == "admin" else tuple(body.lead_access or ())
+    )
     existing = store.get_member(account_id, user_id)
     if existing and existing.role == "admin" and body.role != "admin":
         store.ensure_another_admin(account_id, user_id)
-    member = Member(account_id, user_id, body.role, tuple(dict.fromkeys(scopes)), existing.added_at if existing else clock.iso())
+    member = Member(
+        account_id, user_id, body.role, tuple(dict.fromkeys(scopes)), existing.added_at if existing else clock.iso()
+    )
     store.put_member(member, access.caller)
     return _member_out(member)
 

@@ -19,7 +19,9 @@ from leadcenter.store.forms import Form
 
 router = Router()
 FormId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
-QuestionType = Literal["short_text", "long_text", "email", "phone", "single_choice", "multiple_choice", "date", "number", "name"]
+QuestionType = Literal[
+    "short_text", "long_text", "email", "phone", "single_choice", "multiple_choice", "date", "number", "name"
+]
 
 
 class Question(Strict):
@@ -47,8 +49,14 @@ class FormList(BaseModel):
 
 
 def _out(form: Form) -> FormOut:
-    return FormOut(id=form.id, name=form.name, questions=[Question(question=q, type=t) for q, t in form.questions],  # type: ignore[arg-type]
-                   created_at=form.created_at, updated_at=form.updated_at, version=form.version)  # fmt: skip
+    return FormOut(
+        id=form.id,
+        name=form.name,
+        questions=[Question(question=q, type=t) for q, t in form.questions],  # type: ignore[arg-type]
+        created_at=form.created_at,
+        updated_at=form.updated_at,
+        version=form.version,
+    )
 
 
 @router.get("/accounts/<account_id>/forms", summary="Instant forms of the account")
@@ -61,7 +69,9 @@ def list_forms(account_id: AccountId) -> FormList:
 def create_form(account_id: AccountId, body: FormIn) -> tuple[FormOut, int]:
     authorize(caller_id(router), account_id, Action.FORMS_EDIT)  # type: ignore[arg-type]
     now = clock.iso()
-    form = Form(f"form-{ids.ulid().lower()}", body.name, tuple((q.question, q.type) for q in body.questions), now, now, 1)
+    form = Form(
+        f"form-{ids.ulid().lower()}", body.name, tuple((q.question, q.type) for q in body.questions), now, now, 1
+    )
     store.create(account_id, form)
     catalog.record(account_id, [("form", form.id, form.name)])
     return _out(form), 201
@@ -83,8 +93,14 @@ def put_form(
     authorize(caller_id(router), account_id, Action.FORMS_EDIT)  # type: ignore[arg-type]
     current = store.get_form(account_id, form_id)
     expected = int(if_match.strip('"')) if if_match and if_match.strip('"').isdigit() else current.version
-    form = Form(form_id, body.name, tuple((q.question, q.type) for q in body.questions), current.created_at,
-                clock.iso(), expected + 1)  # fmt: skip
+    form = Form(
+        form_id,
+        body.name,
+        tuple((q.question, q.type) for q in body.questions),
+        current.created_at,
+        clock.iso(),
+        expected + 1,
+    )
     store.replace(account_id, form, expected)
     catalog.record(account_id, [("form", form.id, form.name)])
     return _out(form)

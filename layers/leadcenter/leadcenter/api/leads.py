@@ -26,8 +26,13 @@ def create_lead(account_id: AccountId, body: LeadIn) -> tuple[Lead, int]:
     access = authorize(caller_id(router), account_id, Action.LEADS_MANAGE)  # type: ignore[arg-type]
     if access.is_business_center:
         raise BadRequest("create leads in the ad account they belong to, not in a Business Center")
-    new = domain.NewLead(country=body.region, source=LeadSource.MANUAL, contact=body.contact,
-                         ad=body.ad or Attribution(), form=body.form or FormData())  # fmt: skip
+    new = domain.NewLead(
+        country=body.region,
+        source=LeadSource.MANUAL,
+        contact=body.contact,
+        ad=body.ad or Attribution(),
+        form=body.form or FormData(),
+    )
     return domain.create_lead(account_id, new, access.caller), 201
 
 
@@ -44,18 +49,35 @@ def list_leads(
     created_to: Annotated[datetime | None, Query()] = None,
     updated_since: Annotated[datetime | None, Query(description="incremental pull: oldest change first")] = None,
     expiring_within_days: Annotated[int | None, Query(ge=0, le=90)] = None,
-    q: Annotated[str | None, Query(min_length=1, max_length=200, description="ad, ad group, campaign or form: "
-                                   "id exactly, or name by case-insensitive substring")] = None,  # fmt: skip
-    ad_account_id: Annotated[str | None, Query(max_length=64, description="Business Center: one source ad account")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="ad, ad group, campaign or form: id exactly, or name by case-insensitive substring",
+        ),
+    ] = None,
+    ad_account_id: Annotated[
+        str | None, Query(max_length=64, description="Business Center: one source ad account")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> LeadList:
     access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)  # type: ignore[arg-type]
     filters = domain.LeadFilter(
-        status=status, label=label, assignee=assignee, access_status=access_status.value if access_status else None,
-        source=source, form_id=form_id, created_from=_utc(created_from), created_to=_utc(created_to),
-        updated_since=_utc(updated_since), expiring_within_days=expiring_within_days, q=q, ad_account_id=ad_account_id,
-    )  # fmt: skip
+        status=status,
+        label=label,
+        assignee=assignee,
+        access_status=access_status.value if access_status else None,
+        source=source,
+        form_id=form_id,
+        created_from=_utc(created_from),
+        created_to=_utc(created_to),
+        updated_since=_utc(updated_since),
+        expiring_within_days=expiring_within_days,
+        q=q,
+        ad_account_id=ad_account_id,
+    )
     page = domain.list_leads(access, filters, limit, cursor)
     return LeadList(items=page.leads, next_cursor=page.next_cursor)
 
@@ -78,7 +100,9 @@ class SummaryOut(BaseModel):
 def summary(account_id: AccountId) -> SummaryOut:
     access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)  # type: ignore[arg-type]
     result = domain.summary(access)
-    return SummaryOut(by_status=result.by_status, total=result.total, expiring_within_7_days=result.expiring_within_7_days)
+    return SummaryOut(
+        by_status=result.by_status, total=result.total, expiring_within_7_days=result.expiring_within_7_days
+    )
 
 
 @router.get("/accounts/<account_id>/leads/<lead_id>", summary="One lead; the first read marks it accessed")
@@ -130,4 +154,6 @@ def delete_lead(account_id: AccountId, lead_id: LeadId) -> tuple[dict[str, Any],
 def activity(account_id: AccountId, lead_id: LeadId) -> ActivityList:
     access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)  # type: ignore[arg-type]
     events = domain.timeline(access, lead_id)
-    return ActivityList(items=[ActivityOut(id=e.event_id, type=e.type, actor=e.actor, at=e.at, data=e.data) for e in events])
+    return ActivityList(
+        items=[ActivityOut(id=e.event_id, type=e.type, actor=e.actor, at=e.at, data=e.data) for e in events]
+    )

@@ -38,7 +38,9 @@ class NoteList(BaseModel):
 
 
 def _out(note: Note) -> NoteOut:
-    return NoteOut(id=note.id, author=note.author, text=note.text, created_at=note.created_at, updated_at=note.updated_at)
+    return NoteOut(
+        id=note.id, author=note.author, text=note.text, created_at=note.created_at, updated_at=note.updated_at
+    )
 
 
 @router.get("/accounts/<account_id>/leads/<lead_id>/notes", summary="Notes on a lead, oldest first")

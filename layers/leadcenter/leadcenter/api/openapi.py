@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -24,7 +23,7 @@ def document() -> str:
         title="leadcenter",
         version="1.0.0",
         summary="Leads Center API",
-        description="Errors are {\"error\": {\"code\", \"message\"}}; lists are {\"items\", \"next_cursor\"}.",
+        description='Errors are {"error": {"code", "message"}}; lists are {"items", "next_cursor"}.',
     )
 
 

@@ -41,10 +41,20 @@ def delete(access: Access, label_id: str) -> int:
             if state is None:
                 continue
             now = clock.iso()
-            event = TimelineEvent(ids.ulid(), "labels_removed", access.caller, now, {"labels": [label_id], "reason": "label deleted"})
+            event = TimelineEvent(
+                ids.ulid(), "labels_removed", access.caller, now, {"labels": [label_id], "reason": "label deleted"}
+            )
             try:
-                lead_store.update(region, access.account_id, lead_id, Change(remove_labels=frozenset({label_id})),
-                                  expected_version=None, updated_at=now, events=[event], current=state)  # fmt: skip
+                lead_store.update(
+                    region,
+                    access.account_id,
+                    lead_id,
+                    Change(remove_labels=frozenset({label_id})),
+                    expected_version=None,
+                    updated_at=now,
+                    events=[event],
+                    current=state,
+                )
                 changed += 1
             except NotFound:
                 continue  # deleted meanwhile

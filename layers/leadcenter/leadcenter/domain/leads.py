@@ -100,20 +100,36 @@ def create_lead(account_id: str, new: NewLead, actor: str, *, event_type: str = 
     lead_id = new_lead_id(storage_region, now)
     stamp = clock.iso(now)
     lead = Lead(
-        id=lead_id, account_id=account_id, region=country, status=LeadStatus.RAW, source=new.source,
-        contact=new.contact, ad=new.ad, form=new.form, created_at=stamp, updated_at=stamp, expires_at="",
-        version=1, storage_region=storage_region, conversation_id=new.conversation_id,
-    )  # fmt: skip
+        id=lead_id,
+        account_id=account_id,
+        region=country,
+        status=LeadStatus.RAW,
+        source=new.source,
+        contact=new.contact,
+        ad=new.ad,
+        form=new.form,
+        created_at=stamp,
+        updated_at=stamp,
+        expires_at="",
+        version=1,
+        storage_region=storage_region,
+        conversation_id=new.conversation_id,
+    )
     state = LeadState(lead, set(new.label_ids), int(_expiry(now).timestamp()), new.person_hash)
     event = TimelineEvent(ids.ulid(now), event_type, actor, stamp, {"source": new.source.value})
     lead_store.create(state, new.dedupe_digests, event)
-    account_store.add_lead_region(account_id, storage_region) if storage_region not in _known_regions(account_id) else None
+    account_store.add_lead_region(account_id, storage_region) if storage_region not in _known_regions(
+        account_id
+    ) else None
     catalog_store.record(
         account_id,
-        [("ad", new.ad.ad_id or "", new.ad.ad_name or ""), ("adgroup", new.ad.adgroup_id or "", new.ad.adgroup_name or ""),
-         ("campaign", new.ad.campaign_id or "", new.ad.campaign_name or ""),
-         ("form", new.form.form_id or "", new.form.form_name or "")],
-    )  # fmt: skip
+        [
+            ("ad", new.ad.ad_id or "", new.ad.ad_name or ""),
+            ("adgroup", new.ad.adgroup_id or "", new.ad.adgroup_name or ""),
+            ("campaign", new.ad.campaign_id or "", new.ad.campaign_name or ""),
+            ("form", new.form.form_id or "", new.form.form_name or ""),
+        ],
+    )
     _known_regions(account_id).add(storage_region)
     return _decorate([state], label_names([account_id]))[0]
 
@@ -145,12 +161,20 @@ def get_lead(access: Access, lead_id: str) -> Lead:
         now = clock.iso()
         event = TimelineEvent(ids.ulid(), "viewed", access.caller, now, {})
         try:
-            lead_store.update(lead.storage_region, lead.account_id, lead.id, Change(access=(access.caller, now)),
-                              expected_version=lead.version, updated_at=now, events=[event], current=state)  # fmt: skip
+            lead_store.update(
+                lead.storage_region,
+                lead.account_id,
+                lead.id,
+                Change(access=(access.caller, now)),
+                expected_version=lead.version,
+                updated_at=now,
+                events=[event],
+                current=state,
+            )
             lead.access_status, lead.accessed_by, lead.accessed_at = AccessStatus.ACCESSED, access.caller, now
             lead.version += 1
             lead.updated_at = now
-        except Exception:  # noqa: S110 - a concurrent writer won; someone else's read marked it, or will next time
+        except Exception:
             state = load_state(access, lead_id)
     return _decorate([state], label_names([state.lead.account_id]))[0]
 
@@ -179,8 +203,10 @@ def update_lead(access: Access, lead_id: str, patch: LeadPatch, if_match: int | 
     if patch.assignee is not None:
         assignee = account_store.get_member(access.account_id, patch.assignee)
         if assignee is None or assignee.role != "admin":
-            raise Unprocessable(f"assignee '{patch.assignee}' is not an admin of this account; "
-                                "leads can only be assigned to admins", field="assignee")  # fmt: skip
+            raise Unprocessable(
+                f"assignee '{patch.assignee}' is not an admin of this account; leads can only be assigned to admins",
+                field="assignee",
+            )
     known_labels = label_names([account_id])
     unknown = sorted((patch.add_labels | patch.remove_labels) - set(known_labels))
     if unknown:
@@ -188,11 +214,17 @@ def update_lead(access: Access, lead_id: str, patch: LeadPatch, if_match: int | 
     now = clock.iso()
     events = []
     if patch.status is not None and patch.status != lead.status:
-        events.append(TimelineEvent(ids.ulid(), "status_changed", access.caller, now,
-                                    {"from": lead.status.value, "to": patch.status.value}))  # fmt: skip
+        events.append(
+            TimelineEvent(
+                ids.ulid(), "status_changed", access.caller, now, {"from": lead.status.value, "to": patch.status.value}
+            )
+        )
     if patch.assignee is not None or patch.clear_assignee:
-        events.append(TimelineEvent(ids.ulid(), "assignee_changed", access.caller, now,
-                                    {"from": lead.assignee, "to": patch.assignee}))  # fmt: skip
+        events.append(
+            TimelineEvent(
+                ids.ulid(), "assignee_changed", access.caller, now, {"from": lead.assignee, "to": patch.assignee}
+            )
+        )
     added = patch.add_labels - state.label_ids
     removed = patch.remove_labels & state.label_ids
     if added:
@@ -206,8 +238,16 @@ def update_lead(access: Access, lead_id: str, patch: LeadPatch, if_match: int | 
         add_labels=frozenset(patch.add_labels),
         remove_labels=frozenset(patch.remove_labels),
     )
-    lead_store.update(lead.storage_region, account_id, lead_id, change, expected_version=if_match, updated_at=now,
-                      events=events, current=state)  # fmt: skip
+    lead_store.update(
+        lead.storage_region,
+        account_id,
+        lead_id,
+        change,
+        expected_version=if_match,
+        updated_at=now,
+        events=events,
+        current=state,
+    )
     return _decorate([load_state(access, lead_id)], known_labels)[0]
 
 
@@ -292,8 +332,13 @@ def _filter_condition(region: str, dims: dict[str, str], label: str | None) -> A
 
 
 def _matches(state_item: Any, dims: dict[str, str]) -> bool:
-    values = {"form": state_item.form_id, "status": state_item.status, "source": state_item.source,
-              "access": state_item.access_status, "assignee": state_item.assignee or "none"}  # fmt: skip
+    values = {
+        "form": state_item.form_id,
+        "status": state_item.status,
+        "source": state_item.source,
+        "access": state_item.access_status,
+        "assignee": state_item.assignee or "none",
+    }
     return all(values[d] == v for d, v in dims.items())
 
 
@@ -341,8 +386,9 @@ def _regions_by_account(accounts: list[str], access: Access) -> dict[str, list[s
     return result
 
 
-def _list_by_creation(regions_by_account: dict[str, list[str]], f: LeadFilter, limit: int, after: str | None,
-                      stats: QueryStats) -> list[Any]:  # fmt: skip
+def _list_by_creation(
+    regions_by_account: dict[str, list[str]], f: LeadFilter, limit: int, after: str | None, stats: QueryStats
+) -> list[Any]:
     low, high = _time_window(f)
     if low > high:
         return []
@@ -360,11 +406,14 @@ def _list_by_creation(regions_by_account: dict[str, list[str]], f: LeadFilter, l
             range_condition = sk.between(low_key, high_key)
             for index, hash_value, rest, label in targets:
                 if index == "label":
-                    streams.append(_label_stream(region, account_id, hash_value, range_condition, rest, want, after, stats))
+                    streams.append(
+                        _label_stream(region, account_id, hash_value, range_condition, rest, want, after, stats)
+                    )
                     continue
                 condition = _filter_condition(region, rest, label)
-                items = lead_store.query_index(region, index, hash_value, range_condition, condition, want + 1,
-                                               None, stats)  # fmt: skip
+                items = lead_store.query_index(
+                    region, index, hash_value, range_condition, condition, want + 1, None, stats
+                )
                 streams.append([i for i in items if i.sk != after])
     merged = heapq.merge(*streams, key=lambda i: i.sk, reverse=True)
     result = []
@@ -379,8 +428,16 @@ def _list_by_creation(regions_by_account: dict[str, list[str]], f: LeadFilter, l
     return result
 
 
-def _label_stream(region: str, account_id: str, label_id: str, range_condition: Any, rest: dict[str, str], want: int,
-                  after: str | None, stats: QueryStats) -> list[Any]:  # fmt: skip
+def _label_stream(
+    region: str,
+    account_id: str,
+    label_id: str,
+    range_condition: Any,
+    rest: dict[str, str],
+    want: int,
+    after: str | None,
+    stats: QueryStats,
+) -> list[Any]:
     """Leads with a label (its link items, then the leads by key), further filtered in memory; pages through
     the links until `want` leads match or the links run out."""
     matched: list[Any] = []
@@ -389,19 +446,26 @@ def _label_stream(region: str, account_id: str, label_id: str, range_condition: 
         links, start = lead_store.query_links(region, account_id, label_id, range_condition, want + 1, start, stats)
         lead_ids = [link.lead_id for link in links if link.sk != after]
         fetched = {i.lead_id: i for i in lead_store.batch_get_leads(region, account_id, lead_ids, stats)}
-        matched += [fetched[i] for i in lead_ids
-                    if i in fetched and _matches(fetched[i], rest) and fetched[i].expires_at > clock.epoch()]  # fmt: skip
+        matched += [
+            fetched[i]
+            for i in lead_ids
+            if i in fetched and _matches(fetched[i], rest) and fetched[i].expires_at > clock.epoch()
+        ]
         if start is None:
             break
     return matched[:want]
 
 
-def _targets(account_id: str, f: LeadFilter, dims: dict[str, str]) -> list[tuple[str | None, str, dict[str, str], str | None]]:
+def _targets(
+    account_id: str, f: LeadFilter, dims: dict[str, str]
+) -> list[tuple[str | None, str, dict[str, str], str | None]]:
     """(index, hash key, filters left for a filter expression, label left) for each key query to run."""
     if f.q:
         matches = catalog_store.resolve([account_id], f.q)
-        return [(f"by_{kind}", lead_store.dimension_key(account_id, kind, item_id), dims, f.label)
-                for _, kind, item_id in matches]  # fmt: skip
+        return [
+            (f"by_{kind}", lead_store.dimension_key(account_id, kind, item_id), dims, f.label)
+            for _, kind, item_id in matches
+        ]
     if f.label:
         return [("label", f.label, dims, None)]
     for dimension in _PRIMARY_ORDER:
@@ -411,8 +475,9 @@ def _targets(account_id: str, f: LeadFilter, dims: dict[str, str]) -> list[tuple
     return [(None, lead_store.lead_pk(account_id), {}, None)]
 
 
-def _list_updated(regions_by_account: dict[str, list[str]], f: LeadFilter, limit: int, after: str | None,
-                  stats: QueryStats) -> list[Any]:  # fmt: skip
+def _list_updated(
+    regions_by_account: dict[str, list[str]], f: LeadFilter, limit: int, after: str | None, stats: QueryStats
+) -> list[Any]:
     """Incremental pull: oldest change first from `updated_since`, so a CRM that follows next_cursor sees
     every change once; a lead changed again later moves behind the cursor and is seen again."""
     if f.updated_since is None:
@@ -427,8 +492,17 @@ def _list_updated(regions_by_account: dict[str, list[str]], f: LeadFilter, limit
             rest = _filter_condition(region, dims, f.label)
             if rest is not None:
                 condition &= rest
-            items = lead_store.query_index(region, "by_updated", lead_store.lead_pk(account_id), item.upd_sk >= start,
-                                           condition, limit + 2, None, stats, newest_first=False)  # fmt: skip
+            items = lead_store.query_index(
+                region,
+                "by_updated",
+                lead_store.lead_pk(account_id),
+                item.upd_sk >= start,
+                condition,
+                limit + 2,
+                None,
+                stats,
+                newest_first=False,
+            )
             streams.append([i for i in items if i.upd_sk != after])
     return list(heapq.merge(*streams, key=lambda i: i.upd_sk))[: limit + 1]
 

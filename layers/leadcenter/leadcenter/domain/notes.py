@@ -32,8 +32,9 @@ def edit(access: Access, lead_id: str, note_id: str, text: str) -> Note:
     note = lead_store.get_note(state, note_id)
     _may_change(access, note)
     now = clock.iso()
-    lead_store.edit_note(state, note_id, text, now, TimelineEvent(ids.ulid(), "note_edited", access.caller, now,
-                                                                  {"note_id": note_id}))  # fmt: skip
+    lead_store.edit_note(
+        state, note_id, text, now, TimelineEvent(ids.ulid(), "note_edited", access.caller, now, {"note_id": note_id})
+    )
     return Note(note.id, note.author, text, note.created_at, now)
 
 
@@ -41,5 +42,6 @@ def delete(access: Access, lead_id: str, note_id: str) -> None:
     state = load_state(access, lead_id)
     note = lead_store.get_note(state, note_id)
     _may_change(access, note)
-    lead_store.delete_note(state, note_id, TimelineEvent(ids.ulid(), "note_deleted", access.caller, clock.iso(),
-                                                         {"note_id": note_id}))  # fmt: skip
+    lead_store.delete_note(
+        state, note_id, TimelineEvent(ids.ulid(), "note_deleted", access.caller, clock.iso(), {"note_id": note_id})
+    )

@@ -15,7 +15,7 @@ from pynamodb.transactions import TransactGet, TransactWrite
 from leadcenter.errors import Conflict, Throttled
 
 
-def table_meta(table_name: str, region: str) -> type:
+def table_meta(table_name: str, region: str) -> Any:
     return type(
         "Meta",
         (),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
@@ -12,7 +13,6 @@ from pynamodb.models import Model
 from leadcenter.config import settings
 from leadcenter.errors import Conflict, NotFound
 from leadcenter.store._base import table_meta, transact_get, transact_write, translate_write_errors
-
 
 
 def account_pk(account_id: str) -> str:
@@ -92,7 +92,7 @@ def _account(item: AccountItem) -> Account:
 
 
 def _member(item: MemberItem) -> Member:
-    return Member(item.pk[4:], item.user_id, item.role, tuple(item.lead_access or ()), item.added_at)
+    return Member(item.pk[4:], item.user_id, item.role, tuple(str(s) for s in item.lead_access or ()), item.added_at)
 
 
 def _member_item(member: Member, added_by: str) -> MemberItem:
@@ -137,14 +137,10 @@ def get_account_and_member(account_id: str, user_id: str) -> tuple[Account | Non
         account_future = tx.get(AccountItem, account_pk(account_id), "META")
         member_future = tx.get(MemberItem, account_pk(account_id), f"M#{user_id}")
     account = member = None
-    try:
+    with contextlib.suppress(DoesNotExist):
         account = _account(account_future.get())
-    except DoesNotExist:
-        pass
-    try:
+    with contextlib.suppress(DoesNotExist):
         member = _member(member_future.get())
-    except DoesNotExist:
-        pass
     return account, member
 
 
@@ -158,10 +154,7 @@ def accounts_of(user_id: str) -> list[tuple[Account, Member]]:
 
 
 def list_members(account_id: str) -> list[Member]:
-    return [
-        _member(item)
-        for item in MemberItem.query(account_pk(account_id), MemberItem.sk.startswith("M#"))
-    ]
+    return [_member(item) for item in MemberItem.query(account_pk(account_id), MemberItem.sk.startswith("M#"))]
 
 
 def get_member(account_id: str, user_id: str) -> Member | None:

@@ -22,10 +22,10 @@ class CatalogItem(Model):
     Meta = table_meta(settings().app_table, settings().home_region)
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True, default="CATALOG")
-    ad = MapAttribute(default=dict)
-    adgroup = MapAttribute(default=dict)
-    campaign = MapAttribute(default=dict)
-    form = MapAttribute(default=dict)
+    ad: MapAttribute[str, str] = MapAttribute(default=dict)
+    adgroup: MapAttribute[str, str] = MapAttribute(default=dict)
+    campaign: MapAttribute[str, str] = MapAttribute(default=dict)
+    form: MapAttribute[str, str] = MapAttribute(default=dict)
 
 
 # What this container already wrote, so a stream of leads from one ad costs one catalog write, not one each.

@@ -42,14 +42,27 @@ class Form:
 
 
 def _form(item: FormItem) -> Form:
-    return Form(item.form_id, item.name, tuple((q.question, q.type) for q in item.questions), item.created_at,
-                item.updated_at, int(item.version))  # fmt: skip
+    return Form(
+        item.form_id,
+        item.name,
+        tuple((q.question, q.type) for q in item.questions),
+        item.created_at,
+        item.updated_at,
+        int(item.version),
+    )
 
 
 def _item(account_id: str, form: Form) -> FormItem:
-    return FormItem(pk=account_pk(account_id), sk=f"F#{form.id}", form_id=form.id, name=form.name,
-                    questions=[QuestionAttribute(question=q, type=t) for q, t in form.questions],
-                    created_at=form.created_at, updated_at=form.updated_at, version=form.version)  # fmt: skip
+    return FormItem(
+        pk=account_pk(account_id),
+        sk=f"F#{form.id}",
+        form_id=form.id,
+        name=form.name,
+        questions=[QuestionAttribute(question=q, type=t) for q, t in form.questions],
+        created_at=form.created_at,
+        updated_at=form.updated_at,
+        version=form.version,
+    )
 
 
 def create(account_id: str, form: Form) -> None:

@@ -10,7 +10,7 @@ from pynamodb.models import Model
 
 from leadcenter.config import settings
 from leadcenter.errors import NotFound
-from leadcenter.store._base import table_meta, transact_get, transact_write, translate_write_errors
+from leadcenter.store._base import table_meta, transact_write, translate_write_errors
 from leadcenter.store.accounts import account_pk
 
 
@@ -36,11 +36,24 @@ def _name_key(name: str) -> str:
 
 def create(account_id: str, label: Label) -> None:
     """The label and a claim on its (case-insensitive) name, so two labels never share a name."""
-    with translate_write_errors(f"a label named '{label.name}' already exists"), transact_write(settings().home_region) as tx:
-        tx.save(LabelItem(pk=account_pk(account_id), sk=_name_key(label.name), label_id=label.id),
-                condition=LabelItem.pk.does_not_exist())  # fmt: skip
-        tx.save(LabelItem(pk=account_pk(account_id), sk=f"LB#{label.id}", label_id=label.id, name=label.name,
-                          created_at=label.created_at), condition=LabelItem.pk.does_not_exist())  # fmt: skip
+    with (
+        translate_write_errors(f"a label named '{label.name}' already exists"),
+        transact_write(settings().home_region) as tx,
+    ):
+        tx.save(
+            LabelItem(pk=account_pk(account_id), sk=_name_key(label.name), label_id=label.id),
+            condition=LabelItem.pk.does_not_exist(),
+        )
+        tx.save(
+            LabelItem(
+                pk=account_pk(account_id),
+                sk=f"LB#{label.id}",
+                label_id=label.id,
+                name=label.name,
+                created_at=label.created_at,
+            ),
+            condition=LabelItem.pk.does_not_exist(),
+        )
 
 
 def list_labels(account_id: str) -> list[Label]:
@@ -57,13 +70,21 @@ def get(account_id: str, label_id: str) -> Label:
 
 
 def rename(account_id: str, label: Label, new_name: str) -> None:
-    with translate_write_errors(f"a label named '{new_name}' already exists"), transact_write(settings().home_region) as tx:
+    with (
+        translate_write_errors(f"a label named '{new_name}' already exists"),
+        transact_write(settings().home_region) as tx,
+    ):
         if label.name.casefold() != new_name.casefold():
-            tx.save(LabelItem(pk=account_pk(account_id), sk=_name_key(new_name), label_id=label.id),
-                    condition=LabelItem.pk.does_not_exist())  # fmt: skip
+            tx.save(
+                LabelItem(pk=account_pk(account_id), sk=_name_key(new_name), label_id=label.id),
+                condition=LabelItem.pk.does_not_exist(),
+            )
             tx.delete(LabelItem(pk=account_pk(account_id), sk=_name_key(label.name)))
-        tx.update(LabelItem(pk=account_pk(account_id), sk=f"LB#{label.id}"), actions=[LabelItem.name.set(new_name)],
-                  condition=LabelItem.pk.exists())  # fmt: skip
+        tx.update(
+            LabelItem(pk=account_pk(account_id), sk=f"LB#{label.id}"),
+            actions=[LabelItem.name.set(new_name)],
+            condition=LabelItem.pk.exists(),
+        )
 
 
 def delete(account_id: str, label: Label) -> None:

@@ -22,4 +22,6 @@ class GrantItem(Model):
 
 
 def transferred_to(business_center_id: str) -> list[str]:
-    return [item.ad_account_id for item in GrantItem.query(account_pk(business_center_id), GrantItem.sk.startswith("XFER#"))]
+    return [
+        item.ad_account_id for item in GrantItem.query(account_pk(business_center_id), GrantItem.sk.startswith("XFER#"))
+    ]

@@ -34,7 +34,7 @@ from pynamodb.models import Model
 from leadcenter import crypto
 from leadcenter.config import settings
 from leadcenter.errors import Conflict, NotFound
-from leadcenter.model import Contact, FormData, Lead
+from leadcenter.model import Attribution, Contact, FormData, Lead
 from leadcenter.store._base import table_meta, transact_get, transact_write, translate_write_errors
 
 EXPIRY_SHARDS = 8
@@ -75,12 +75,13 @@ def _index(name: str, hash_attr: str, range_attr: str = "sk", keys_only: bool = 
 
 @dataclass(frozen=True)
 class RegionalModels:
-    lead: type[Model]
-    note: type[Model]
-    event: type[Model]
-    dedupe: type[Model]
-    link: type[Model]
-    key: type[Model]
+    # Built at run time per region, so typed loosely: attribute access is checked by the tests.
+    lead: Any
+    note: Any
+    event: Any
+    dedupe: Any
+    link: Any
+    key: Any
 
 
 @functools.cache
@@ -258,9 +259,13 @@ def _lead_from_item(item: Any, cipher: crypto.FieldCipher | None) -> LeadState:
         contact = Contact.model_validate_json(cipher.open("contact", item.contact_ct))
         if item.answers_ct:
             form = FormData.model_validate(
-                {**json.loads(cipher.open("answers", item.answers_ct)), "form_id": item.form_id, "form_name": item.form_name}
+                {
+                    **json.loads(cipher.open("answers", item.answers_ct)),
+                    "form_id": item.form_id,
+                    "form_name": item.form_name,
+                }
             )
-    ad = item.ad.as_dict() if item.ad is not None else {}
+    ad = Attribution.model_validate(item.ad.as_dict() if item.ad is not None else {})
     lead = Lead(
         id=item.lead_id,
         account_id=item.account_id,
@@ -282,8 +287,9 @@ def _lead_from_item(item: Any, cipher: crypto.FieldCipher | None) -> LeadState:
         storage_region=item.Meta.region,
         conversation_id=item.conversation_id,
     )
-    return LeadState(lead, set(item.labels or ()), int(item.expires_at), item.person_hash,
-                     digests=set(item.digests or ()))
+    return LeadState(
+        lead, set(item.labels or ()), int(item.expires_at), item.person_hash, digests=set(item.digests or ())
+    )
 
 
 def _wrapped(key_item: Any) -> crypto.WrappedLeadKey:
@@ -315,14 +321,25 @@ def create(state: LeadState, dedupe_digests: Sequence[str], event: TimelineEvent
     try:
         with transact_write(lead.storage_region) as tx:
             tx.save(_lead_item(state, cipher), condition=m.lead.pk.does_not_exist())
-            tx.save(m.key(pk=key_pk(lead.account_id, lead.id), kek_blob=wrapped.kek_blob,
-                          wrapped=wrapped.wrapped, expires_at=exp))  # fmt: skip
+            tx.save(
+                m.key(
+                    pk=key_pk(lead.account_id, lead.id),
+                    kek_blob=wrapped.kek_blob,
+                    wrapped=wrapped.wrapped,
+                    expires_at=exp,
+                )
+            )
             for digest in dedupe_digests:
                 tx.save(
-                    m.dedupe(pk=f"D#{lead.account_id}#{digest}", sk="D", lead_id=lead.id, expires_at=exp,
-                             g_exp=expiry_key(exp, lead.id)),
+                    m.dedupe(
+                        pk=f"D#{lead.account_id}#{digest}",
+                        sk="D",
+                        lead_id=lead.id,
+                        expires_at=exp,
+                        g_exp=expiry_key(exp, lead.id),
+                    ),
                     condition=m.dedupe.pk.does_not_exist(),
-                )  # fmt: skip
+                )
             for label_id in sorted(state.label_ids):
                 tx.save(_link_item(m, lead.account_id, label_id, lead.id, exp))
             tx.save(_event_item(m, lead.account_id, lead.id, exp, event), condition=m.event.pk.does_not_exist())
@@ -343,8 +360,13 @@ def create(state: LeadState, dedupe_digests: Sequence[str], event: TimelineEvent
 
 
 def _link_item(m: RegionalModels, account_id: str, label_id: str, lead_id: str, exp: int) -> Model:
-    return m.link(pk=f"A#{account_id}#LB#{label_id}", sk=lead_sk(lead_id), lead_id=lead_id, expires_at=exp,
-                  g_exp=expiry_key(exp, lead_id))  # fmt: skip
+    return m.link(
+        pk=f"A#{account_id}#LB#{label_id}",
+        sk=lead_sk(lead_id),
+        lead_id=lead_id,
+        expires_at=exp,
+        g_exp=expiry_key(exp, lead_id),
+    )
 
 
 @dataclass(frozen=True)
@@ -418,7 +440,10 @@ def update(
     item_cls: Any = m.lead
     actions: list[Any] = [item_cls.version.add(1), item_cls.updated_at.set(updated_at)]
     if change.status is not None:
-        actions += [item_cls.status.set(change.status), item_cls.g_status.set(dimension_key(account_id, "status", change.status))]
+        actions += [
+            item_cls.status.set(change.status),
+            item_cls.g_status.set(dimension_key(account_id, "status", change.status)),
+        ]
     if change.assignee is not None or change.clear_assignee:
         value = None if change.clear_assignee else change.assignee
         actions.append(item_cls.assignee.set(value) if value else item_cls.assignee.remove())
@@ -445,10 +470,14 @@ def update(
             raise ValueError("changing personal fields needs the current state (its lead key)")
         cipher = crypto.FieldCipher(current.lead_key, account_id, lead_id)
         if change.contact is not None:
-            actions.append(item_cls.contact_ct.set(cipher.seal("contact", change.contact.model_dump_json(exclude_none=True))))
+            actions.append(
+                item_cls.contact_ct.set(cipher.seal("contact", change.contact.model_dump_json(exclude_none=True)))
+            )
         if change.form is not None:
             if change.form.answers:
-                actions.append(item_cls.answers_ct.set(cipher.seal("answers", change.form.model_dump_json(include={"answers"}))))
+                actions.append(
+                    item_cls.answers_ct.set(cipher.seal("answers", change.form.model_dump_json(include={"answers"})))
+                )
             if change.form.form_id:
                 actions += [
                     item_cls.form_id.set(change.form.form_id),
@@ -474,8 +503,15 @@ def update(
             for label_id in sorted(change.remove_labels):
                 tx.delete(m.link(pk=f"A#{account_id}#LB#{label_id}", sk=lead_sk(lead_id)))
             for digest in change.new_digests:
-                tx.save(m.dedupe(pk=f"D#{account_id}#{digest}", sk="D", lead_id=lead_id, expires_at=exp or 0,
-                                 g_exp=expiry_key(exp or 0, lead_id)))  # fmt: skip
+                tx.save(
+                    m.dedupe(
+                        pk=f"D#{account_id}#{digest}",
+                        sk="D",
+                        lead_id=lead_id,
+                        expires_at=exp or 0,
+                        g_exp=expiry_key(exp or 0, lead_id),
+                    )
+                )
             for event in events:
                 tx.save(_event_item(m, account_id, lead_id, exp or 0, event), condition=m.event.pk.does_not_exist())
     except Exception as exc:
@@ -583,8 +619,15 @@ def query_index(
     return items
 
 
-def query_links(region: str, account_id: str, label_id: str, range_condition: Condition | None, limit: int,
-                start_key: dict[str, Any] | None, stats: QueryStats) -> tuple[list[Any], dict[str, Any] | None]:  # fmt: skip
+def query_links(
+    region: str,
+    account_id: str,
+    label_id: str,
+    range_condition: Condition | None,
+    limit: int,
+    start_key: dict[str, Any] | None,
+    stats: QueryStats,
+) -> tuple[list[Any], dict[str, Any] | None]:
     """A page of label links, newest lead first, and where the next page starts (None at the end)."""
     m = models(region)
     result = m.link.query(
@@ -668,8 +711,9 @@ class Note:
 
 
 def _note(item: Any, cipher: crypto.FieldCipher) -> Note:
-    return Note(item.note_id, item.author, cipher.open(f"note:{item.note_id}", item.text_ct), item.created_at,
-                item.updated_at)  # fmt: skip
+    return Note(
+        item.note_id, item.author, cipher.open(f"note:{item.note_id}", item.text_ct), item.created_at, item.updated_at
+    )
 
 
 def add_note(state: LeadState, note: Note, event: TimelineEvent) -> None:
@@ -678,10 +722,19 @@ def add_note(state: LeadState, note: Note, event: TimelineEvent) -> None:
     cipher = crypto.FieldCipher(state.lead_key, lead.account_id, lead.id)
     with translate_write_errors("the lead was deleted"), transact_write(lead.storage_region) as tx:
         tx.condition_check(m.lead, lead_pk(lead.account_id), lead_sk(lead.id), condition=m.lead.pk.exists())
-        tx.save(m.note(pk=children_pk(lead.account_id, lead.id), sk=f"N#{note.id}", note_id=note.id, author=note.author,
-                       text_ct=cipher.seal(f"note:{note.id}", note.text), created_at=note.created_at,
-                       updated_at=note.updated_at, expires_at=state.expires_epoch,
-                       g_exp=expiry_key(state.expires_epoch, lead.id)))  # fmt: skip
+        tx.save(
+            m.note(
+                pk=children_pk(lead.account_id, lead.id),
+                sk=f"N#{note.id}",
+                note_id=note.id,
+                author=note.author,
+                text_ct=cipher.seal(f"note:{note.id}", note.text),
+                created_at=note.created_at,
+                updated_at=note.updated_at,
+                expires_at=state.expires_epoch,
+                g_exp=expiry_key(state.expires_epoch, lead.id),
+            )
+        )
         tx.save(_event_item(m, lead.account_id, lead.id, state.expires_epoch, event))
 
 
@@ -708,8 +761,11 @@ def edit_note(state: LeadState, note_id: str, text: str, updated_at: str, event:
     cipher = crypto.FieldCipher(state.lead_key, lead.account_id, lead.id)
     target = m.note(pk=children_pk(lead.account_id, lead.id), sk=f"N#{note_id}")
     with translate_write_errors("the note was deleted"), transact_write(lead.storage_region) as tx:
-        tx.update(target, actions=[m.note.text_ct.set(cipher.seal(f"note:{note_id}", text)),
-                                   m.note.updated_at.set(updated_at)], condition=m.note.pk.exists())  # fmt: skip
+        tx.update(
+            target,
+            actions=[m.note.text_ct.set(cipher.seal(f"note:{note_id}", text)), m.note.updated_at.set(updated_at)],
+            condition=m.note.pk.exists(),
+        )
         tx.save(_event_item(m, lead.account_id, lead.id, state.expires_epoch, event))
 
 

@@ -1,0 +1,98 @@
+"""Request and response models of the capture routes (webhook, conversations, auto-capture, attribution, reports)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field, HttpUrl, field_validator
+
+from leadcenter.api.schemas import Strict
+
+GroupBy = Literal["ad", "adgroup", "campaign"]
+
+
+class WebhookAccepted(BaseModel):
+    accepted: bool = True
+    event_id: str
+
+
+class AutoCaptureIn(Strict):
+    privacy_policy_url: HttpUrl = Field(description="the advertiser's privacy policy, https only")
+    company_name: str = Field(min_length=1, max_length=200)
+
+    @field_validator("privacy_policy_url")
+    @classmethod
+    def _https(cls, value: HttpUrl) -> HttpUrl:
+        if value.scheme != "https":
+            raise ValueError("the privacy policy URL must use https")
+        if len(str(value)) > 2048:
+            raise ValueError("the privacy policy URL is longer than 2048 characters")
+        return value
+
+    @field_validator("company_name")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the company name is empty")
+        return value
+
+
+class AutoCapturePatchIn(Strict):
+    enabled: bool
+
+
+class ReviewIn(Strict):
+    decision: Literal["approved", "rejected"]
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class AutoCaptureOut(BaseModel):
+    account_id: str
+    status: Literal["pending", "approved", "rejected"]
+    enabled: bool
+    privacy_policy_url: str
+    company_name: str
+    applied_by: str
+    applied_at: str
+    reviewed_at: str | None = None
+    decision_reason: str | None = None
+    review_due_at: str | None = Field(default=None, description="local runner only: when it approves by itself")
+
+
+class AttributionWindowsIn(Strict):
+    click_window_days: int = Field(ge=1, le=28, description="a click attributes leads for this many days")
+    view_window_days: int = Field(ge=0, le=7, description="a view attributes leads for this many days (0: never)")
+
+
+class AttributionWindowsOut(BaseModel):
+    click_window_days: int
+    view_window_days: int
+    updated_at: str | None = None
+
+
+class ConversationEventOut(BaseModel):
+    id: str
+    type: str
+    summary: str = Field(description="the notice as the DM page shows it")
+    at: str
+    actor: str
+    lead_id: str | None = None
+    data: dict[str, object] = Field(default_factory=dict)
+
+
+class ConversationEventList(BaseModel):
+    items: list[ConversationEventOut]
+    next_cursor: str | None = None
+
+
+class GroupCountOut(BaseModel):
+    id: str
+    name: str | None = None
+    leads: int
+
+
+class LeadReportOut(BaseModel):
+    group_by: GroupBy
+    items: list[GroupCountOut]
+    total: int
+    next_cursor: str | None = None

@@ -1,0 +1,171 @@
+"""`make run` end to end: the local runner as a subprocess, driven over HTTP the way curl or the UI does."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+READY_WITHIN_SECONDS = 15.0
+
+pytestmark = pytest.mark.slow
+
+
+@dataclass
+class Runner:
+    base: str
+    ready_after: float
+    log: Path
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def runner_environment() -> dict[str, str]:
+    # The test process points boto3 at its in-process moto; the runner must pick its own endpoint.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "SEED"}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "layers" / "leadcenter"), str(ROOT)])
+    return env
+
+
+def wait_until_answering(base: str, process: subprocess.Popen[bytes], deadline: float) -> bool:
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            # The port is bound before the runner serves: an early request may connect and then time out.
+            requests.get(f"{base}/_local/clock", timeout=2)
+            return True
+        except (requests.ConnectionError, requests.Timeout):
+            time.sleep(0.1)
+    return False
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """The runner leads its own process group: end the group, then make sure."""
+    for sig, grace in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+        if process.poll() is not None:
+            return
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            continue
+
+
+@pytest.fixture(scope="module")
+def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
+    port, aws_port = free_port(), free_port()
+    python = ROOT / ".venv" / "bin" / "python"
+    log = tmp_path_factory.mktemp("runner") / "runner.log"
+    command = [str(python if python.exists() else Path(sys.executable)), "-m", "local.runner",
+               "--port", str(port), "--aws-port", str(aws_port)]  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    with log.open("wb") as output:
+        started = time.monotonic()
+        process = subprocess.Popen(command, cwd=ROOT, env=runner_environment(), stdout=output,
+                                   stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+        try:
+            # Waits longer than the limit so a slow start shows as a failed assertion, not an error.
+            answering = wait_until_answering(base, process, started + 2 * READY_WITHIN_SECONDS)
+            if not answering:
+                pytest.fail(f"runner never answered:\n{log.read_text(errors='replace')[-3000:]}")
+            yield Runner(base, time.monotonic() - started, log)
+        finally:
+            stop(process)
+
+
+def token(runner: Runner, subject: str | None = None) -> str:
+    subject = subject or f"user-{uuid.uuid4().hex[:8]}"
+    reply = requests.post(f"{runner.base}/_local/token", json={"sub": subject}, timeout=10)
+    assert reply.status_code == 200, reply.text
+    return str(reply.json()["token"])
+
+
+def assert_json_error(reply: requests.Response, status: int) -> dict[str, Any]:
+    assert reply.status_code == status, reply.text
+    assert reply.headers["Content-Type"].startswith("application/json")
+    error: dict[str, Any] = reply.json()["error"]
+    assert error["code"] and error["message"]
+    return error
+
+
+def test_answers_within_15_seconds(runner: Runner) -> None:
+    assert runner.ready_after < READY_WITHIN_SECONDS, runner.log.read_text(errors="replace")[-2000:]
+
+
+def test_local_token_works_for_the_api(runner: Runner) -> None:
+    headers = {"Authorization": f"Bearer {token(runner)}"}
+    created = requests.post(f"{runner.base}/accounts", headers=headers, timeout=30,
+                            json={"name": "Runner Test", "type": "ad_account", "country": "SG"})  # fmt: skip
+    assert created.status_code == 201, created.text
+    listed = requests.get(f"{runner.base}/accounts", headers=headers, timeout=30)
+    assert listed.status_code == 200, listed.text
+    assert created.json()["id"] in [item["id"] for item in listed.json()["items"]]
+
+
+@pytest.mark.parametrize("authorization", ["Bearer not-a-token", "Basic YWxpY2U6eA==", None])
+def test_unknown_or_missing_token_is_401(runner: Runner, authorization: str | None) -> None:
+    headers = {"Authorization": authorization} if authorization else {}
+    assert_json_error(requests.get(f"{runner.base}/accounts", headers=headers, timeout=30), 401)
+
+
+@pytest.mark.parametrize("body", ['{"sub": ""}', '{"sub": 7}', "{}", "[]", "not json", '{"sub": "' + "x" * 129 + '"}'])
+def test_bad_token_request_is_400_json(runner: Runner, body: str) -> None:
+    reply = requests.post(f"{runner.base}/_local/token", data=body, timeout=10)
+    assert_json_error(reply, 400)
+
+
+def test_clock_moves_forward_only(runner: Runner) -> None:
+    before = requests.get(f"{runner.base}/_local/clock", timeout=10).json()
+    moved = requests.post(f"{runner.base}/_local/clock", json={"advance_days": 2}, timeout=60)
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["offset_seconds"] == pytest.approx(before["offset_seconds"] + 2 * 86400)
+    after = requests.get(f"{runner.base}/_local/clock", timeout=10).json()
+    assert after["offset_seconds"] == moved.json()["offset_seconds"]
+    assert after["now"] > before["now"] and after["now"][:10] != before["now"][:10]
+    for bad in ({"advance_days": -1}, {"advance_seconds": "soon"}, {"advance_days": True}, {}):
+        assert_json_error(requests.post(f"{runner.base}/_local/clock", json=bad, timeout=10), 400)
+    unchanged = requests.get(f"{runner.base}/_local/clock", timeout=10).json()
+    assert unchanged["offset_seconds"] == after["offset_seconds"]
+
+
+def test_running_an_unknown_function_is_404_json(runner: Runner) -> None:
+    assert_json_error(requests.post(f"{runner.base}/_local/run/unknown", timeout=10), 404)
+
+
+def test_ui_is_served_at_the_root(runner: Runner) -> None:
+    reply = requests.get(f"{runner.base}/", timeout=10)
+    assert reply.status_code == 200
+    assert reply.headers["Content-Type"].startswith("text/html")
+    assert "<html" in reply.text.lower()
+    assert requests.get(f"{runner.base}/no-such-file.js", timeout=10).status_code == 404
+    assert requests.get(f"{runner.base}/../template.yaml", timeout=10).status_code == 404
+
+
+def test_openapi_document_is_served(runner: Runner) -> None:
+    reply = requests.get(f"{runner.base}/openapi.json", timeout=30)
+    assert reply.status_code == 200, reply.text[:500]
+    assert "paths" in reply.json()
+
+
+def test_oversized_body_is_413_json(runner: Runner) -> None:
+    headers = {"Authorization": f"Bearer {token(runner)}", "Content-Type": "application/json"}
+    reply = requests.post(f"{runner.base}/accounts", headers=headers, data=b"x" * (1024 * 1024 + 1), timeout=30)
+    assert_json_error(reply, 413)
