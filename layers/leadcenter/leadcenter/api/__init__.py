@@ -12,6 +12,7 @@ ROUTER_MODULES = [
     "leadcenter.api.labels",
     "leadcenter.api.notes",
     "leadcenter.api.forms",
+    "leadcenter.api.lead_access",
     "leadcenter.api.capture",
     "leadcenter.api.conversations",
     "leadcenter.api.auto_capture",

@@ -71,6 +71,11 @@ def label_names(account_ids: list[str]) -> dict[str, str]:
     return names
 
 
+def _label_accounts(access: Access, *lead_account_ids: str) -> list[str]:
+    """Whose label settings apply: the leads' ad accounts and, through a Business Center, the BC's own."""
+    return sorted({access.account_id, *lead_account_ids})
+
+
 def _expired(state: LeadState) -> bool:
     return state.expires_epoch <= clock.epoch()
 
@@ -176,7 +181,7 @@ def get_lead(access: Access, lead_id: str) -> Lead:
             lead.updated_at = now
         except Exception:
             state = load_state(access, lead_id)
-    return _decorate([state], label_names([state.lead.account_id]))[0]
+    return _decorate([state], label_names(_label_accounts(access, state.lead.account_id)))[0]
 
 
 def timeline(access: Access, lead_id: str) -> list[TimelineEvent]:
@@ -207,7 +212,7 @@ def update_lead(access: Access, lead_id: str, patch: LeadPatch, if_match: int | 
                 f"assignee '{patch.assignee}' is not an admin of this account; leads can only be assigned to admins",
                 field="assignee",
             )
-    known_labels = label_names([account_id])
+    known_labels = label_names(_label_accounts(access, account_id))
     unknown = sorted((patch.add_labels | patch.remove_labels) - set(known_labels))
     if unknown:
         raise Unprocessable(f"unknown label ids: {', '.join(unknown)}", field="add_labels")
@@ -374,7 +379,7 @@ def list_leads(access: Access, f: LeadFilter, limit: int, cursor: str | None) ->
         for state in lead_store.open_items(region, region_items):
             opened[state.lead.id] = state
     states = [opened[item.lead_id] for item in page if item.lead_id in opened]
-    return Page(_decorate(states, label_names(accounts)), next_cursor, stats)
+    return Page(_decorate(states, label_names(_label_accounts(access, *accounts))), next_cursor, stats)
 
 
 def _regions_by_account(accounts: list[str], access: Access) -> dict[str, list[str]]:

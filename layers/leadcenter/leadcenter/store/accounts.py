@@ -131,6 +131,13 @@ def get_account(account_id: str) -> Account:
         raise NotFound(f"account {account_id} not found") from exc
 
 
+def get_account_or_none(account_id: str) -> Account | None:
+    try:
+        return _account(AccountItem.get(account_pk(account_id), "META"))
+    except DoesNotExist:
+        return None
+
+
 def get_account_and_member(account_id: str, user_id: str) -> tuple[Account | None, Member | None]:
     """One request for what every authorisation decision needs."""
     with transact_get(settings().home_region) as tx:

@@ -1,0 +1,69 @@
+"""Lead access: view it, transfer it from an agency's ad account to a brand's Business Center."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from pydantic import BaseModel, Field
+
+from leadcenter.api.accounts import AccountId
+from leadcenter.api.schemas import Strict
+from leadcenter.domain import lead_access as domain
+from leadcenter.errors import Unprocessable
+from leadcenter.http import caller_id
+from leadcenter.policy import Action, authorize
+
+router = Router()
+
+
+class TransferIn(Strict):
+    business_center_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    confirm: bool = Field(description="must be true: the ad account's own users (the agency) lose access to its leads")
+
+
+class TransferOut(BaseModel):
+    action: str
+    actor: str
+    at: str
+    from_account: str
+    to_account: str
+    version: int
+
+
+class LeadAccessOut(BaseModel):
+    ad_account_id: str
+    holder: str = Field(description="the account whose members reach the leads")
+    status: Literal["own", "transferred"]
+    transferred_to: str | None
+    version: int
+    history: list[TransferOut]
+
+
+def _out(state: domain.LeadAccessState) -> LeadAccessOut:
+    return LeadAccessOut(
+        ad_account_id=state.ad_account_id,
+        holder=state.holder,
+        status="transferred" if state.transferred_to else "own",
+        transferred_to=state.transferred_to,
+        version=state.version,
+        history=[TransferOut(**vars(r)) for r in state.history],
+    )
+
+
+@router.get("/accounts/<account_id>/lead-access", summary="Who holds lead access of this ad account, and its history")
+def get_lead_access(account_id: AccountId) -> LeadAccessOut:
+    authorize(caller_id(router), account_id, Action.LEAD_ACCESS_VIEW)  # type: ignore[arg-type]
+    return _out(domain.state(account_id))
+
+
+@router.post(
+    "/accounts/<account_id>/lead-access/transfer",
+    summary="Transfer lead access to a Business Center (the agency loses access)",
+)
+def transfer(account_id: AccountId, body: TransferIn) -> tuple[LeadAccessOut, int]:
+    access = authorize(caller_id(router), account_id, Action.LEAD_ACCESS_TRANSFER)  # type: ignore[arg-type]
+    if body.confirm is not True:
+        raise Unprocessable("confirm must be true: the agency loses access to this ad account's leads", field="confirm")
+    result, changed = domain.transfer(access, body.business_center_id)
+    return _out(result), 201 if changed else 200
