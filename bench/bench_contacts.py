@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import phonenumbers
+
 from leadcenter.contacts import detect_contacts
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "contacts" / "corpus.jsonl"

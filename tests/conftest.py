@@ -42,7 +42,6 @@ STACK.provision(boto3.session.Session())
 os.environ.update(STACK.environment())
 
 from leadcenter.config import reset_settings  # noqa: E402
-
 from tests.support import Api  # noqa: E402
 
 reset_settings()

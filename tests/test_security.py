@@ -6,6 +6,7 @@ import base64
 
 import boto3
 import pytest
+
 from leadcenter import crypto
 from leadcenter.errors import IntegrityError
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from leadcenter.api import accounts, forms, labels, leads, notes, openapi
 from leadcenter.http import build_resolver
 from leadcenter.observability import logger

@@ -8,29 +8,29 @@ from .model import Claims, Hit
 from .vocab import STOPWORDS, words
 
 _LOCAL = r"[a-z0-9](?:[a-z0-9._%+-]{0,63})"
-_EMAIL = re.compile(
-    r"(?<![a-z0-9._%+-])(?P<local>" + _LOCAL + r")@"
-    r"(?P<domain>[a-z0-9](?:[a-z0-9-]{0,62})(?:\.[a-z0-9-]{1,63}){0,8}\.[a-z]{2,24})(?![a-z0-9-])"
-)
+# Anchored on "@" so the regex engine skips to it in C; the local part is then read backwards.
+_AT_DOMAIN = re.compile(r"@(?P<domain>[a-z0-9][a-z0-9-]{0,62}(?:\.[a-z0-9-]{1,63}){0,8}\.[a-z]{2,24})(?![a-z0-9-])")
+_LOCAL_BEFORE = re.compile(r"(?<![a-z0-9._%+-])" + _LOCAL + "$")
 # Image and document names look like addresses ("logo@2x.png").
 _FILE_SUFFIXES = frozenset({"png", "jpg", "jpeg", "gif", "webp", "svg", "pdf", "mp4", "mov", "heic"})
 
 # "name [at] domain [dot] com", "name (at) domain.com", "name at domain dot com", "name arroba ...".
-_BRACKETED_AT = r"[ \t]*[\[({<][ \t]*(?:at|@)[ \t]*[\])}>][ \t]*"
-_SPELLED_AT = r"[ \t]+(?:at|arroba)[ \t]+|[ \t]+@[ \t]*|[ \t]*@[ \t]+"
-_DOT = r"(?:[ \t]*[\[({][ \t]*(?:dot|\.)[ \t]*[\])}][ \t]*|[ \t]+(?:dot|punto|ponto|titik)[ \t]+|\.)"
+_BRACKETED_AT = r"[ \t]*[\[({<][ \t]*(?:at|@|arroba)[ \t]*[\])}>][ \t]*"
+# "name @ gmail.com" and "name@ gmail.com", but not "es @luisa.mx": that is a handle after a word.
+_SPELLED_AT = r"[ \t]+(?:at|arroba)[ \t]+|[ \t]*@[ \t]+"
+_SPELLED_DOTS = r"dot|punto|ponto|titik"
+_DOT = (
+    r"(?:[ \t]*[\[({][ \t]*(?:" + _SPELLED_DOTS + r"|\.)[ \t]*[\])}][ \t]*|[ \t]+(?:" + _SPELLED_DOTS + r")[ \t]+"
+    r"|[ \t]+\.[ \t]+|\.)"
+)
 _OBFUSCATED = re.compile(
     r"(?<![a-z0-9._%+-])(?P<local>" + _LOCAL + r")"
     r"(?P<at>" + _BRACKETED_AT + "|" + _SPELLED_AT + r")"
-    r"(?P<domain>[a-z0-9][a-z0-9-]{0,62}(?:"
-    + _DOT
-    + r"[a-z0-9-]{1,63}){0,4}?"
-    + _DOT
-    + r"(?P<tld>[a-z]{2,10}))"
+    r"(?P<domain>[a-z0-9][a-z0-9-]{0,62}(?:" + _DOT + r"[a-z0-9-]{1,63}){0,4}" + _DOT + r"(?P<tld>[a-z]{2,10}))"
     r"(?![a-z0-9-])"
 )
-_BRACKETED_HINT = re.compile(r"[\[({<][ \t]*at[ \t]*[\])}>]")
-_SPELLED_DOT = re.compile(r"[\[({][ \t]*(?:dot|\.)[ \t]*[\])}]|[ \t](?:dot|punto|ponto|titik)[ \t]")
+_BRACKETED_HINT = re.compile(r"[\[({<][ \t]*(?:at|@|arroba)[ \t]*[\])}>]")
+_SPELLED_DOT = re.compile(r"[\[({][ \t]*(?:" + _SPELLED_DOTS + r"|\.)[ \t]*[\])}]|[ \t](?:" + _SPELLED_DOTS + r")[ \t]")
 _DOT_TOKEN = re.compile(_DOT)
 # Unbracketed "at ... dot ..." reads like prose unless it ends in a real top-level domain.
 _COMMON_TLDS = words(
@@ -41,19 +41,21 @@ _COMMON_TLDS = words(
 )
 
 _SPELLED_DOTS_AND_WEBMAIL = ("punto", "ponto", "titik", "gmail", "yahoo", "hotmail", "outlook", "icloud")
-_WEBMAIL = words(
-    "gmail googlemail yahoo ymail hotmail outlook live msn icloud me aol proton protonmail gmx yandex"
-)
+_WEBMAIL = words("gmail googlemail yahoo ymail hotmail outlook live msn icloud me aol proton protonmail gmx yandex")
 
 
 def find_emails(text: str, claims: Claims) -> list[Hit]:
     hits = []
-    for match in _EMAIL.finditer(text):
-        local, domain = match["local"].rstrip("."), match["domain"]
-        if domain.rsplit(".", 1)[1] in _FILE_SUFFIXES or ".." in local:
+    for match in _AT_DOMAIN.finditer(text):
+        at, domain = match.start(), match["domain"]
+        local_match = _LOCAL_BEFORE.search(text, max(0, at - 64), at)
+        if local_match is None or domain.rsplit(".", 1)[1] in _FILE_SUFFIXES:
             continue
-        claims.add(match.start(), match.end())
-        hits.append(Hit(match.start(), match.end(), "email", f"{local}@{domain}"))
+        local = local_match.group()
+        if ".." in local or local.endswith("."):
+            continue
+        claims.add(local_match.start(), match.end())
+        hits.append(Hit(local_match.start(), match.end(), "email", f"{local}@{domain}"))
     return hits
 
 
@@ -72,13 +74,11 @@ def find_obfuscated_emails(text: str, claims: Claims) -> list[Hit]:
 
 def _might_be_obfuscated(text: str) -> bool:
     """Cheap substring tests first: "at" alone is in half the English messages."""
-    if "@" in text or "arroba" in text:
+    if "@ " in text or "arroba" in text:
         return True
-    if "at" not in text:
-        return False
     if " at " in text and (" dot " in text or any(word in text for word in _SPELLED_DOTS_AND_WEBMAIL)):
         return True
-    return _BRACKETED_HINT.search(text) is not None
+    return ("at" in text or "@" in text) and _BRACKETED_HINT.search(text) is not None
 
 
 def _is_deliberate(match: re.Match[str]) -> bool:
@@ -91,9 +91,9 @@ def _is_deliberate(match: re.Match[str]) -> bool:
     at = match["at"]
     if "[" in at or "(" in at or "{" in at or "<" in at:
         return True
-    local = match["local"]
-    if local in STOPWORDS or len(local) < 2 or match["tld"] not in _COMMON_TLDS:
+    local, domain = match["local"], _DOT_TOKEN.split(match["domain"], 1)[0]
+    if local in STOPWORDS or domain in STOPWORDS or len(local) < 2 or match["tld"] not in _COMMON_TLDS:
         return False
     if "@" in at or _SPELLED_DOT.search(match["domain"]):
         return True
-    return match["domain"].split(".", 1)[0] in _WEBMAIL
+    return domain in _WEBMAIL

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from itertools import islice
 
 from .model import Claims, Hit
-from .vocab import FILLER_WORDS, STOPWORDS, alternation
+from .vocab import FILLER_WORDS, STOPWORDS, WordFinder, words
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +24,7 @@ _LABEL_GROUPS: tuple[tuple[str | None, bool, str], ...] = (
     ("facebook", True, "facebook|فيسبوك|فيس بوك|فیس بک|เฟสบุ๊ก|เฟสบุ๊ค|เฟซบุ๊ก|เฟส|フェイスブック|脸书|臉書"),
     ("facebook", False, "fb|face|fbook"),
     ("messenger", True, "messenger|fb messenger|facebook messenger|مسنجر|เมสเซนเจอร์"),
-    ("line", True, "line id|lineid|ไลน์|ไลน์ไอดี|ライン|لاين"),
+    ("line", True, "line id|lineid|line@|ไลน์|ไลน์ไอดี|ライン|لاين"),
     ("line", False, "line"),
     ("twitter", True, "twitter|تويتر|ツイッター|推特|ทวิตเตอร์"),
     ("twitter", False, "x"),
@@ -44,19 +43,15 @@ def _key(label_text: str) -> str:
     return label_text.replace(" ", "").replace("\t", "")
 
 
-_LABELS = {
-    _key(word): _Label(kind, strong) for kind, strong, group in _LABEL_GROUPS for word in group.split("|")
-}
-_LABEL_SOURCE = alternation(word for _, _, group in _LABEL_GROUPS for word in group.split("|"))
-_LABEL = re.compile(_LABEL_SOURCE)
+_LABELS = {_key(word): _Label(kind, strong) for kind, strong, group in _LABEL_GROUPS for word in group.split("|")}
+_LABEL_FINDER = WordFinder(word for _, _, group in _LABEL_GROUPS for word in group.split("|"))
+_LABEL = re.compile(_LABEL_FINDER.source)
 _JOIN = re.compile(r"[ \t]*(?:[/&|+,]|(?:and|dan|y|e|ou|o)(?![^\W\d_]))[ \t]*")
 # "saw you on IG": a label after a preposition names a place, so a plain word after it is prose.
-_PLACE = re.compile(
-    r"(?<!\w)(?:on|di|en|no|na|via|in|at|from|lewat|dari|pelo|pela|por|trên|qua|de|em|im|auf)[ \t]+$"
-)
+_PLACE = re.compile(r"(?<!\w)(?:on|di|en|no|na|via|in|at|from|lewat|dari|pelo|pela|por|trên|qua|de|em|im|auf)[ \t]+$")
 _SYMBOL_SEP = r"[:=>|~\-–—→⇒➡➔▶►»\u2190-\u21ff\u2600-\u27bf\u2b00-\u2bff\U0001F000-\U0001FAFF\ufe0f]{1,6}"
-_WORD_SEP = r"(?:is|adalah|es|é|là|ist|คือ|は|是|هو)(?![^\W\d_])"
-_FILLERS = alternation(FILLER_WORDS)
+_WORD_SEP = r"(?:(?:is|adalah|es|é|là|ist)(?![^\W\d_])|คือ|は|是|هو)"
+_FILLERS = WordFinder(FILLER_WORDS).source
 _TAIL = re.compile(
     r"(?P<id>[ \t]*(?:id|username|user[ \t]?name|user|handle|acc|account|akun|ไอดี|号|アカウント|حساب"
     r"|hesabı|hesabım|hesap)(?![^\W\d_]))?"
@@ -67,10 +62,24 @@ _TAIL = re.compile(
 )
 # "@name (IG)", "@name on IG", "@name di IG".
 _POSTFIX = re.compile(
-    r"(?<![a-z0-9._%+-])@(?P<handle>[a-z0-9_][a-z0-9._-]{0,59})[ \t]*"
-    r"(?:(?P<bracket>[(\[])|on|di|en|no|na|em|at|trên|ở|في|على)?[ \t]*(?P<label>" + _LABEL_SOURCE + ")"
+    r"@(?<![a-z0-9._%+-]@)(?P<handle>[a-z0-9_][a-z0-9._-]{0,59})[ \t]*"
+    r"(?:(?P<bracket>[(\[])|on|di|en|no|na|em|at|trên|ở|في|على)?[ \t]*(?P<label>" + _LABEL_FINDER.source + ")"
 )
-_CLAUSE_END = re.compile(r"[ \t]*(?:$|[^\w \t])")
+_CLAUSE_END = re.compile(r"[ \t]*(?:$|[^\w \t@])")
+# "IG kita ya kak @name": an @handle a few words after a strong label, in the same clause.
+_NEAR_AT = re.compile(r"[^\n.!?@/]{0,25}?(?<![a-z0-9._%+-])@(?P<handle>[a-z0-9_][a-z0-9._-]{0,59})")
+# After a weak label only across words of other scripts: "LINE公式 @cafe".
+_NEAR_AT_GLUED = re.compile(r"[^a-z0-9\n.!?@/:]{0,8}?(?<![a-z0-9._%+-])@(?P<handle>[a-z0-9_][a-z0-9._-]{0,59})")
+_NEXT_WORD = re.compile(r"[ \t]+(?P<word>[a-z]{2,})(?![a-z0-9_.@-])")
+# A weak label ("line", "x", "sc") right after another word is prose ("bottom line: great") unless
+# that word introduces a contact.
+_WORD_BEFORE = re.compile(r"(?<!\S)(?P<word>[a-z]+)[ \t]+$")
+_INTRODUCERS = words(
+    "my our your his her add and or atau dan y e o ou via on di en no na em follow contact kontak hubungi chat "
+    "message msg dm pm me id ig fb wa tel"
+)
+# Nouns that make "<label>: Ploy Shop" a display name rather than "<label>: ploy" and a remark.
+_NAME_NOUNS = frozenset({"shop", "store", "official", "page", "studio", "boutique", "bakery"})
 _FORMS = {
     "instagram": re.compile(r"[a-z0-9._]{2,30}"),
     "twitter": re.compile(r"[a-z0-9_]{2,15}"),
@@ -89,7 +98,7 @@ _MAX_LABELS = 64
 
 def find_labelled_handles(text: str, claims: Claims) -> list[Hit]:
     hits: list[Hit] = []
-    for match in islice(_LABEL.finditer(text), _MAX_LABELS):
+    for match in _LABEL_FINDER.find_all(text)[:_MAX_LABELS]:
         if not claims.overlaps(match.start(), match.end()):
             hits.extend(_read_mention(text, match, claims))
     if "@" in text:
@@ -98,57 +107,78 @@ def find_labelled_handles(text: str, claims: Claims) -> list[Hit]:
 
 
 def _read_mention(text: str, match: re.Match[str], claims: Claims) -> list[Hit]:
-    labels = [_key(match.group())]
+    labels = [_LABELS[_key(match.group())]]
     end = match.end()
     # "IG/FB: name" gives the same handle on every platform named.
     while joined := _JOIN.match(text, end):
         following = _LABEL.match(text, joined.end())
         if following is None:
             break
-        labels.append(_key(following.group()))
+        labels.append(_LABELS[_key(following.group())])
         end = following.end()
-    tail = _TAIL.match(text, end)
-    if tail is None or claims.overlaps(tail.start("handle"), tail.end("handle")):
-        return []
-    handle = tail["handle"].rstrip(".-")
-    handle_end = tail.start("handle") + len(handle)
-    if text.startswith(("@", "/", ":"), handle_end) or handle.startswith(("http", "www.")):
-        return []  # an e-mail address or a link, read by their own extractors
-    context = _Context(
-        clause_final=_CLAUSE_END.match(text, handle_end) is not None,
-        after_place=_PLACE.search(text, max(0, match.start() - 12), match.start()) is not None,
-    )
-    hits = []
-    for key in labels:
-        kind = _LABELS[key].kind
-        if kind and _accepted(key, tail, handle, context):
-            value = _valid_handle(kind, handle, explicit=bool(tail["at"]))
-            if value:
-                hits.append(Hit(match.start(), handle_end, kind, value))
+    kinds = [label.kind for label in labels if label.kind]
+    hits = _hits(text, match.start(), kinds, _handle_after(text, match, end, labels), claims)
+    if not hits:
+        near = (_NEAR_AT if any(label.strong for label in labels) else _NEAR_AT_GLUED).match(text, end)
+        if near:
+            hits = _hits(text, match.start(), kinds, (near["handle"], near.start("handle"), True), claims)
     if hits:
-        claims.add(match.start(), handle_end)
+        claims.add(hits[0].start, hits[0].end)
     return hits
 
 
-@dataclass(frozen=True, slots=True)
-class _Context:
-    clause_final: bool  # nothing but punctuation or the end of the text follows the handle
-    after_place: bool  # the label follows "on", "di", "en"...
+def _hits(
+    text: str, label_start: int, kinds: list[str], found: tuple[str, int, bool] | None, claims: Claims
+) -> list[Hit]:
+    if found is None:
+        return []
+    raw, handle_start, explicit = found
+    handle = raw.rstrip(".-")
+    handle_end = handle_start + len(handle)
+    if claims.overlaps(handle_start, handle_end) or handle.startswith(("http", "www.")):
+        return []
+    if text.startswith(("@", "/", ":"), handle_end):
+        return []  # an e-mail address or a link, read by their own extractors
+    hits = []
+    for kind in kinds:
+        value = _valid_handle(kind, handle, explicit=explicit)
+        if value:
+            hits.append(Hit(label_start, handle_end, kind, value))
+    return hits
 
 
-def _accepted(key: str, tail: re.Match[str], handle: str, context: _Context) -> bool:
-    """Whether the words after a label introduce a handle rather than continue the sentence."""
+def _handle_after(text: str, first: re.Match[str], end: int, labels: list[_Label]) -> tuple[str, int, bool] | None:
+    """The handle the words right after the labels introduce: (handle, start, written with "@")."""
+    tail = _TAIL.match(text, end)
+    if tail is None:
+        return None
+    handle = tail["handle"].rstrip(".-")
+    handle_start = tail.start("handle")
+    if not labels[0].strong and _after_prose(text, first.start()):
+        return None
     if tail["at"]:
-        return True
+        return handle, handle_start, True
+    handle_end = handle_start + len(handle)
     handle_like = re.search(r"[0-9_.]", handle) is not None
-    if key == "x":
+    if first.group() == "x":
         # A lone "x" is a multiplication sign, a size or a placeholder far more often than Twitter.
-        return handle_like and bool(tail["sym"])
+        return (handle, handle_start, False) if handle_like and tail["sym"] else None
+    if not handle_like:
+        following = _NEXT_WORD.match(text, handle_end)
+        if following and (following["word"] not in STOPWORDS or following["word"] in _NAME_NOUNS):
+            return None  # "FB: Ploy Shop" is a display name, not a handle
     if tail["sym"] or tail["id"]:
-        return True
-    if not _LABELS[key].strong:
-        return False
-    return handle_like or (context.clause_final and not context.after_place)
+        return handle, handle_start, False
+    if not all(label.strong for label in labels):
+        return None
+    clause_final = _CLAUSE_END.match(text, handle_end) is not None
+    after_place = _PLACE.search(text, max(0, first.start() - 12), first.start()) is not None
+    return (handle, handle_start, False) if handle_like or (clause_final and not after_place) else None
+
+
+def _after_prose(text: str, start: int) -> bool:
+    before = _WORD_BEFORE.search(text, max(0, start - 30), start)
+    return before is not None and before["word"] not in _INTRODUCERS
 
 
 def _valid_handle(kind: str, handle: str, *, explicit: bool) -> str | None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from urllib.parse import parse_qs, unquote
 
 from .model import Claims, Hit
-from .normalize import normalize_phone
+from .phones import phone_e164
 from .vocab import words
 
 _LINK = re.compile(
@@ -20,6 +20,8 @@ _LINK = re.compile(
 _OTHER_URL = re.compile(
     r"(?:https?://|www\.)\S{1,500}|(?<![a-z0-9.-])[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,4}\.[a-z]{2,24}/\S{0,500}"
 )
+
+_DOMAIN_SLASH = re.compile(r"[a-z0-9]\.[a-z]{2,24}/")
 
 # First path segments that are site sections, not people.
 _RESERVED = words(
@@ -37,25 +39,28 @@ _DIGITS = re.compile(r"\+?\d{6,15}")
 
 def find_links(text: str, region: str | None, claims: Claims) -> list[Hit]:
     hits = []
-    for match in _LINK.finditer(text):
-        claims.add(match.start(), match.end())
-        found = _parse_link(match["host"], match["path"], region)
-        if found is not None:
-            hits.append(Hit(match.start(), match.end(), *found))
-    for match in _OTHER_URL.finditer(text):
-        claims.add(match.start(), match.end())
+    # Every host above ends in one of these; a message with a date has a "/" but none of them.
+    if ".com/" in text or ".me/" in text or ".am/" in text or ".cn/" in text:
+        for match in _LINK.finditer(text):
+            claims.add(match.start(), match.end())
+            found = _parse_link(match["host"], match["path"], region)
+            if found is not None:
+                hits.append(Hit(match.start(), match.end(), *found))
+    if "://" in text or "www." in text or _DOMAIN_SLASH.search(text):
+        for match in _OTHER_URL.finditer(text):
+            claims.add(match.start(), match.end())
     return hits
 
 
 def _parse_link(host: str, path: str, region: str | None) -> tuple[str, str] | None:
     route, _, query = path.rstrip(".,;:!?").partition("?")
     segments = [unquote(s) for s in route.split("#", 1)[0].split("/") if s]
-    params = parse_qs(query.split("#", 1)[0])
-    parser = _PARSERS[host]
-    return parser(segments, params, region)
+    return _PARSERS[host](segments, query.split("#", 1)[0], region)
 
 
-Params = dict[str, list[str]]
+def _param(query: str, name: str) -> str | None:
+    values = parse_qs(query).get(name)
+    return values[0] if values else None
 
 
 def _handle(kind: str, candidate: str | None) -> tuple[str, str] | None:
@@ -76,16 +81,16 @@ def _after(segments: list[str], marker: str) -> str | None:
     return segments[1] if len(segments) > 1 and segments[0] == marker else None
 
 
-def _instagram(segments: list[str], _params: Params, _region: str | None) -> tuple[str, str] | None:
-    if _segment(segments, 0) == "stories":
+def _instagram(segments: list[str], _query: str, _region: str | None) -> tuple[str, str] | None:
+    if _segment(segments, 0) in ("stories", "_u"):
         return _handle("instagram", _segment(segments, 1))
     return _handle("instagram", _segment(segments, 0))
 
 
-def _facebook(segments: list[str], params: Params, _region: str | None) -> tuple[str, str] | None:
+def _facebook(segments: list[str], query: str, _region: str | None) -> tuple[str, str] | None:
     first = _segment(segments, 0)
     if first == "profile.php":
-        profile_id = params.get("id", [""])[0]
+        profile_id = _param(query, "id") or ""
         return ("facebook", profile_id) if profile_id.isdigit() else None
     if first == "people":
         person_id = _segment(segments, 2) or ""
@@ -93,15 +98,15 @@ def _facebook(segments: list[str], params: Params, _region: str | None) -> tuple
     return _handle("facebook", first)
 
 
-def _messenger_short(segments: list[str], _params: Params, _region: str | None) -> tuple[str, str] | None:
+def _messenger_short(segments: list[str], _query: str, _region: str | None) -> tuple[str, str] | None:
     return _handle("messenger", _segment(segments, 0))
 
 
-def _messenger(segments: list[str], _params: Params, _region: str | None) -> tuple[str, str] | None:
+def _messenger(segments: list[str], _query: str, _region: str | None) -> tuple[str, str] | None:
     return _handle("messenger", _after(segments, "t"))
 
 
-def _line(segments: list[str], _params: Params, _region: str | None) -> tuple[str, str] | None:
+def _line(segments: list[str], _query: str, _region: str | None) -> tuple[str, str] | None:
     # line.me/ti/p/~name (personal) and line.me/R/ti/p/@name (official account); "g" would be a group.
     rest = segments[1:] if segments[:1] == ["r"] else segments
     if rest[:2] == ["ti", "p"]:
@@ -109,23 +114,23 @@ def _line(segments: list[str], _params: Params, _region: str | None) -> tuple[st
     return None
 
 
-def _linkedin(segments: list[str], _params: Params, _region: str | None) -> tuple[str, str] | None:
+def _linkedin(segments: list[str], _query: str, _region: str | None) -> tuple[str, str] | None:
     return _handle("linkedin", _after(segments, "in"))
 
 
-def _twitter(segments: list[str], _params: Params, _region: str | None) -> tuple[str, str] | None:
+def _twitter(segments: list[str], _query: str, _region: str | None) -> tuple[str, str] | None:
     found = _handle("twitter", _segment(segments, 0))
     return found if found and re.fullmatch(r"[a-z0-9_]{1,15}", found[1]) else None
 
 
-def _weibo(segments: list[str], _params: Params, _region: str | None) -> tuple[str, str] | None:
+def _weibo(segments: list[str], _query: str, _region: str | None) -> tuple[str, str] | None:
     first = _segment(segments, 0)
     if first in ("u", "n"):
         return _handle("weibo", _segment(segments, 1))
     return _handle("weibo", first)
 
 
-def _snapchat(segments: list[str], _params: Params, _region: str | None) -> tuple[str, str] | None:
+def _snapchat(segments: list[str], _query: str, _region: str | None) -> tuple[str, str] | None:
     first = _segment(segments, 0)
     if first is not None and first.startswith("@"):
         return _handle("snapchat", first)
@@ -138,19 +143,19 @@ def _whatsapp_number(raw: str | None, region: str | None) -> tuple[str, str] | N
         return None
     digits = compact.lstrip("+")
     # The link format is international without "+"; people also paste their local number.
-    number = normalize_phone("+" + digits) or normalize_phone(digits, region)
+    number = phone_e164("+" + digits, None) or phone_e164(digits, region)
     return ("whatsapp", number) if number else None
 
 
-def _wa_me(segments: list[str], _params: Params, region: str | None) -> tuple[str, str] | None:
+def _wa_me(segments: list[str], _query: str, region: str | None) -> tuple[str, str] | None:
     return _whatsapp_number(_segment(segments, 0), region)
 
 
-def _whatsapp_send(_segments: list[str], params: Params, region: str | None) -> tuple[str, str] | None:
-    return _whatsapp_number(params.get("phone", [None])[0], region)
+def _whatsapp_send(_segments: list[str], query: str, region: str | None) -> tuple[str, str] | None:
+    return _whatsapp_number(_param(query, "phone"), region)
 
 
-_Parser = Callable[[list[str], Params, str | None], tuple[str, str] | None]
+_Parser = Callable[[list[str], str, str | None], tuple[str, str] | None]
 _PARSERS: dict[str, _Parser] = {
     "instagram.com": _instagram,
     "instagr.am": _instagram,

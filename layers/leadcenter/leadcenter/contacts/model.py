@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 KINDS: tuple[str, ...] = (
     "email",
@@ -33,8 +34,7 @@ class Contact:
         return {"kind": self.kind, "value": self.value}
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
     """A contact with the span of prepared text it came from (for ordering and overlap checks)."""
 
     start: int

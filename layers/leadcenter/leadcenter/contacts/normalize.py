@@ -26,8 +26,7 @@ _DIGIT_BLOCKS = (
     0x17E0,  # Khmer
 )
 _INVISIBLE = (
-    "\u00ad\u061c\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
-    "\u2060\u2066\u2067\u2068\u2069\ufeff"
+    "\u00ad\u061c\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2066\u2067\u2068\u2069\ufeff"
 )
 
 
@@ -47,13 +46,18 @@ def _translation_table() -> dict[int, str | None]:
 
 
 _TABLE = _translation_table()
+# str.translate with a dict walks every character in Python; most texts need none of it.
+_NEEDS_TABLE = re.compile("[" + "".join(re.escape(chr(code)) for code in _TABLE) + "]")
 
 
 def prepare_text(text: str) -> str:
     """Return the searchable form of ``text`` (see module docstring)."""
     if text.isascii():
         return text.lower()
-    return unicodedata.normalize("NFKC", text).translate(_TABLE).lower()
+    text = unicodedata.normalize("NFKC", text)
+    if _NEEDS_TABLE.search(text):
+        text = text.translate(_TABLE)
+    return text.lower()
 
 
 _EMAIL_FORM = re.compile(r"[a-z0-9._%+-]{1,64}@[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,8}\.[a-z]{2,24}")

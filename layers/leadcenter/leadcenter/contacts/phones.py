@@ -7,13 +7,15 @@ registration country is the default region for numbers written without ``+``.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import phonenumbers
 
 from .model import Claims, Hit
-from .vocab import PHONE_WORDS, SUFFIX_WORDS, SUPPRESS_WORDS, WEAK_SUPPRESS_WORDS, WHATSAPP_WORDS, alternation
+from .vocab import PHONE_WORDS, SUFFIX_WORDS, SUPPRESS_WORDS, WEAK_SUPPRESS_WORDS, WHATSAPP_WORDS, WordFinder
 
 _GROUP = r"(?:\(\d{1,5}\)|\d{1,15})"
 # The first character is matched before anything else so that the regex engine can skip straight
@@ -53,8 +55,7 @@ _OTHER_SHAPES = re.compile(
         )
     )
 )
-# A letters-and-digits token right before the number ("DE89 3704 0044 ...", "JP12 3456 ...").
-_CODE_BEFORE = re.compile(r"(?<![^\W_])(?=[a-z]*\d)(?=\d*[a-z])[a-z0-9]{2,}[ \t-]$")
+_CODE_TOKEN = re.compile(r"(?=[a-z]*\d)(?=\d*[a-z])[a-z0-9]{2,}")
 
 _CUE_KINDS = {
     **dict.fromkeys(WHATSAPP_WORDS, "wa"),
@@ -62,10 +63,19 @@ _CUE_KINDS = {
     **dict.fromkeys(WEAK_SUPPRESS_WORDS, "weak"),
     **dict.fromkeys(SUPPRESS_WORDS, "sup"),
 }
-_CUE = re.compile(alternation(_CUE_KINDS))
-_SUFFIX = re.compile(r"[ \t]?(?:" + alternation(SUFFIX_WORDS) + ")")
-_AFTER_GAP = re.compile(r"[ \t]*[(\[\-/:]?[ \t]*")
-_BREAK = re.compile(r"[\n;!?。！？|]|\.(?:\s|$)")
+_CUES = WordFinder(_CUE_KINDS)
+_SUFFIX = re.compile(r"[ \t]?" + WordFinder(SUFFIX_WORDS).source)
+_AFTER = re.compile(r"[ \t]*[(\[\-/:]?[ \t]*(?P<cue>" + _CUES.source + ")")
+_AFTER_MORE = re.compile(r"[ \t]*[/&,][ \t]*(?P<cue>" + _CUES.source + ")")
+_LONGEST_CUE = max(map(len, _CUE_KINDS))
+# A sentence ends at these, or at a full stop after a word that is not an abbreviation ("Nr.", "Tel.").
+_BREAK = re.compile(r"[\n;!?。！？|]|(?P<word>[a-z]*)\.\s")
+_ABBREVIATIONS = frozenset(
+    {"no", "nr", "nro", "tel", "telp", "hp", "ph", "mob", "cel", "ref", "inv", "acc", "jl", "st", "mr", "mrs", "ms",
+     "dr", "a.n", "an", "n", "num", "cp", "c.p", "fone", "whats", "wa"}
+)  # fmt: skip
+# A number of its own between a label and a candidate: the label was about that one.
+_OTHER_NUMBER = re.compile(r"(?<![a-z0-9])\d")
 # What may sit between "order"/"pedido" and its number: separators and a "number" word.
 _MARKER_GAP = re.compile(
     r"[\s:#.\-]*(?:no|nr|number|num|id|code|nomor|número|numero|n°|nº|#|de)?[\s:#.\-]*"
@@ -76,8 +86,7 @@ _SUPPRESS_REACH = 30
 _ADJACENT = 15  # "WhatsApp di nomor 0812...": a WhatsApp word right before a phone word
 
 
-@dataclass(frozen=True, slots=True)
-class _Cue:
+class _Cue(NamedTuple):  # a label word near a number (a tuple: built in the hot path)
     start: int
     end: int
     kind: str  # wa | phone | weak | sup
@@ -105,6 +114,11 @@ def default_region(region: str | None) -> str | None:
     return code if code in phonenumbers.SUPPORTED_REGIONS else None
 
 
+def phone_e164(number: str, region: str | None) -> str | None:
+    """E.164 form of one number ("+6281...", or national digits read with ``region``), or None."""
+    return _parse(number, _NON_DIGIT.sub("", number), number.startswith("+"), region, labelled=False)
+
+
 def find_phones(text: str, region: str | None, claims: Claims) -> list[Hit]:
     first = _CLOSE_DIGITS.search(text)
     if first is None:
@@ -119,19 +133,12 @@ def find_phones(text: str, region: str | None, claims: Claims) -> list[Hit]:
             continue
         if claims.overlaps(match.start(), match.end()):
             continue
-        cues = _cues_near(text, match.start(), match.end())
-        for start, end in _pieces(match, len(digits)):
-            hit = _read(text, start, end, region, cues)
+        for start, end in _pieces(match, digits):
+            hit = _read(text, start, end, region)
             if hit is not None:
                 claims.add(start, end)
                 hits.append(hit)
     return hits
-
-
-def _cues_near(text: str, start: int, end: int) -> list[_Cue]:
-    """Label words close enough to a number to speak about it (reading only there keeps this cheap)."""
-    window = _CUE.finditer(text, max(0, start - _REACH - 20), min(len(text), end + 20))
-    return [_Cue(m.start(), m.end(), _CUE_KINDS[m.group()]) for m in window]
 
 
 def _glued(text: str, end: int) -> bool:
@@ -144,34 +151,33 @@ def _glued(text: str, end: int) -> bool:
     return following in ".," and end + 1 < len(text) and text[end + 1].isdigit()
 
 
-def _pieces(match: re.Match[str], digit_count: int) -> list[tuple[int, int]]:
-    """The whole run, or for a run too long to be one number, two numbers split at a space."""
-    if digit_count <= _MAX_DIGITS:
+def _pieces(match: re.Match[str], digits: str) -> list[tuple[int, int]]:
+    """The whole run; or, for a run too long to be one number, its space-separated parts when each
+    is a whole unspaced number ("0812345678 0813456789"), never chunks such as an IBAN's."""
+    if len(digits) <= _MAX_DIGITS:
         return [(match.start(), match.end())]
-    raw = match.group()
-    for split in (i for i, char in enumerate(raw) if char in " \t"):
-        left, right = raw[:split].rstrip(" \t.-–"), raw[split:].lstrip(" \t.-–")
-        sizes = (len(_NON_DIGIT.sub("", left)), len(_NON_DIGIT.sub("", right)))
-        if all(_MIN_UNLABELLED <= size <= _MAX_DIGITS for size in sizes):
-            start = match.start()
-            return [(start, start + len(left)), (match.end() - len(right), match.end())]
-    return []
+    pieces = []
+    for part in re.finditer(r"[^ \t]+", match.group()):
+        if not _MIN_UNLABELLED <= len(_NON_DIGIT.sub("", part.group())) <= _MAX_DIGITS:
+            return []
+        pieces.append((match.start() + part.start(), match.start() + part.end()))
+    return pieces
 
 
-def _read(text: str, start: int, end: int, region: str | None, cues: list[_Cue]) -> Hit | None:
+def _read(text: str, start: int, end: int, region: str | None) -> Hit | None:
     raw = text[start:end]
     digits = _NON_DIGIT.sub("", raw)
-    international = raw.lstrip("(").startswith("+")
+    international = raw[0] == "+" or raw.startswith("(+")
     if international:
         if not 8 <= len(digits) <= 15:
             return None
-        verdict = _verdict(text, start, end, cues)
+        verdict = _verdict(text, start, end)
     else:
         if len(digits) > _MAX_DIGITS or _OTHER_SHAPES.fullmatch(raw):
             return None
-        if _CODE_BEFORE.search(text, max(0, start - 24), start):
+        if _after_code(text, start):
             return None
-        verdict = _verdict(text, start, end, cues)
+        verdict = _verdict(text, start, end)
         if verdict.suppressed or (not verdict.labelled and len(digits) < _MIN_UNLABELLED):
             return None
     number = _parse(raw, digits, international, region, verdict.labelled)
@@ -180,78 +186,221 @@ def _read(text: str, start: int, end: int, region: str | None, cues: list[_Cue])
     return Hit(start, end, "whatsapp" if verdict.whatsapp else "phone", number)
 
 
-def _verdict(text: str, start: int, end: int, cues: list[_Cue]) -> _Verdict:
+def _after_code(text: str, start: int) -> bool:
+    """A letters-and-digits token right before the number: "DE89 3704 0044 ...", "JP12 3456 ..."."""
+    if start < 3 or text[start - 1] not in " \t-" or not text[start - 2].isdigit():
+        return False
+    token = text[max(0, start - 25) : start - 1].rsplit(None, 1)[-1]
+    return _CODE_TOKEN.fullmatch(token) is not None
+
+
+def _verdict(text: str, start: int, end: int) -> _Verdict:
     """Read the labels around a number: the nearest one before it decides."""
     if _SUFFIX.match(text, end):
         return _SUPPRESSED
-    after = _cue_after(text, end, cues)
-    before = [cue for cue in cues if cue.end <= start and start - cue.end <= _REACH]
-    nearest = _nearest_in_clause(text, before, start)
-    if nearest is None:
-        return after or _NEUTRAL
+    # Only the stretch just before the number is read: a label further away speaks of something else.
+    window = _CUES.find_all(text, max(0, start - _REACH - _LONGEST_CUE), start)
+    before = [_Cue(m.start(), m.end(), _CUE_KINDS[m.group()]) for m in window if start - m.end() <= _REACH]
+    if not before:
+        return _label_after(text, end) or _NEUTRAL
+    nearest = before[-1]
     gap = text[nearest.end : start]
+    if _breaks(text, nearest.end, start):
+        # "Can WhatsApp me? 91234567": a WhatsApp label just before, with nothing else between.
+        if nearest.kind == "wa" and len(gap) <= _ADJACENT and not any(c.isdigit() for c in gap):
+            return _WHATSAPP
+        return _label_after(text, end) or _NEUTRAL
     if nearest.kind == "sup":
-        if len(gap) <= _SUPPRESS_REACH and not any(c.isdigit() for c in gap):
+        if len(gap) <= _SUPPRESS_REACH and not _OTHER_NUMBER.search(gap):
             return _SUPPRESSED
-        return after or _NEUTRAL
+        return _label_after(text, end) or _NEUTRAL
     if nearest.kind == "weak":
-        return _SUPPRESSED if _MARKER_GAP.fullmatch(gap) else after or _NEUTRAL
+        return _SUPPRESSED if _MARKER_GAP.fullmatch(gap) else _label_after(text, end) or _NEUTRAL
     if nearest.kind == "wa":
         return _WHATSAPP
-    return _phone_label(text, before, nearest, after)
+    return _phone_label(text, before, end)
 
 
-def _nearest_in_clause(text: str, before: list[_Cue], start: int) -> _Cue | None:
-    if not before or _BREAK.search(text, before[-1].end, start):
-        return None
-    return before[-1]
+def _breaks(text: str, start: int, end: int) -> bool:
+    """Whether a sentence ends between ``start`` and ``end``."""
+    return any(
+        match["word"] is None or match["word"] not in _ABBREVIATIONS for match in _BREAK.finditer(text, start, end)
+    )
 
 
-def _phone_label(text: str, before: list[_Cue], phone: _Cue, after: _Verdict | None) -> _Verdict:
+def _phone_label(text: str, before: list[_Cue], end: int) -> _Verdict:
     """A phone word labels the number; the word right before it may make it WhatsApp or void it.
 
     "WhatsApp di nomor 0812..." is WhatsApp; "order number 123..." and "tracking number" are not
     phone numbers at all.
     """
-    index = before.index(phone)
-    previous = before[index - 1] if index else None
+    phone = before[-1]
+    previous = before[-2] if len(before) > 1 else None
     if previous is not None and phone.start - previous.end <= _ADJACENT:
         gap = text[previous.end : phone.start]
-        if not any(c.isdigit() for c in gap) and _BREAK.search(gap) is None:
+        if not any(c.isdigit() for c in gap) and not _breaks(gap, 0, len(gap)):
             if previous.kind == "wa":
                 return _WHATSAPP
             if previous.kind in ("sup", "weak") and len(gap) <= 5:
                 return _SUPPRESSED
-    return _WHATSAPP if after is not None and after.whatsapp else _PHONE
+    return _WHATSAPP if _label_after(text, end) is _WHATSAPP else _PHONE
 
 
-def _cue_after(text: str, end: int, cues: list[_Cue]) -> _Verdict | None:
-    """A label right after the number: "0812-3456-7890 (WA)", "0812345678 whatsapp only"."""
-    gap = _AFTER_GAP.match(text, end)
-    position = gap.end() if gap else end
-    for cue in cues:
-        if cue.start == position and cue.kind in ("wa", "phone"):
-            return _WHATSAPP if cue.kind == "wa" else _PHONE
-    return None
+def _label_after(text: str, end: int) -> _Verdict | None:
+    """Labels right after the number: "0812-3456-7890 (WA)", "0812345678 whatsapp only", "(Telp/WA)"."""
+    kinds: list[str] = []
+    match = _AFTER.match(text, end)
+    while match is not None and len(kinds) < 4:
+        kinds.append(_CUE_KINDS[match["cue"]])
+        match = _AFTER_MORE.match(text, match.end())
+    if "wa" in kinds:
+        return _WHATSAPP
+    return _PHONE if "phone" in kinds else None
 
 
 def _parse(raw: str, digits: str, international: bool, region: str | None, labelled: bool) -> str | None:
+    """E.164 form of the first reading of the number that is valid, or None."""
     cleaned = _NOT_PHONE_CHAR.sub(" ", raw).strip()
-    attempts: list[tuple[str, str | None]] = []
+    # Readings as (digits, default region, text for phonenumbers.parse); no region: after a "+".
+    readings: list[tuple[str, str | None, str]] = []
     if international:
-        attempts.append((cleaned, None))
+        readings.append((digits, None, cleaned))
     else:
         if digits.startswith("00") and not digits.startswith("000"):
-            attempts.append(("+" + digits[2:], None))  # "00" international prefix, whatever the region
+            readings.append((digits[2:], None, "+" + digits[2:]))  # "00" international prefix
         if region is not None:
-            attempts.append((cleaned, region))
+            readings.append((digits, region, cleaned))
         if labelled:
-            attempts.append(("+" + digits, None))  # a labelled number written without its "+"
-    for candidate, default in attempts:
-        try:
-            number = phonenumbers.parse(candidate, default)
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(number):
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            readings.append((digits, None, "+" + digits))  # a labelled number written without its "+"
+    for number, default, _ in readings:
+        if found := _fast_e164(number, default):
+            return found
+    for _, default, text in readings:
+        if found := _full_e164(text, default):
+            return found
     return None
+
+
+def _fast_e164(digits: str, region: str | None) -> str | None:
+    """Validate the usual shapes without phonenumbers.parse, which costs several times the check itself.
+
+    Reads a national number the way phonenumbers does (trunk prefix stripped by the region's
+    ``national_prefix_for_parsing``) and an international number whose national part has no leading
+    zero. Anything less plain (carrier-code rewrites such as Argentina's "15", an international
+    dialling prefix, "(0)", Italian leading zeros, a country code typed without "+") returns None and
+    goes through phonenumbers.parse. Whenever this accepts a number, phonenumbers.parse reads it the
+    same way (tests/contacts checks this across every region).
+    """
+    if region is None:
+        country_code, national = _split_country_code(digits)
+        region = phonenumbers.region_code_for_country_code(country_code)
+    else:
+        country_code, national = phonenumbers.country_code_for_region(region), digits
+    rules = _trunk_rules(region)
+    if rules is None:
+        return None
+    trunk, dialling_out = rules
+    if dialling_out is not None and dialling_out.match(national):
+        return None
+    if trunk is not None and (prefix := trunk.match(national)):
+        if prefix.lastindex is not None and prefix.group(prefix.lastindex) is not None:
+            return None  # the prefix rewrites the number
+        national = national[prefix.end() :]
+    if not national or national[0] == "0":
+        return None
+    return f"+{country_code}{national}" if _is_valid(country_code, national) else None
+
+
+@functools.cache
+def _trunk_rules(region: str) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None] | None:
+    """The region's trunk-prefix and international-prefix patterns, or None if it has no metadata."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if metadata is None:
+        return None
+    parsing = metadata.national_prefix_for_parsing
+    dialling = metadata.international_prefix
+    return (re.compile(parsing) if parsing else None, re.compile(dialling) if dialling else None)
+
+
+def _is_valid(country_code: int, national: str) -> bool:
+    """phonenumbers.is_valid_number for a national number without leading zero, at a quarter of its cost.
+
+    Same rules: the first region of the calling code that claims the number (by its leading digits,
+    or by matching one of its number types) decides, and the number must match that region's
+    general pattern and one of its number-type patterns, lengths included.
+    """
+    for region, leading_digits in _regions(country_code):
+        if leading_digits is not None:
+            if leading_digits.match(national):
+                return _valid_in(region, national)
+        elif _valid_in(region, national):
+            return True
+    return False
+
+
+@functools.cache
+def _regions(country_code: int) -> tuple[tuple[str, re.Pattern[str] | None], ...]:
+    regions = []
+    for region in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(country_code, ()):
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+        if metadata is not None:
+            leading = metadata.leading_digits
+            regions.append((region, re.compile(leading) if leading else None))
+    return tuple(regions)
+
+
+def _valid_in(region: str, national: str) -> bool:
+    general, by_type = _type_patterns(region, len(national))
+    if general is None or by_type is None:
+        return False
+    return general.fullmatch(national) is not None and by_type.fullmatch(national) is not None
+
+
+_TYPE_DESCS = (
+    "premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager", "uan", "voicemail",
+    "fixed_line", "mobile",
+)  # fmt: skip
+
+
+@functools.cache
+def _type_patterns(region: str, length: int) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    """The region's general pattern and the union of its number-type patterns, for one length."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if metadata is None:
+        return None, None
+    general = _pattern_for(metadata.general_desc, length)
+    sources = [
+        f"(?:{desc.national_number_pattern})"
+        for desc in (getattr(metadata, name) for name in _TYPE_DESCS)
+        if _pattern_for(desc, length) is not None
+    ]
+    return general, re.compile("|".join(sources)) if sources else None
+
+
+def _pattern_for(desc: phonenumbers.PhoneNumberDesc | None, length: int) -> re.Pattern[str] | None:
+    if desc is None or desc.national_number_pattern is None:
+        return None
+    if desc.possible_length and length not in desc.possible_length:
+        return None
+    return re.compile(desc.national_number_pattern)
+
+
+def _split_country_code(digits: str) -> tuple[int, str]:
+    # Country calling codes are prefix-free: the first known one is the one. None starts with 0.
+    if digits.startswith("0"):
+        return 0, ""
+    for length in (1, 2, 3):
+        code = int(digits[:length] or "0")
+        if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            return code, digits[length:]
+    return 0, ""
+
+
+def _full_e164(text: str, region: str | None) -> str | None:
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

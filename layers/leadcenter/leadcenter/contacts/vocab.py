@@ -56,7 +56,10 @@ SUPPRESS_WORDS = (
     "shipment", "parcel", "paket", "package", "consignment", "guía", "guia", "rastreio",
     "rastreamento", "seguimiento", "kargo", "takip", "追跡", "伝票", "お問い合わせ番号", "พัสดุ",
     "เลขพัสดุ", "vận đơn", "mã vận đơn", "شحنة", "الشحنة", "تتبع", "بوليصة", "sku", "serial",
-    "s/n", "imei", "batch", "pnr", "virtual account",
+    "s/n", "imei", "batch", "pnr", "virtual account", "confirmation", "konfirmasi", "confirmación",
+    "confirmação", "card", "kartu", "tarjeta", "cartão", "visa", "mastercard", "rechnung",
+    "rechnungsnummer", "bestellung", "bestellnummer", "kundennummer", "sendungsnummer", "facture",
+    "commande", "factura", "fatura", "nota fiscal", "fattura", "ordine",
     # bank and wallet accounts
     "account", "acc", "acct", "a/c", "rekening", "rek", "norek", "conta", "cuenta", "cbu", "cvu",
     "clabe", "iban", "swift", "bic", "bsb", "sort code", "routing", "bank", "banco", "bca", "bni",
@@ -67,7 +70,8 @@ SUPPRESS_WORDS = (
     "bancolombia", "hsbc", "barclays", "gtbank", "gtb", "zenith", "uba", "opay", "palmpay",
     "equity", "kcb", "m-pesa", "mpesa", "paybill", "pix", "gcash", "paymaya", "ovo", "gopay",
     "shopeepay", "promptpay", "พร้อมเพย์", "momo", "easypaisa", "jazzcash", "paypal", "venmo",
-    "حساب", "الحساب", "ايبان", "آيبان", "hesap", "口座", "銀行", "振込",
+    "حساب", "الحساب", "ايبان", "آيبان", "hesap", "口座", "銀行", "振込", "nequi", "daviplata", "yape",
+    "plin", "mercado pago", "wise",
     # identity documents
     "nik", "ktp", "npwp", "cpf", "cnpj", "rg", "cnic", "nic", "nadra", "emirates id", "iqama",
     "national id", "id card", "id no", "id number", "identity", "ssn", "social security",
@@ -92,7 +96,7 @@ SUPPRESS_WORDS = (
 # They only disqualify a number that follows them directly or after a marker such as "no" or "#".
 WEAK_SUPPRESS_WORDS = (
     "order", "orders", "pesanan", "pedido", "orden", "booking", "reservation", "reserva", "ticket",
-    "tiket", "transaction", "transaksi", "invoice no", "case", "claim", "member", "model", "طلب",
+    "tiket", "transaction", "transaksi", "invoice no", "case", "claim", "member", "model", "id", "طلب",
     "الطلب", "sipariş", "siparis", "đơn", "đơn hàng", "mã đơn", "คำสั่งซื้อ", "注文", "注文番号",
 )  # fmt: skip
 
@@ -131,6 +135,8 @@ STOPWORDS = words(
     ko ni na ya kwa
     und oder der die das ein eine mit auf im ist
     dm'd messaged mentioned tagged posted lol haha hehe wkwk btw earlier recently lately iklan
+    pay market marketplace business ads shopping shops pm hello hi hey kamu kalian anda dia mereka lu
+    lo elo
     """
 )
 
