@@ -146,6 +146,10 @@ def _known_regions(account_id: str) -> set[str]:
     return _regions_cache.setdefault(account_id, set())
 
 
+def forget_cached_regions() -> None:
+    _regions_cache.clear()
+
+
 # ---------------------------------------------------------------------------------------------- read
 
 

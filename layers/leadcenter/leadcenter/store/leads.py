@@ -28,7 +28,7 @@ from pynamodb.attributes import (
 )
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from leadcenter import crypto
@@ -62,8 +62,9 @@ def expiry_key(expires_epoch: int, lead_id: str) -> str:
     return f"X#{day}#{zlib.crc32(lead_id.encode()) % EXPIRY_SHARDS}"
 
 
-def _index(name: str, hash_attr: str, range_attr: str = "sk", keys_only: bool = False) -> GlobalSecondaryIndex[Any]:
-    meta = type("Meta", (), {"index_name": name, "projection": KeysOnlyProjection() if keys_only else AllProjection()})
+def _index(name: str, hash_attr: str, range_attr: str = "sk", expiry_only: bool = False) -> GlobalSecondaryIndex[Any]:
+    projection = IncludeProjection(["expires_at"]) if expiry_only else AllProjection()
+    meta = type("Meta", (), {"index_name": name, "projection": projection})
     attrs = {
         "Meta": meta,
         hash_attr: UnicodeAttribute(hash_key=True),
@@ -121,7 +122,7 @@ def models(region: str) -> RegionalModels:
         "g_exp": UnicodeAttribute(),
         "by_updated": _index("by_updated", "g_upd", "upd_sk"),
         "by_person": _index("by_person", "person_hash"),
-        "by_expiry": _index("by_expiry", "g_exp", keys_only=True),
+        "by_expiry": _index("by_expiry", "g_exp", expiry_only=True),
     }
     for dimension in DIMENSIONS:
         lead_attrs[f"g_{dimension}"] = UnicodeAttribute(null=True)
@@ -789,3 +790,51 @@ def count(region: str, index: str | None, hash_value: str, range_condition: Cond
     """A key-condition COUNT (DynamoDB reads the index partition but returns no items)."""
     lead_cls: Any = models(region).lead
     return int(lead_cls.count(hash_value, range_key_condition=range_condition, index_name=index))
+
+
+# ---------------------------------------------------------------------------------------------- retention
+
+
+@dataclass
+class SweepStats:
+    found: int = 0
+    deleted: int = 0
+    write_requests: int = 0
+    read_requests: int = 0
+    retried: int = 0
+
+
+def expired_keys(region: str, day: int, now_epoch: int, stats: SweepStats) -> list[tuple[str, str]]:
+    """Keys of every item (leads, links, dedupe entries, notes, timeline) expiring on `day` by `now_epoch`.
+
+    The expiry index is sharded per day and projects only the keys and `expires_at`.
+    """
+    m = models(region)
+    found: list[tuple[str, str]] = []
+    for shard in range(EXPIRY_SHARDS):
+        for item in m.lead.by_expiry.query(f"X#{day}#{shard}", filter_condition=m.lead.expires_at <= now_epoch):
+            found.append((item.pk, item.sk))
+        stats.read_requests += 1
+    return found
+
+
+def delete_keys(region: str, keys: Sequence[tuple[str, str]], stats: SweepStats) -> None:
+    """BatchWriteItem in 25s; unprocessed items are retried by the batch (with backoff) until written.
+
+    Lead items take their lead-key item (other table) with them, which shreds any backed-up copy.
+    """
+    m = models(region)
+    lead_keys = [key_pk(pk[2:], sk[2:]) for pk, sk in keys if sk.startswith("L#") and not pk.count("#LB#")]
+    with m.event.batch_write() as batch:
+        for pk, sk in keys:
+            batch.delete(m.event(pk=pk, sk=sk))
+    with m.key.batch_write() as batch:
+        for pk in lead_keys:
+            batch.delete(m.key(pk=pk))
+    stats.deleted += len(keys) + len(lead_keys)
+    stats.write_requests += (len(keys) + 24) // 25 + (len(lead_keys) + 24) // 25
+
+
+def find_person_leads(region: str, person_hash: str) -> list[tuple[str, str]]:
+    """(account, lead id) of every lead of one person in this region, in every account."""
+    return [(item.account_id, item.lead_id) for item in models(region).lead.by_person.query(person_hash)]

@@ -1,0 +1,65 @@
+"""Retention: leads live 90 days. DynamoDB TTL deletes expired items within about 48 hours; every read path
+hides expired leads itself (their ids fall outside the live key range), and this daily sweep deletes what TTL
+has not yet, in batches, idempotently (deleting a missing item is a no-op).
+
+Erasure: a platform request to forget a person deletes that person's leads in every account (crypto-shredding
+their keys), found through the account-independent person hash in the person's storage region.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from leadcenter import clock, crypto, ids
+from leadcenter.domain import leads as lead_domain
+from leadcenter.regions import region_router
+from leadcenter.store import leads as lead_store
+from leadcenter.store.leads import SweepStats, TimelineEvent
+
+# How many past days each run revisits: TTL normally wins within 2 days; a week covers missed runs.
+LOOKBACK_DAYS = 7
+
+
+@dataclass
+class SweepResult:
+    regions: dict[str, SweepStats] = field(default_factory=dict)
+
+    @property
+    def deleted(self) -> int:
+        return sum(s.deleted for s in self.regions.values())
+
+    @property
+    def write_requests(self) -> int:
+        return sum(s.write_requests for s in self.regions.values())
+
+
+def sweep(regions: list[str] | None = None) -> SweepResult:
+    now = int(clock.epoch())
+    today = now // 86400
+    result = SweepResult()
+    for region in regions or region_router().storage_regions:
+        stats = result.regions.setdefault(region, SweepStats())
+        for day in range(today - LOOKBACK_DAYS, today + 1):
+            keys = lead_store.expired_keys(region, day, now, stats)
+            stats.found += len(keys)
+            if keys:
+                lead_store.delete_keys(region, keys, stats)
+    return result
+
+
+def person_hash(region: str, platform_user_id: str) -> str:
+    """Account-independent: erasure must find the person in every account."""
+    return crypto.blind_index().digest(region, "person", platform_user_id)
+
+
+def erase_person(platform_user_id: str, country: str, actor: str = "system:erasure") -> int:
+    region = region_router().storage_region(country)
+    erased = 0
+    for account_id, lead_id in lead_store.find_person_leads(region, person_hash(region, platform_user_id)):
+        state = lead_store.get(region, account_id, lead_id, with_personal=False)
+        if state is None:
+            continue
+        lead_store.delete(state, TimelineEvent(ids.ulid(), "erased", actor, clock.iso(), {"reason": "erasure request"}))
+        erased += 1
+    lead_domain.forget_cached_regions()
+    return erased
