@@ -41,10 +41,12 @@ lint: $(STAMP)
 	.venv-sam/bin/pip install --quiet aws-sam-cli
 
 sam-validate: .venv-sam/bin/sam
-	.venv-sam/bin/sam validate --lint --region us-east-1 -t template.yaml
+	SAM_CLI_TELEMETRY=0 .venv-sam/bin/sam validate --lint --region us-east-1 -t template.yaml
 
+# sam build needs a python3.13 (the Lambda runtime) on PATH; pyenv's is used when present.
+PY313_DIR := $(shell ls -d $$HOME/.pyenv/versions/3.13*/bin 2>/dev/null | tail -1)
 sam-build: .venv-sam/bin/sam
-	.venv-sam/bin/sam build -t template.yaml
+	PATH="$(PY313_DIR):$$PATH" SAM_CLI_TELEMETRY=0 .venv-sam/bin/sam build -t template.yaml
 
 test-lead: $(STAMP)
 	$(PY) -m local.send_test_event
