@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 RESULTS = Path(__file__).with_name("results.json")
-MODULES = ["bench.bench_cold_init", "bench.bench_kms", "bench.bench_listing", "bench.bench_contacts"]
+MODULES = ["bench.bench_cold_init", "bench.bench_kms", "bench.bench_listing", "bench.bench_retention", "bench.bench_contacts"]
 
 
 def machine() -> str:

@@ -5,6 +5,8 @@
    only the items the transaction names and restore those.
 2. DynamoDB applies each write atomically; moto's Python read-modify-write can interleave between threads
    (a lost ADD under concurrent writers). One lock around moto's write paths restores atomicity.
+3. moto sorts every item of a table on every Query and Scan (`Table.all_items`). The sorted list is cached and
+   dropped whenever an item is added or removed (updates change items in place, not the key order).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ def install() -> None:
                 raise
 
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    _cache_sorted_items(Table)
 
     for name in ("put_item", "update_item", "delete_item", "batch_write_item"):
         original = getattr(DynamoDBBackend, name, None)
@@ -92,3 +95,26 @@ def _restore(backend: Any, snapshots: list[tuple[str, dict[str, Any], Any]]) -> 
                 table.delete_item(hash_value, range_value)
         else:
             backend.get_table(table_name).put_item(attributes)
+
+
+def _cache_sorted_items(table_class: Any) -> None:
+    original_all_items = table_class.all_items
+
+    def all_items(self: Any) -> list[Any]:
+        cached = self.__dict__.get("_leadcenter_sorted")
+        if cached is None:
+            cached = self.__dict__["_leadcenter_sorted"] = original_all_items(self)
+        return list(cached)
+
+    def invalidating(method: Any) -> Any:
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            self.__dict__["_leadcenter_sorted"] = None
+            return method(self, *args, **kwargs)
+
+        wrapper.__name__ = method.__name__
+        return wrapper
+
+    table_class.all_items = all_items
+    for name in ("put_item", "delete_item", "delete_items"):
+        if hasattr(table_class, name):
+            setattr(table_class, name, invalidating(getattr(table_class, name)))

@@ -6,6 +6,6 @@ addresses lower-cased, phone and WhatsApp numbers in E.164, handles lower-cased 
 
 from .detector import MAX_CHARS, ContactDetector, detect_contacts
 from .model import KINDS, Contact
-from .normalize import normalize_value
+from .values import normalize_value
 
 __all__ = ["KINDS", "MAX_CHARS", "Contact", "ContactDetector", "detect_contacts", "normalize_value"]

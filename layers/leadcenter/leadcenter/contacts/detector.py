@@ -26,17 +26,18 @@ class ContactDetector:
 
     def detect(self, text: str, region: str | None = None) -> list[Contact]:
         prepared = prepare_text(text[: self.max_chars])
+        phone_region = default_region(region)
         claims = Claims()
         hits: list[Hit] = []
         # Cheap membership tests first: most messages hold no contact at all.
         if "/" in prepared:
-            hits += find_links(prepared, default_region(region), claims)
+            hits += find_links(prepared, phone_region, claims)
         if "@" in prepared:
             hits += find_emails(prepared, claims)
         hits += find_obfuscated_emails(prepared, claims)
         hits += find_labelled_handles(prepared, claims)
-        hits += find_phones(prepared, default_region(region), claims)
-        return _unique_in_order(hits)
+        hits += find_phones(prepared, phone_region, claims)
+        return _unique_in_order(hits) if hits else []
 
 
 def _unique_in_order(hits: list[Hit]) -> list[Contact]:

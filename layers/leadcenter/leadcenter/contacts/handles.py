@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from .model import Claims, Hit
-from .vocab import FILLER_WORDS, STOPWORDS, WordFinder, words
+from .vocab import FILLER_WORDS, PHONE_WORDS, STOPWORDS, WHATSAPP_WORDS, Word, WordFinder, words
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +56,7 @@ _TAIL = re.compile(
     r"(?P<id>[ \t]*(?:id|username|user[ \t]?name|user|handle|acc|account|akun|ไอดี|号|アカウント|حساب"
     r"|hesabı|hesabım|hesap)(?![^\W\d_]))?"
     r"(?:[ \t]*(?:" + _FILLERS + r"))?"
-    r"[ \t]*(?:(?P<sym>" + _SYMBOL_SEP + r")|(?P<word>" + _WORD_SEP + r"))?"
+    r"[ \t]*(?:(?P<sym>" + _SYMBOL_SEP + r")|" + _WORD_SEP + r")?"
     r"[ \t]*(?:(?:" + _FILLERS + r")[ \t]*(?:[:=][ \t]*)?)?"
     r"(?P<at>@[ \t]?)?(?P<handle>[a-z0-9_][a-z0-9._-]{0,59})"
 )
@@ -94,21 +94,26 @@ _FORMS = {
 # Numeric ids are normal on these platforms (profile ids, QQ numbers, phone numbers as LINE ids).
 _NUMERIC_KINDS = frozenset({"facebook", "messenger", "line", "wechat", "weibo"})
 _MAX_LABELS = 64
+# "IG: wa 0812...", "LINE: tel ...": the word after a label names another channel, not an account.
+_NOT_HANDLES = frozenset(_LABELS) | frozenset(WHATSAPP_WORDS) | frozenset(PHONE_WORDS)
+# Compiled here rather than passed as strings: phonenumbers fills the re module's small cache.
+_HANDLE_LIKE = re.compile(r"[0-9_.]")  # what sets a handle apart from a word
+_LETTER = re.compile(r"[a-z]")
 
 
 def find_labelled_handles(text: str, claims: Claims) -> list[Hit]:
     hits: list[Hit] = []
-    for match in _LABEL_FINDER.find_all(text)[:_MAX_LABELS]:
-        if not claims.overlaps(match.start(), match.end()):
-            hits.extend(_read_mention(text, match, claims))
+    for label in _LABEL_FINDER.find_all(text)[:_MAX_LABELS]:
+        if not claims.overlaps(label.start, label.end):
+            hits.extend(_read_mention(text, label, claims))
     if "@" in text:
         hits.extend(_postfix_mentions(text, claims))
     return hits
 
 
-def _read_mention(text: str, match: re.Match[str], claims: Claims) -> list[Hit]:
-    labels = [_LABELS[_key(match.group())]]
-    end = match.end()
+def _read_mention(text: str, first: Word, claims: Claims) -> list[Hit]:
+    labels = [_LABELS[_key(first.text)]]
+    end = first.end
     # "IG/FB: name" gives the same handle on every platform named.
     while joined := _JOIN.match(text, end):
         following = _LABEL.match(text, joined.end())
@@ -117,11 +122,11 @@ def _read_mention(text: str, match: re.Match[str], claims: Claims) -> list[Hit]:
         labels.append(_LABELS[_key(following.group())])
         end = following.end()
     kinds = [label.kind for label in labels if label.kind]
-    hits = _hits(text, match.start(), kinds, _handle_after(text, match, end, labels), claims)
+    hits = _hits(text, first.start, kinds, _handle_after(text, first, end, labels), claims)
     if not hits:
         near = (_NEAR_AT if any(label.strong for label in labels) else _NEAR_AT_GLUED).match(text, end)
         if near:
-            hits = _hits(text, match.start(), kinds, (near["handle"], near.start("handle"), True), claims)
+            hits = _hits(text, first.start, kinds, (near["handle"], near.start("handle"), True), claims)
     if hits:
         claims.add(hits[0].start, hits[0].end)
     return hits
@@ -147,20 +152,20 @@ def _hits(
     return hits
 
 
-def _handle_after(text: str, first: re.Match[str], end: int, labels: list[_Label]) -> tuple[str, int, bool] | None:
+def _handle_after(text: str, first: Word, end: int, labels: list[_Label]) -> tuple[str, int, bool] | None:
     """The handle the words right after the labels introduce: (handle, start, written with "@")."""
     tail = _TAIL.match(text, end)
     if tail is None:
         return None
     handle = tail["handle"].rstrip(".-")
     handle_start = tail.start("handle")
-    if not labels[0].strong and _after_prose(text, first.start()):
+    if not labels[0].strong and _after_prose(text, first.start):
         return None
     if tail["at"]:
         return handle, handle_start, True
     handle_end = handle_start + len(handle)
-    handle_like = re.search(r"[0-9_.]", handle) is not None
-    if first.group() == "x":
+    handle_like = _HANDLE_LIKE.search(handle) is not None
+    if first.text == "x":
         # A lone "x" is a multiplication sign, a size or a placeholder far more often than Twitter.
         return (handle, handle_start, False) if handle_like and tail["sym"] else None
     if not handle_like:
@@ -172,7 +177,7 @@ def _handle_after(text: str, first: re.Match[str], end: int, labels: list[_Label
     if not all(label.strong for label in labels):
         return None
     clause_final = _CLAUSE_END.match(text, handle_end) is not None
-    after_place = _PLACE.search(text, max(0, first.start() - 12), first.start()) is not None
+    after_place = _PLACE.search(text, max(0, first.start - 12), first.start) is not None
     return (handle, handle_start, False) if handle_like or (clause_final and not after_place) else None
 
 
@@ -186,9 +191,9 @@ def _valid_handle(kind: str, handle: str, *, explicit: bool) -> str | None:
         return None
     if handle.isdigit():
         return handle if kind in _NUMERIC_KINDS and len(handle) >= 5 else None
-    if not re.search(r"[a-z]", handle):
+    if not _LETTER.search(handle):
         return None
-    if handle in STOPWORDS and not explicit:
+    if not explicit and (handle in STOPWORDS or handle in _NOT_HANDLES):
         return None
     return handle
 

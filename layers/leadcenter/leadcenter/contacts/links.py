@@ -35,6 +35,7 @@ _RESERVED = words(
 )
 _HANDLE = re.compile(r"[a-z0-9._-]{1,60}")
 _DIGITS = re.compile(r"\+?\d{6,15}")
+_TWITTER_HANDLE = re.compile(r"[a-z0-9_]{1,15}")
 
 
 def find_links(text: str, region: str | None, claims: Claims) -> list[Hit]:
@@ -50,6 +51,15 @@ def find_links(text: str, region: str | None, claims: Claims) -> list[Hit]:
         for match in _OTHER_URL.finditer(text):
             claims.add(match.start(), match.end())
     return hits
+
+
+def read_link(text: str, region: str | None = None) -> tuple[str, str] | None:
+    """(kind, value) of the first profile or chat link in prepared ``text``, or None."""
+    for match in _LINK.finditer(text):
+        found = _parse_link(match["host"], match["path"], region)
+        if found is not None:
+            return found
+    return None
 
 
 def _parse_link(host: str, path: str, region: str | None) -> tuple[str, str] | None:
@@ -120,7 +130,7 @@ def _linkedin(segments: list[str], _query: str, _region: str | None) -> tuple[st
 
 def _twitter(segments: list[str], _query: str, _region: str | None) -> tuple[str, str] | None:
     found = _handle("twitter", _segment(segments, 0))
-    return found if found and re.fullmatch(r"[a-z0-9_]{1,15}", found[1]) else None
+    return found if found and _TWITTER_HANDLE.fullmatch(found[1]) else None
 
 
 def _weibo(segments: list[str], _query: str, _region: str | None) -> tuple[str, str] | None:

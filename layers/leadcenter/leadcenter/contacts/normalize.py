@@ -1,4 +1,4 @@
-"""Text preparation and the normal form of every contact value.
+"""Text preparation and the normal forms of e-mail addresses, phone numbers and handles.
 
 Every extractor works on *prepared* text: NFKC (full-width letters, digits, ``＠`` and ``：`` become
 ASCII), other scripts' decimal digits folded to 0-9, invisible format characters removed, then
@@ -11,8 +11,6 @@ import re
 import unicodedata
 
 import phonenumbers
-
-from .model import HANDLE_KINDS, PHONE_KINDS
 
 # First code point of each 0-9 block whose digits people type in messages (NFKC leaves these alone).
 _DIGIT_BLOCKS = (
@@ -84,17 +82,3 @@ def normalize_handle(value: str) -> str | None:
     """Lower-case, no ``@``, no trailing slash or dot; None when nothing handle-like is left."""
     handle = prepare_text(value).strip().lstrip("@").rstrip("/.")
     return handle if _HANDLE_FORM.fullmatch(handle) else None
-
-
-def normalize_value(kind: str, value: str) -> str | None:
-    """The normal form CONTRACT.md prescribes for ``kind``; None when ``value`` cannot be one.
-
-    Idempotent: a normalised value normalises to itself.
-    """
-    if kind == "email":
-        return normalize_email(value)
-    if kind in PHONE_KINDS:
-        return normalize_phone(value)
-    if kind in HANDLE_KINDS:
-        return normalize_handle(value)
-    raise ValueError(f"unknown contact kind: {kind}")

@@ -26,9 +26,11 @@ _CANDIDATE = re.compile(
     r"(?:(?<=\()(?:\+\d{1,4}|\d{1,5})\)|(?<=\+)[ \t]?" + _GROUP + r"|(?<=\d)\d{0,14})"
     r"(?:(?:[ \t]?[.\-–][ \t]?|[ \t])" + _GROUP + r"|(?<=\))\d{1,15}|\(\d{1,5}\)){0,9}"
 )
-# Seven digits close together: without them no candidate can be long enough to be a number.
-_CLOSE_DIGITS = re.compile(r"\d(?:\D{0,4}\d){6}")
+# Seven digits joined only by what may separate digits in a phone number: without them no candidate
+# can be long enough to be one.
+_CLOSE_DIGITS = re.compile(r"\d(?:[ \t.\-–()]{0,4}\d){6}")
 _NON_DIGIT = re.compile(r"\D")
+_UNSPACED = re.compile(r"[^ \t]+")
 _NOT_PHONE_CHAR = re.compile(r"[^\d+()]+")
 _MIN_DIGITS = 7  # shortest national number worth reading, and only when labelled
 _MIN_UNLABELLED = 8
@@ -69,7 +71,8 @@ _AFTER = re.compile(r"[ \t]*[(\[\-/:]?[ \t]*(?P<cue>" + _CUES.source + ")")
 _AFTER_MORE = re.compile(r"[ \t]*[/&,][ \t]*(?P<cue>" + _CUES.source + ")")
 _LONGEST_CUE = max(map(len, _CUE_KINDS))
 # A sentence ends at these, or at a full stop after a word that is not an abbreviation ("Nr.", "Tel.").
-_BREAK = re.compile(r"[\n;!?。！？|]|(?P<word>[a-z]*)\.\s")
+_BREAK = re.compile(r"[\n;!?。！？|.]")
+_WORD_BEFORE_DOT = re.compile(r"[a-z.]*$")
 _ABBREVIATIONS = frozenset(
     {"no", "nr", "nro", "tel", "telp", "hp", "ph", "mob", "cel", "ref", "inv", "acc", "jl", "st", "mr", "mrs", "ms",
      "dr", "a.n", "an", "n", "num", "cp", "c.p", "fone", "whats", "wa"}
@@ -105,6 +108,7 @@ _PHONE = _Verdict(suppressed=False, labelled=True, whatsapp=False)
 _WHATSAPP = _Verdict(suppressed=False, labelled=True, whatsapp=True)
 
 
+@functools.lru_cache(maxsize=512)
 def default_region(region: str | None) -> str | None:
     """The phonenumbers region for an ISO 3166-1 alpha-2 code, or None when it has none."""
     if not region:
@@ -128,6 +132,8 @@ def find_phones(text: str, region: str | None, claims: Claims) -> list[Hit]:
     for count, match in enumerate(_CANDIDATE.finditer(text, max(0, first.start() - 2))):
         if count >= _MAX_CANDIDATES:
             break
+        if match.end() - match.start() < _MIN_DIGITS:
+            continue  # dates, times and prices: too short to hold enough digits
         digits = _NON_DIGIT.sub("", match.group())
         if len(digits) < _MIN_DIGITS or _glued(text, match.end()):
             continue
@@ -157,7 +163,7 @@ def _pieces(match: re.Match[str], digits: str) -> list[tuple[int, int]]:
     if len(digits) <= _MAX_DIGITS:
         return [(match.start(), match.end())]
     pieces = []
-    for part in re.finditer(r"[^ \t]+", match.group()):
+    for part in _UNSPACED.finditer(match.group()):
         if not _MIN_UNLABELLED <= len(_NON_DIGIT.sub("", part.group())) <= _MAX_DIGITS:
             return []
         pieces.append((match.start() + part.start(), match.start() + part.end()))
@@ -200,7 +206,7 @@ def _verdict(text: str, start: int, end: int) -> _Verdict:
         return _SUPPRESSED
     # Only the stretch just before the number is read: a label further away speaks of something else.
     window = _CUES.find_all(text, max(0, start - _REACH - _LONGEST_CUE), start)
-    before = [_Cue(m.start(), m.end(), _CUE_KINDS[m.group()]) for m in window if start - m.end() <= _REACH]
+    before = [_Cue(w.start, w.end, _CUE_KINDS[w.text]) for w in window if start - w.end <= _REACH]
     if not before:
         return _label_after(text, end) or _NEUTRAL
     nearest = before[-1]
@@ -223,9 +229,15 @@ def _verdict(text: str, start: int, end: int) -> _Verdict:
 
 def _breaks(text: str, start: int, end: int) -> bool:
     """Whether a sentence ends between ``start`` and ``end``."""
-    return any(
-        match["word"] is None or match["word"] not in _ABBREVIATIONS for match in _BREAK.finditer(text, start, end)
-    )
+    for match in _BREAK.finditer(text, start, end):
+        at = match.start()
+        if text[at] != ".":
+            return True
+        if at + 1 < len(text) and text[at + 1].isspace():
+            word = _WORD_BEFORE_DOT.search(text, max(0, at - 8), at)
+            if word is None or word.group() not in _ABBREVIATIONS:
+                return True
+    return False
 
 
 def _phone_label(text: str, before: list[_Cue], end: int) -> _Verdict:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import NamedTuple
 
 
 def words(text: str) -> frozenset[str]:
@@ -141,6 +142,14 @@ STOPWORDS = words(
 )
 
 
+class Word(NamedTuple):
+    """A word found in a text: where it is and which it is."""
+
+    start: int
+    end: int
+    text: str
+
+
 class WordFinder:
     """Finds any of a set of words, longest first, Latin words only as whole words.
 
@@ -148,27 +157,37 @@ class WordFinder:
     with other scripts or symbols match anywhere: Thai, Chinese and Japanese are written without
     spaces, and labels are routinely glued to what follows in Arabic script too.
 
-    Each set is compiled into character tries whose branches start with literal characters: the
-    regex engine then tests one character per step instead of trying every word at every position,
-    and for the non-Latin trie it skips in C to the characters that can start a word.
+    Each set is compiled into character tries whose branches start with literal characters, so the
+    regex engine tests one character per step instead of trying every word at every position. The
+    Latin trie is searched from the character before each word: a pattern that starts with a
+    character class lets the engine skip in C over the letters inside words.
     """
 
     def __init__(self, words: Iterable[str]) -> None:
         unique = set(words)
-        latin = [word for word in unique if _latin(word[0])]
-        other = [word for word in unique if not _latin(word[0])]
-        self._latin = re.compile(r"(?<![a-z0-9])" + _trie(latin)) if latin else None
-        self._other = re.compile(_trie(other)) if other else None
+        latin = _trie([word for word in unique if _latin(word[0])])
+        other = _trie([word for word in unique if not _latin(word[0])])
+        self._latin_first = re.compile(latin) if latin else None
+        self._latin = re.compile(r"[^a-z0-9](" + latin + ")") if latin else None
+        self._other = re.compile(other) if other else None
+        # When every other word starts outside ASCII, an ASCII text needs only the Latin trie.
+        self._other_needs_non_ascii = all(not word[0].isascii() for word in unique if not _latin(word[0]))
         #: Regex source for embedding in a larger pattern.
-        self.source = "(?:" + "|".join(p.pattern for p in (self._latin, self._other) if p) + ")"
+        self.source = "(?:" + "|".join(source for source in (latin and r"(?<![a-z0-9])" + latin, other) if source) + ")"
 
-    def find_all(self, text: str, start: int = 0, end: int | None = None) -> list[re.Match[str]]:
+    def find_all(self, text: str, start: int = 0, end: int | None = None) -> list[Word]:
         stop = len(text) if end is None else end
-        found: list[re.Match[str]] = []
-        for pattern in (self._latin, self._other):
-            if pattern is not None:
-                found.extend(pattern.finditer(text, start, stop))
-        found.sort(key=lambda match: match.start())
+        found: list[Word] = []
+        if self._latin is not None and self._latin_first is not None:
+            if start == 0 or not _latin(text[start - 1]):
+                first = self._latin_first.match(text, start, stop)
+                if first is not None:
+                    found.append(Word(first.start(), first.end(), first.group()))
+            found.extend(Word(m.start(1), m.end(1), m.group(1)) for m in self._latin.finditer(text, start, stop))
+        if self._other is not None and not (self._other_needs_non_ascii and text.isascii()):
+            others = [Word(m.start(), m.end(), m.group()) for m in self._other.finditer(text, start, stop)]
+            if others:
+                found = sorted(found + others)
         return found
 
 
@@ -180,13 +199,14 @@ def _latin(char: str) -> bool:
 
 
 def _trie(words: Iterable[str]) -> str:
+    """Regex source of a character trie of ``words`` ("" for none)."""
     root: _Node = {}
     for word in words:
         node = root
         for char in word:
             node = node.setdefault(char, {})
         node[""] = {}
-    return _trie_source(root, "")
+    return _trie_source(root, "") if root else ""
 
 
 def _trie_source(node: _Node, previous: str) -> str:
