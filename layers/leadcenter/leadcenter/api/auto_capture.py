@@ -55,7 +55,7 @@ def apply(account_id: AccountId, body: AutoCaptureIn) -> AutoCaptureOut:
 
 @router.get("/accounts/<account_id>/auto-capture", summary="The auto-capture application and whether it is on")
 def get_auto_capture(account_id: AccountId) -> AutoCaptureOut:
-    authorize(caller_id(router), account_id, Action.ACCOUNT_VIEW)  # type: ignore[arg-type]
+    authorize(caller_id(router), account_id, Action.SETTINGS_MANAGE)  # type: ignore[arg-type]
     return _out(domain.get(account_id))
 
 
@@ -81,7 +81,7 @@ def review(account_id: AccountId, body: ReviewIn) -> AutoCaptureOut:
 
 @router.get("/accounts/<account_id>/attribution", summary="Attribution windows (days after a click or a view)")
 def get_windows(account_id: AccountId) -> AttributionWindowsOut:
-    authorize(caller_id(router), account_id, Action.ACCOUNT_VIEW)  # type: ignore[arg-type]
+    authorize(caller_id(router), account_id, Action.SETTINGS_MANAGE)  # type: ignore[arg-type]
     windows = attribution.windows(account_id)
     return AttributionWindowsOut(
         click_window_days=windows.click_window_days,

@@ -1,0 +1,112 @@
+"""Auto-capture: an ad account applies (privacy-policy URL, company), the platform reviews, the admin switches
+it on. Messages are scanned for contacts only while the application is approved and capture is on.
+
+Review in the local runner is data, not a thread: each application carries `review_due_at`; when it is read
+(the API, or the worker processing an event) after that time by `leadcenter.clock` and the process runs
+locally (settings().local_mode), it is approved then. Deployed, only the reviewer route decides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from enum import StrEnum
+
+from leadcenter import clock
+from leadcenter.capture_settings import capture_settings, markets
+from leadcenter.config import settings
+from leadcenter.errors import Conflict, NotFound, Unprocessable
+from leadcenter.policy import Access
+from leadcenter.store import auto_capture as store
+from leadcenter.store.auto_capture import Application
+
+LOCAL_REVIEWER = "local-runner"
+
+
+class ApplicationStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+def apply(access: Access, privacy_policy_url: str, company_name: str) -> Application:
+    """(Re)applies. Any change to what was reviewed needs a new review, so capture is off until then."""
+    account = access.account
+    if account.type != "ad_account":
+        raise Unprocessable("auto-capture is a setting of an ad account; apply in the ad account", field="account")
+    offered = markets()
+    if account.country not in offered:
+        raise Unprocessable(
+            f"auto-capture is offered only to ad accounts registered in {', '.join(offered)}; "
+            f"this account is registered in {account.country}",
+            field="country",
+        )
+    now = clock.now()
+    application = Application(
+        account_id=account.account_id,
+        status=ApplicationStatus.PENDING.value,
+        enabled=False,
+        privacy_policy_url=privacy_policy_url,
+        company_name=company_name.strip(),
+        applied_by=access.caller,
+        applied_at=clock.iso(now),
+        review_due_at=now.timestamp() + capture_settings().auto_capture_review_seconds,
+    )
+    store.put_application(application)
+    return application
+
+
+def current(account_id: str) -> Application | None:
+    """The application as it stands, after the local runner's automatic review if that has fallen due."""
+    application = store.get_application(account_id)
+    if (
+        application is not None
+        and application.status == ApplicationStatus.PENDING
+        and settings().local_mode
+        and application.review_due_at is not None
+        and application.review_due_at <= clock.epoch()
+    ):
+        at = clock.iso()
+        store.decide(
+            account_id,
+            ApplicationStatus.APPROVED.value,
+            LOCAL_REVIEWER,
+            at,
+            None,
+            only_if_pending_since=application.applied_at,
+        )
+        application = store.get_application(account_id)
+    return application
+
+
+def get(account_id: str) -> Application:
+    application = current(account_id)
+    if application is None:
+        raise NotFound("this account has not applied for auto-capture; apply with PUT .../auto-capture")
+    return application
+
+
+def set_enabled(access: Access, enabled: bool) -> Application:
+    application = get(access.account_id)
+    if enabled and application.status != ApplicationStatus.APPROVED:
+        raise Unprocessable(_not_approved(application.status), field="enabled")
+    try:
+        store.set_enabled(access.account_id, enabled, access.caller, clock.iso())
+    except Conflict:  # rejected between our read and the write
+        raise Unprocessable(_not_approved(get(access.account_id).status), field="enabled") from None
+    return replace(application, enabled=enabled)
+
+
+def _not_approved(status: str) -> str:
+    return f"auto-capture can be switched on once the application is approved; it is {status}"
+
+
+def review(account_id: str, decision: ApplicationStatus, reviewer: str, reason: str | None) -> Application:
+    if current(account_id) is None:
+        raise NotFound(f"account {account_id} has not applied for auto-capture")
+    store.decide(account_id, decision.value, reviewer, clock.iso(), reason)
+    return get(account_id)
+
+
+def is_capturing(account_id: str) -> bool:
+    application = current(account_id)
+    return application is not None and application.status == ApplicationStatus.APPROVED and application.enabled

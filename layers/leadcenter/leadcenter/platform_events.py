@@ -1,0 +1,87 @@
+"""Events the messaging platform sends to `POST /webhooks/messages` (CONTRACT.md, "Messaging webhook").
+
+The platform owns this format and may add fields, so unknown fields are ignored rather than rejected (our
+own API forbids them). The webhook validates an event with these models before it queues it, and the
+worker parses the queued raw body with the same models.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from leadcenter.regions import region_router
+
+EventType = Literal["message.received", "form.submitted", "ad.touch", "user.erasure_requested"]
+EVENT_TYPES: tuple[str, ...] = ("message.received", "form.submitted", "ad.touch", "user.erasure_requested")
+# Conversation ids appear in URL paths (/conversations/{c}/...): only characters that need no escaping there.
+CONVERSATION_ID_PATTERN = r"^[A-Za-z0-9._:@=+~-]+$"
+
+
+class _Platform(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=False)
+
+
+class PlatformUser(_Platform):
+    id: str = Field(min_length=1, max_length=256, description="the platform's user id (never stored in clear)")
+    display_name: str | None = Field(default=None, max_length=1000)
+    region: str = Field(min_length=2, max_length=2, description="registration country, ISO 3166-1 alpha-2")
+
+    @field_validator("region")
+    @classmethod
+    def _iso_country(cls, value: str) -> str:
+        code = value.strip().upper()
+        if code not in region_router().countries:
+            raise ValueError("not an ISO 3166-1 alpha-2 country code")
+        return code
+
+
+class DirectMessage(_Platform):
+    id: str = Field(min_length=1, max_length=256)
+    text: str = Field(description="read once for contact detection, never stored or logged")
+
+
+class PlatformAnswer(_Platform):
+    question: str = Field(min_length=1, max_length=500)
+    answer: str = Field(max_length=5000)
+
+
+class FormSubmission(_Platform):
+    form_id: str = Field(min_length=1, max_length=64)
+    answers: list[PlatformAnswer] = Field(default_factory=list, max_length=100)
+
+
+class AdTouch(_Platform):
+    kind: Literal["click", "view"]
+    ad_id: str = Field(min_length=1, max_length=64)
+    ad_name: str | None = Field(default=None, max_length=200)
+    adgroup_id: str | None = Field(default=None, max_length=64)
+    adgroup_name: str | None = Field(default=None, max_length=200)
+    campaign_id: str | None = Field(default=None, max_length=64)
+    campaign_name: str | None = Field(default=None, max_length=200)
+
+
+class PlatformEvent(_Platform):
+    event_id: str = Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")
+    type: EventType
+    account_id: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    occurred_at: datetime
+    conversation_id: str | None = Field(default=None, min_length=1, max_length=128, pattern=CONVERSATION_ID_PATTERN)
+    user: PlatformUser
+    message: DirectMessage | None = None
+    form: FormSubmission | None = None
+    touch: AdTouch | None = None
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    @model_validator(mode="after")
+    def _part_for_type(self) -> PlatformEvent:
+        required = {"message.received": "message", "form.submitted": "form", "ad.touch": "touch"}.get(self.type)
+        if required and getattr(self, required) is None:
+            raise ValueError(f"a {self.type} event needs '{required}'")
+        return self

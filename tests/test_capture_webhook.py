@@ -1,0 +1,199 @@
+"""Issue 4: the messaging webhook verifies the signature over the raw body, queues, and answers 202."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from leadcenter import webhook_signature
+from leadcenter.errors import Unauthorized
+from tests.test_capture_support import (
+    SECRET,
+    WEBHOOK,
+    encode,
+    platform_event,
+    post,
+    purge,
+    queued_count,
+    receive_all,
+    signed,
+)
+
+
+@pytest.fixture(autouse=True)
+def empty_queue():
+    purge()
+    yield
+    purge()
+
+
+def _tamper(body: bytes) -> bytes:
+    return body.replace(b"hello", b"hallo")
+
+
+NON_ASCII = platform_event("acct-x", text="hello — สวัสดี, 你好, مرحبا, 📞 0812 3456 7890")
+
+
+def _cases() -> dict[str, tuple[bytes, dict[str, str]]]:
+    """Built when the test runs: the timestamps are relative to that moment."""
+    cases: dict[str, tuple[bytes, dict[str, str]]] = {}
+    body = encode(platform_event("acct-x"))
+    now = int(time.time())
+    good = webhook_signature.sign(SECRET, body, now)
+    non_ascii = encode(NON_ASCII)
+    cases["missing"] = (body, {})
+    cases["empty"] = (body, {"X-Signature": ""})
+    cases["malformed: no s"] = (body, {"X-Signature": f"t={now}"})
+    cases["malformed: not hex"] = (body, {"X-Signature": f"t={now},s={'z' * 64}"})
+    cases["malformed: short"] = (body, {"X-Signature": f"t={now},s=abc"})
+    cases["malformed: garbage"] = (body, {"X-Signature": "sha256=deadbeef"})
+    cases["malformed: bad t"] = (body, {"X-Signature": good.replace(f"t={now}", "t=yesterday")})
+    cases["wrong secret"] = (body, signed(body, secret="not-the-secret"))
+    # 302: `now` is truncated to the second, so 301 could be 300.x s away by the time the webhook checks.
+    cases["stale"] = (body, signed(body, at=now - 302))
+    cases["future"] = (body, signed(body, at=now + 302))
+    cases["signature of another timestamp"] = (body, {"X-Signature": good.replace(f"t={now}", f"t={now - 1}")})
+    cases["tampered body"] = (_tamper(body), {"X-Signature": good})
+    cases["non-ASCII body tampered"] = (non_ascii.replace("สวัสดี".encode(), "สวัสดีครับ".encode()), signed(non_ascii))
+    # Signed over the \u-escaped JSON, sent as UTF-8: the same event, not the same bytes.
+    cases["non-ASCII body signed in another encoding"] = (non_ascii, signed(json.dumps(NON_ASCII).encode()))
+    return cases
+
+
+@pytest.mark.parametrize("case", list(_cases()))
+def test_bad_signatures_are_401_and_nothing_is_queued(api, case):
+    # When an event arrives with a bad signature
+    body, headers = _cases()[case]
+    reply = api.call("POST", WEBHOOK, None, raw=body, headers=headers)
+    # Then it is refused with a JSON error and never reaches the queue
+    assert reply.status == 401, (case, reply.body)
+    assert reply.json()["error"]["code"] == "invalid_signature"
+    assert queued_count() == 0
+    assert receive_all() == []
+
+
+def test_a_bad_signature_is_401_even_when_the_body_is_not_json(api):
+    # The signature is checked before anything parses the body.
+    reply = api.call("POST", WEBHOOK, None, raw=b"{not json", headers=signed(b"{not json", secret="wrong"))
+    assert reply.status == 401
+    assert queued_count() == 0
+
+
+def test_a_signed_event_is_202_and_lands_on_the_queue_as_sent(api):
+    # Given a signed event with fields the platform added that we do not know
+    event = platform_event("acct-x", extra_field={"nested": True})
+    body = encode(event)
+    # When it is posted
+    reply = post(api, body)
+    # Then it is accepted and queued byte for byte, named by its id and type
+    assert reply.status == 202
+    assert reply.json() == {"accepted": True, "event_id": event["event_id"]}
+    [message] = receive_all()
+    assert message["Body"].encode() == body
+    assert message["MessageAttributes"]["event_id"]["StringValue"] == event["event_id"]
+    assert message["MessageAttributes"]["event_type"]["StringValue"] == "message.received"
+
+
+def test_a_non_ascii_body_signed_correctly_is_accepted(api):
+    body = encode(NON_ASCII)
+    reply = post(api, body)
+    assert reply.status == 202, reply.body
+    [message] = receive_all()
+    assert json.loads(message["Body"])["message"]["text"] == NON_ASCII["message"]["text"]
+
+
+def test_a_repeated_event_is_also_202(api):
+    # The platform redelivers for 72 hours; each delivery is acknowledged, the worker runs it once.
+    event = platform_event("acct-x")
+    assert post(api, event).status == 202
+    assert post(api, event).status == 202
+    assert len(receive_all()) == 2
+
+
+def test_a_signature_within_the_tolerance_is_accepted(api):
+    body = encode(platform_event("acct-x"))
+    assert post(api, body, signed(body, at=int(time.time()) - 290)).status == 202
+    assert post(api, body, signed(body, at=int(time.time()) + 290)).status == 202
+
+
+def test_a_rotated_secret_may_be_signed_twice(api):
+    body = encode(platform_event("acct-x"))
+    now = int(time.time())
+    old = webhook_signature.sign("old-secret", body, now).split(",s=")[1]
+    header = webhook_signature.sign(SECRET, body, now) + f",s={old}"
+    assert post(api, body, {"X-Signature": header}).status == 202
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (b"{not json", 400),
+        (b"[1, 2]", 400),
+        (json.dumps({"type": "message.received"}).encode(), 422),
+        (json.dumps({**platform_event("acct-x"), "type": "message.deleted"}).encode(), 422),
+        (json.dumps({**platform_event("acct-x"), "event_id": 42}).encode(), 422),
+        (json.dumps({k: v for k, v in platform_event("acct-x").items() if k != "message"}).encode(), 422),
+        (json.dumps(platform_event("acct-x", region="XX")).encode(), 422),
+    ],
+    ids=[
+        "not json",
+        "not an object",
+        "no event_id",
+        "unknown type",
+        "event_id not a string",
+        "no message",
+        "unknown country",
+    ],
+)
+def test_a_signed_but_invalid_event_is_refused_and_not_queued(api, body, status):
+    reply = post(api, body)
+    assert reply.status == status, reply.body
+    assert "error" in reply.json()
+    assert queued_count() == 0
+
+
+def test_an_invalid_event_is_described_without_echoing_it(api):
+    event = platform_event("acct-x", text="call me on +6591234567")
+    event["user"]["region"] = "ZZ"
+    reply = post(api, event)
+    assert reply.status == 422
+    assert "+6591234567" not in reply.body and "ZZ" not in reply.body
+
+
+# ---------------------------------------------------------------------------------------------- the verifier itself
+
+
+@settings(max_examples=200, deadline=None)
+@given(body=st.binary(max_size=2000), secret=st.text(min_size=1, max_size=64), skew=st.integers(-300, 300))
+def test_every_signed_body_verifies_and_every_changed_one_does_not(body, secret, skew):
+    now = 1_800_000_000
+    header = webhook_signature.sign(secret, body, now + skew)
+    assert webhook_signature.verify(header, body, secret, now) == now + skew
+    with pytest.raises(Unauthorized):
+        webhook_signature.verify(header, body + b"x", secret, now)
+    with pytest.raises(Unauthorized):
+        webhook_signature.verify(header, body, secret + "x", now)
+
+
+@settings(max_examples=200, deadline=None)
+@given(header=st.text(max_size=300))
+def test_any_header_text_is_a_401_never_a_crash(header):
+    with pytest.raises(Unauthorized):
+        webhook_signature.verify(header, b"{}", SECRET, 1_800_000_000)
+
+
+def test_the_tolerance_follows_the_app_clock(api):
+    # The local runner moves leadcenter.clock (POST /_local/clock); "now" for a signature moves with it.
+    from leadcenter import clock
+
+    body = encode(platform_event("acct-x"))
+    clock.advance(3600)
+    try:
+        assert post(api, body, signed(body, at=int(time.time()))).status == 401
+        assert post(api, body, signed(body, at=int(clock.epoch()))).status == 202
+    finally:
+        clock.advance(-3600)
