@@ -9,7 +9,7 @@ from typing import Any
 
 from leadcenter import clock, ids
 from leadcenter.config import settings
-from leadcenter.errors import BadRequest, NotFound, Unprocessable
+from leadcenter.errors import BadRequest, Conflict, NotFound, Unprocessable
 from leadcenter.model import AccessStatus, Attribution, Contact, FormData, LabelRef, Lead, LeadSource, LeadStatus
 from leadcenter.policy import Access
 from leadcenter.regions import region_router
@@ -257,6 +257,9 @@ def update_lead(access: Access, lead_id: str, patch: LeadPatch, if_match: int | 
         events=events,
         current=state,
     )
+    if patch.status is not None and patch.status != lead.status:
+        # The DM page shows status changes made anywhere in the person's conversation.
+        conversations.on_lead_status_changed(lead, lead.status.value, patch.status.value, access.caller)
     return _decorate([load_state(access, lead_id)], known_labels)[0]
 
 
@@ -519,9 +522,16 @@ def _list_updated(
 # ---------------------------------------------------------------------------------------------- delete
 
 
-def delete_lead(access: Access, lead_id: str) -> None:
+def delete_lead(
+    access: Access, lead_id: str, *, expected_version: int | None = None, event_id: str | None = None
+) -> None:
+    """A bulk job passes the version it saw (a lead changed since is left alone) and a tombstone id of its
+    own, so a retried delete is recognisable by its tombstone."""
     state = load_state(access, lead_id)
-    lead_store.delete(state, TimelineEvent(ids.ulid(), "deleted", access.caller, clock.iso(), {}))
+    if expected_version is not None and state.lead.version != expected_version:
+        raise Conflict("the lead changed since the job read it", current_version=state.lead.version)
+    tombstone = TimelineEvent(event_id or ids.ulid(), "deleted", access.caller, clock.iso(), {})
+    lead_store.delete(state, tombstone, expected_version=expected_version)
 
 
 # ---------------------------------------------------------------------------------------------- summary
