@@ -120,7 +120,7 @@ def test_status_changes_show_in_the_conversation(api, gateway):
     assert events[2]["data"] == {"from": "raw", "to": "qualified"}
 
 
-@pytest.mark.xfail(reason="until the lead update path calls conversations.on_lead_status_changed", strict=False)
+
 def test_a_status_change_through_the_api_shows_in_the_conversation(api, gateway):
     account, admin = _account(api)
     enable_auto_capture(api, account, admin)

@@ -9,6 +9,7 @@ from typing import Any
 
 from leadcenter import clock, ids
 from leadcenter.config import settings
+from leadcenter.domain import conversations
 from leadcenter.errors import BadRequest, Conflict, NotFound, Unprocessable
 from leadcenter.model import AccessStatus, Attribution, Contact, FormData, LabelRef, Lead, LeadSource, LeadStatus
 from leadcenter.policy import Access
