@@ -120,7 +120,6 @@ def test_status_changes_show_in_the_conversation(api, gateway):
     assert events[2]["data"] == {"from": "raw", "to": "qualified"}
 
 
-
 def test_a_status_change_through_the_api_shows_in_the_conversation(api, gateway):
     account, admin = _account(api)
     enable_auto_capture(api, account, admin)

@@ -197,3 +197,20 @@ def test_the_tolerance_follows_the_app_clock(api):
         assert post(api, body, signed(body, at=int(clock.epoch()))).status == 202
     finally:
         clock.advance(-3600)
+
+
+def test_deployed_without_a_secret_every_event_is_refused(api, monkeypatch):
+    # Never fall back to the public local default outside the local runner.
+    from leadcenter.config import reset_settings
+
+    body = encode(platform_event("acct-x"))
+    monkeypatch.setenv("LEADCENTER_LOCAL", "false")
+    monkeypatch.delenv("WEBHOOK_SECRET", raising=False)
+    reset_settings()
+    try:
+        reply = post(api, body)
+        assert reply.status == 500 and reply.json()["error"]["code"] == "internal"
+        assert queued_count() == 0
+    finally:
+        monkeypatch.undo()
+        reset_settings()

@@ -65,6 +65,7 @@ def test_transfer_moves_access_and_keeps_every_lead_readable(api):
     assert sorted((lead["id"], lead["contact"]["email"]) for lead in brand_view) == agency_view
     detail = api.ok("GET", f"/accounts/{bc}/leads/{before[2]['id']}", "brand-admin")
     assert detail["contact"] == before[2]["contact"] and detail["account_id"] == ad_account
+    assert api.ok("GET", f"/accounts/{bc}/lead-access", "brand-admin")["holds_access_of"] == [ad_account]
     only = api.ok("GET", f"/accounts/{bc}/leads", "brand-admin", query=f"ad_account_id={ad_account}")["items"]
     assert len(only) == len(before)
 

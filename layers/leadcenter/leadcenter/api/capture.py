@@ -18,7 +18,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from leadcenter import clock, webhook_signature
 from leadcenter.api.capture_schemas import WebhookAccepted
-from leadcenter.capture_settings import webhook_secret
+from leadcenter.capture_settings import MissingWebhookSecret, webhook_secret
 from leadcenter.domain import capture as domain
 from leadcenter.errors import BadRequest, DomainError
 from leadcenter.http import error_response
@@ -64,12 +64,17 @@ def resolve(app: APIGatewayRestResolver, event: dict[str, Any], context: Any) ->
         except DomainError as exc:
             logger.info("webhook rejected", extra={"code": exc.code, "reason": exc.message})
             response = error_response(exc.status, exc.code, exc.message)
-            return {
-                "statusCode": response.status_code,
-                "headers": {"Content-Type": "application/json"},
-                "body": response.body,
-                "isBase64Encoded": False,
-            }
+        except MissingWebhookSecret:
+            logger.error("no webhook secret is configured; every event is refused")
+            response = error_response(500, "internal", "internal error; the event was not accepted")
+        else:
+            return app.resolve(event, context)
+        return {
+            "statusCode": response.status_code,
+            "headers": {"Content-Type": "application/json"},
+            "body": response.body,
+            "isBase64Encoded": False,
+        }
     return app.resolve(event, context)
 
 

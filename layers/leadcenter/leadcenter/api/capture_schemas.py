@@ -60,8 +60,14 @@ class AutoCaptureOut(BaseModel):
 
 
 class AttributionWindowsIn(Strict):
-    click_window_days: int = Field(ge=1, le=28, description="a click attributes leads for this many days")
-    view_window_days: int = Field(ge=0, le=7, description="a view attributes leads for this many days (0: never)")
+    """Either window may be left out to keep its current value."""
+
+    click_window_days: int | None = Field(
+        default=None, ge=1, le=28, description="a click attributes leads this many days"
+    )
+    view_window_days: int | None = Field(
+        default=None, ge=0, le=7, description="a view attributes leads this many days (0: views never do)"
+    )
 
 
 class AttributionWindowsOut(BaseModel):

@@ -38,6 +38,9 @@ class LeadAccessOut(BaseModel):
     transferred_to: str | None
     version: int
     history: list[TransferOut]
+    holds_access_of: list[str] = Field(
+        default_factory=list, description="Business Center: the ad accounts whose lead access it holds"
+    )
 
 
 def _out(state: domain.LeadAccessState) -> LeadAccessOut:
@@ -48,10 +51,11 @@ def _out(state: domain.LeadAccessState) -> LeadAccessOut:
         transferred_to=state.transferred_to,
         version=state.version,
         history=[TransferOut(**vars(r)) for r in state.history],
+        holds_access_of=state.holds_access_of,
     )
 
 
-@router.get("/accounts/<account_id>/lead-access", summary="Who holds lead access of this ad account, and its history")
+@router.get("/accounts/<account_id>/lead-access", summary="Ad account: who holds its lead access, and the history. Business Center: whose it holds")
 def get_lead_access(account_id: AccountId) -> LeadAccessOut:
     authorize(caller_id(router), account_id, Action.LEAD_ACCESS_VIEW)  # type: ignore[arg-type]
     return _out(domain.state(account_id))

@@ -22,16 +22,20 @@ class LeadAccessState:
     transferred_to: str | None
     version: int
     history: list[TransferRecord]
+    holds_access_of: list[str]
 
 
-def state(ad_account_id: str) -> LeadAccessState:
-    account = account_store.get_account(ad_account_id)
+def state(account_id: str) -> LeadAccessState:
+    """For an ad account: who holds its lead access. For a Business Center: whose lead access it holds."""
+    account = account_store.get_account(account_id)
+    is_bc = account.type == "business_center"
     return LeadAccessState(
-        ad_account_id=ad_account_id,
-        holder=account.lead_access_holder or ad_account_id,
+        ad_account_id=account_id,
+        holder=account.lead_access_holder or account_id,
         transferred_to=account.lead_access_holder,
         version=account.lead_access_version,
-        history=store.history(ad_account_id),
+        history=[] if is_bc else store.history(account_id),
+        holds_access_of=store.transferred_to(account_id) if is_bc else [],
     )
 
 
