@@ -26,6 +26,7 @@ import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType, ModuleType
@@ -394,6 +395,129 @@ class QueueConsumer:
         return True
 
 
+# ---------------------------------------------------------------------------------------------- streams
+
+STREAM_IDLE_SECONDS = 0.2  # between empty polls of a stream: the CRM sync's latency floor, locally
+_MISSING = object()
+
+
+def _json_ready(value: Any) -> Any:
+    """boto3's stream record as Lambda's JSON event carries it: binaries base64, times as epoch seconds."""
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(bytes(value)).decode()
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, dict):
+        return {k: _json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_json_ready(v) for v in value]
+    return value
+
+
+def stream_record(record: dict[str, Any], region: str, stream_arn: str) -> dict[str, Any]:
+    """One record of Lambda's DynamoDB stream event (moto names every record's region us-east-1)."""
+    event = {key: _json_ready(value) for key, value in record.items()}
+    event.update({"awsRegion": region, "eventSourceARN": stream_arn})
+    return event
+
+
+def _matches(value: Any, pattern: Any) -> bool:
+    """Lambda event filtering, the subset templates here use: nested keys, value lists, prefix, exists."""
+    if isinstance(pattern, dict):
+        return isinstance(value, dict) and all(_matches(value.get(k, _MISSING), p) for k, p in pattern.items())
+    if isinstance(pattern, list):
+        return any(_matches_rule(value, rule) for rule in pattern)
+    return bool(value == pattern)
+
+
+def _matches_rule(value: Any, rule: Any) -> bool:
+    if isinstance(rule, dict):
+        if "prefix" in rule:
+            return isinstance(value, str) and value.startswith(rule["prefix"])
+        if "exists" in rule:
+            return (value is not _MISSING) == bool(rule["exists"])
+        return False
+    return bool(value == rule)
+
+
+class StreamPoller:
+    """Lambda's DynamoDB stream event source mapping for one function and one region's table: read a batch,
+    keep what the filters let through, invoke; on a failure, retry from the record the function reported."""
+
+    def __init__(self, function: Function, region: str, table_name: str, session: Any, *, latest: bool = False):
+        self.function = function
+        self.region = region
+        self.streams = session.client("dynamodbstreams", region_name=region)
+        table = session.client("dynamodb", region_name=region).describe_table(TableName=table_name)["Table"]
+        self.arn = str(table["LatestStreamArn"])
+        shards = self.streams.describe_stream(StreamArn=self.arn)["StreamDescription"]["Shards"]
+        position = "LATEST" if latest else "TRIM_HORIZON"
+        self.iterators = {
+            s["ShardId"]: self.streams.get_shard_iterator(StreamArn=self.arn, ShardId=s["ShardId"],
+                                                          ShardIteratorType=position)["ShardIterator"]
+            for s in shards
+        }  # fmt: skip
+        self.stop_event = threading.Event()
+
+    def poll_once(self) -> int:
+        """Reads each shard once; returns how many records it read (0: the stream is quiet)."""
+        read = 0
+        for shard, iterator in list(self.iterators.items()):
+            response = self.streams.get_records(ShardIterator=iterator, Limit=self.function.batch_size)
+            records = [stream_record(r, self.region, self.arn) for r in response.get("Records", [])]
+            read += len(records)
+            chosen = [r for r in records if self._wanted(r)]
+            retry_from = self._invoke(chosen) if chosen else None
+            if retry_from is None:
+                self.iterators[shard] = response["NextShardIterator"]
+            else:
+                self.iterators[shard] = self.streams.get_shard_iterator(
+                    StreamArn=self.arn, ShardId=shard, ShardIteratorType="AT_SEQUENCE_NUMBER", SequenceNumber=retry_from
+                )["ShardIterator"]
+        return read
+
+    def _wanted(self, record: dict[str, Any]) -> bool:
+        filters = self.function.stream_filters
+        return not filters or any(_matches(record, pattern) for pattern in filters)
+
+    def _invoke(self, records: list[dict[str, Any]]) -> str | None:
+        """None when the batch is done; otherwise the sequence number to read again from."""
+        try:
+            result = handler_of(self.function)({"Records": records}, context_for(self.function))
+        except Exception:
+            name = f"{self.function.logical_id} ({self.region})"
+            log(f"{name} failed a batch of {len(records)}:\n{traceback.format_exc()}")
+            return str(records[0]["dynamodb"]["SequenceNumber"])
+        failures = (result.get("batchItemFailures") if isinstance(result, dict) else None) or []
+        return str(failures[0]["itemIdentifier"]) if failures else None
+
+    def loop(self) -> None:
+        while not self.stop_event.is_set():
+            try:
+                read = self.poll_once()
+            except Exception:
+                if self.stop_event.is_set():
+                    return
+                log(f"stream poller {self.function.logical_id} ({self.region}) error:\n{traceback.format_exc()}")
+                self.stop_event.wait(1.0)
+                continue
+            if not read:
+                self.stop_event.wait(STREAM_IDLE_SECONDS)
+
+
+def stream_pollers(stack: Stack, session: Any) -> list[StreamPoller]:
+    """One poller per stream-triggered function and storage region holding its table."""
+    pollers = []
+    for function in stack.functions().values():
+        if function.stream_table is None:
+            continue
+        for region in stack.storage_regions:
+            table = stack.physical.get(region, {}).get(function.stream_table)
+            if table:
+                pollers.append(StreamPoller(function, region, table, session))
+    return pollers
+
+
 # ---------------------------------------------------------------------------------------------- runtime
 
 
@@ -406,18 +530,20 @@ class BadInput(Exception):
 class LocalRuntime:
     """What the HTTP handler and the /_local routes drive: gateway, clock, schedules, queues."""
 
-    def __init__(self, stack: Stack, gateway: Gateway, sqs: Any) -> None:
+    def __init__(self, stack: Stack, gateway: Gateway, sqs: Any, pollers: list[StreamPoller] | None = None) -> None:
         self.stack = stack
         self.gateway = gateway
         functions = list(stack.functions().values())
         self.scheduler = Scheduler([f for f in functions if f.schedule])
         self.consumers = [QueueConsumer(f, sqs) for f in functions if f.queue]
+        self.pollers = pollers or []
         self.clock_lock = threading.Lock()
         self.threads: list[threading.Thread] = []
 
     def start_workers(self) -> None:
         targets: list[tuple[str, Callable[[], None]]] = [("scheduler", self.scheduler.loop)]
         targets += [(f"sqs-{c.function.logical_id}", c.loop) for c in self.consumers]
+        targets += [(f"stream-{p.function.logical_id}-{p.region}", p.loop) for p in self.pollers]
         for name, target in targets:
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
@@ -427,6 +553,8 @@ class LocalRuntime:
         self.scheduler.stop_event.set()
         for consumer in self.consumers:
             consumer.stop_event.set()
+        for poller in self.pollers:
+            poller.stop_event.set()
         for thread in self.threads:
             thread.join(timeout=3)
 
@@ -473,6 +601,9 @@ def parse_subject(body: Any) -> str:
 
 class LocalServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 resets connections when dozens of clients (a load test, the UI's
+    # parallel requests) connect at once.
+    request_queue_size = 256
     runtime: LocalRuntime
 
 
@@ -751,7 +882,7 @@ def build_runtime() -> LocalRuntime:
         except Exception:
             # Keep serving: the UI and the other functions still work, and each call shows the error.
             log(f"{function.logical_id} does not import:\n{traceback.format_exc()}")
-    return LocalRuntime(stack, gateway, session.client("sqs", region_name=HOME_REGION))
+    return LocalRuntime(stack, gateway, session.client("sqs", region_name=HOME_REGION), stream_pollers(stack, session))
 
 
 def start_seeding(runtime: LocalRuntime, count: int) -> None:
@@ -777,6 +908,7 @@ def banner(port: int, aws_port: int, runtime: LocalRuntime, elapsed: float) -> N
         "               then send  Authorization: Bearer <token>",
         f"  clock        curl -s -X POST {base}/_local/clock -d '{{\"advance_days\": 91}}'",
         f"  queues       {', '.join(c.function.logical_id for c in runtime.consumers) or 'none'}",
+        f"  streams      {', '.join(sorted({p.function.logical_id for p in runtime.pollers})) or 'none'}",
         f"  schedules    {', '.join(runtime.scheduler.schedules) or 'none'}  (POST {base}/_local/run/<name>)",
         "Ctrl-C stops it; all state is in memory.",
     ]

@@ -45,3 +45,36 @@ class Api:
         body = {"region": "SG", "contact": {"name": "Siti Rahma", "email": "siti@example.com", "phone": "+6591234567"}}
         body.update(fields)
         return dict(self.ok("POST", f"/accounts/{account_id}/leads", user, expect=201, json_body=body))
+
+
+def valid_body(method: str, path: str) -> dict[str, Any] | None:
+    """A valid body for a route template, so an answer is about access rather than about the body's shape."""
+    if method in ("GET", "DELETE"):
+        return None
+    if path.endswith("/notes") or "/notes/" in path:
+        return {"text": "x"}
+    if path.endswith("/labels") or "/labels/" in path:
+        return {"name": "Matrix"}
+    if "/forms" in path:
+        return {"name": "F", "questions": [{"question": "Q?", "type": "short_text"}]}
+    if path.endswith("/bulk"):
+        return {"action": "set_status", "value": "qualified", "lead_ids": ["01ARZ3NDEKTSV4RRFFQ69G5FAV-sg"]}
+    if path.endswith("/exports"):
+        return {}
+    if path.endswith("/attribution"):
+        return {"click_window_days": 7}
+    if path.endswith("/auto-capture"):
+        if method == "PUT":
+            return {"privacy_policy_url": "https://example.com/privacy", "company_name": "Acme"}
+        return {"enabled": False}
+    if "/integrations/webhooks" in path:
+        return {"url": "https://example.com/hook", "events": ["lead.created"]}
+    if path.endswith("/transfer"):
+        return {"business_center_id": "missing0", "confirm": True}
+    if path.endswith("/members/{user_id}"):
+        return {"role": "analyst"}
+    if path.endswith("/leads/{lead_id}"):
+        return {"status": "contacted"}
+    if path.endswith("/leads"):
+        return {"region": "SG", "contact": {"name": "X"}}
+    return {}

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.support import Api
+from tests.support import Api, valid_body
 
 LEAD_ROUTE = re.compile(r"^/accounts/\{account_id\}/leads")
 
@@ -22,17 +22,6 @@ def _fill(path: str, account: str, lead_id: str) -> str:
         .replace("{note_id}", "missing")
         .replace("{label_id}", "missing")
     )
-
-
-def _body(method: str, path: str) -> dict | None:
-    """A valid body per route, so the answer is about access, not about the body's shape."""
-    if method not in ("POST", "PATCH", "PUT"):
-        return None
-    if "/notes" in path:
-        return {"text": "x"}
-    if method == "PATCH":
-        return {"status": "qualified"}
-    return {"region": "SG", "contact": {"name": "X"}}
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +45,7 @@ def test_non_admins_are_denied_every_lead_route(setup, stack, who, expected):
             method,
             _fill(path, account, lead_id),
             who,
-            json_body=_body(method, path),
+            json_body=valid_body(method, path),
         )
         assert reply.status == expected, (method, path, reply.status, reply.body)
         assert reply.json()["error"]["code"] in ("forbidden", "not_found")

@@ -169,3 +169,21 @@ def test_oversized_body_is_413_json(runner: Runner) -> None:
     headers = {"Authorization": f"Bearer {token(runner)}", "Content-Type": "application/json"}
     reply = requests.post(f"{runner.base}/accounts", headers=headers, data=b"x" * (1024 * 1024 + 1), timeout=30)
     assert_json_error(reply, 413)
+
+
+@pytest.mark.slow
+def test_schemathesis_finds_no_server_error_and_no_schema_break(runner: Runner, tmp_path: Path) -> None:
+    """Issue 2: fuzz every operation of /openapi.json on the runner, signed in, with a real account."""
+    bearer = token(runner, "fuzz-admin")
+    headers = {"Authorization": f"Bearer {bearer}"}
+    account = requests.post(f"{runner.base}/accounts", json={"name": "Fuzz", "type": "ad_account", "country": "SG"},
+                            headers=headers, timeout=10).json()["id"]  # fmt: skip
+    st = Path(sys.executable).parent / "st"
+    result = subprocess.run(
+        [str(st), "run", f"{runner.base}/openapi.json", "-H", f"Authorization: Bearer {bearer}",
+         "-c", "not_a_server_error,response_schema_conformance,status_code_conformance",
+         "-n", "8", "--phases", "examples,fuzzing", "--request-timeout", "10", "--seed", "7"],
+        capture_output=True, text=True, timeout=600, cwd=tmp_path,
+    )  # fmt: skip
+    assert account
+    assert result.returncode == 0, result.stdout[-4000:]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.support import Api
+from tests.support import Api, valid_body
 
 # What a route needs, by (method, path pattern). First match wins.
 RULES: list[tuple[str, str, str]] = [
@@ -119,40 +119,6 @@ def _query(path: str) -> str:
     return "group_by=campaign" if path.endswith("/reports/leads") else ""
 
 
-def _body(method: str, path: str) -> dict | None:
-    if method in ("GET", "DELETE"):
-        return None
-    if path.endswith("/notes") or "/notes/" in path:
-        return {"text": "x"}
-    if path.endswith("/labels") or "/labels/" in path:
-        return {"name": "Matrix"}
-    if "/forms" in path:
-        return {"name": "F", "questions": [{"question": "Q?", "type": "short_text"}]}
-    if path.endswith("/bulk"):
-        return {"action": "set_status", "value": "qualified", "lead_ids": []}
-    if path.endswith("/exports"):
-        return {}
-    if path.endswith("/attribution"):
-        return {"click_window_days": 7}
-    if path.endswith("/auto-capture"):
-        return (
-            {"privacy_policy_url": "https://example.com/privacy", "company_name": "Acme"}
-            if method == "PUT"
-            else {"enabled": False}
-        )
-    if "/integrations/webhooks" in path:
-        return {"url": "https://example.com/hook", "events": ["lead.created"]}
-    if path.endswith("/transfer"):
-        return {"business_center_id": "missing0", "confirm": True}
-    if path.endswith("/members/{user_id}"):
-        return {"role": "analyst"}
-    if path.endswith("/leads/{lead_id}"):
-        return {"status": "contacted"}
-    if path.endswith("/leads"):
-        return {"region": "SG", "contact": {"name": "X"}}
-    return {}
-
-
 def test_every_template_route_is_classified(stack):
     for route in stack.api_routes():
         rule_for(route.method, route.path)
@@ -171,7 +137,7 @@ def test_role_matrix(world, stack, persona):
         path = _fill(route.path, account, lead)
         if route.method == "DELETE" and route.path.endswith("/leads/{lead_id}"):
             path = path.replace(lead, "01ARZ3NDEKTSV4RRFFQ69G5FAV-sg")  # keep the fixture lead
-        body = _body(route.method, route.path)
+        body = valid_body(route.method, route.path)
         reply = world.api.call(route.method, path, USERS[persona], json_body=body, query=_query(route.path))
         want = expected(need, persona)
         code = (reply.json() or {}).get("error", {}).get("code") if reply.body.startswith("{") else None

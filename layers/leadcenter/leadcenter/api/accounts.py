@@ -47,7 +47,7 @@ def _member_out(member: Member) -> MemberOut:
     )
 
 
-@router.post("/accounts", summary="Create an account; the caller becomes its admin")
+@router.post("/accounts", summary="Create an account; the caller becomes its admin", status_code=201)
 def create_account(body: AccountIn) -> tuple[AccountOut, int]:
     caller = caller_id(router)  # type: ignore[arg-type]
     country = region_router().validate_country(body.country)
@@ -90,7 +90,7 @@ def put_member(account_id: AccountId, user_id: UserId, body: MemberIn) -> Member
     return _member_out(member)
 
 
-@router.delete("/accounts/<account_id>/members/<user_id>", summary="Remove a member (admin)")
+@router.delete("/accounts/<account_id>/members/<user_id>", summary="Remove a member (admin)", status_code=204)
 def delete_member(account_id: AccountId, user_id: UserId) -> tuple[dict[str, Any], int]:
     authorize(caller_id(router), account_id, Action.MEMBERS_MANAGE)  # type: ignore[arg-type]
     if store.get_member(account_id, user_id) is None:

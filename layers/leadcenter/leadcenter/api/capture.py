@@ -81,6 +81,7 @@ def resolve(app: APIGatewayRestResolver, event: dict[str, Any], context: Any) ->
 @router.post(
     WEBHOOK_PATH,
     summary="Messaging platform events (signed with X-Signature); 202 once queued, also for a repeat",
+    status_code=202,
     responses={202: {"description": "queued"}, 401: {"description": "missing, malformed, stale or wrong signature"}},
 )
 def receive_platform_event(body: PlatformEvent) -> tuple[WebhookAccepted, int]:

@@ -23,6 +23,8 @@ ConversationId = Annotated[str, Path(min_length=1, max_length=128, pattern=CONVE
 @router.post(
     "/accounts/<account_id>/conversations/<conversation_id>/mark-as-lead",
     summary="Make the conversation's person a raw lead, contacts or not (201); their existing lead (200)",
+    status_code=201,
+    responses={200: {"description": "already done: nothing changed"}},
 )
 def mark_as_lead(account_id: AccountId, conversation_id: ConversationId) -> tuple[Lead, int]:
     access = authorize(caller_id(router), account_id, Action.LEADS_MANAGE)  # type: ignore[arg-type]

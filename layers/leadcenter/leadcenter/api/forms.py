@@ -65,7 +65,7 @@ def list_forms(account_id: AccountId) -> FormList:
     return FormList(items=[_out(f) for f in store.list_forms(account_id)])
 
 
-@router.post("/accounts/<account_id>/forms", summary="Create an instant form")
+@router.post("/accounts/<account_id>/forms", summary="Create an instant form", status_code=201)
 def create_form(account_id: AccountId, body: FormIn) -> tuple[FormOut, int]:
     authorize(caller_id(router), account_id, Action.FORMS_EDIT)  # type: ignore[arg-type]
     now = clock.iso()

@@ -45,7 +45,9 @@ def list_labels(account_id: AccountId) -> LabelList:
     return LabelList(items=[_out(label) for label in store.list_labels(account_id)])
 
 
-@router.post("/accounts/<account_id>/labels", summary="Create a label (names are unique, case-insensitively)")
+@router.post(
+    "/accounts/<account_id>/labels", summary="Create a label (names are unique, case-insensitively)", status_code=201
+)
 def create_label(account_id: AccountId, body: LabelIn) -> tuple[LabelOut, int]:
     access = authorize(caller_id(router), account_id, Action.LEADS_MANAGE)  # type: ignore[arg-type]
     return _out(domain.create(access, body.name)), 201
@@ -57,7 +59,9 @@ def rename_label(account_id: AccountId, label_id: LabelId, body: LabelIn) -> Lab
     return _out(domain.rename(access, label_id, body.name))
 
 
-@router.delete("/accounts/<account_id>/labels/<label_id>", summary="Delete a label and remove it from every lead")
+@router.delete(
+    "/accounts/<account_id>/labels/<label_id>", summary="Delete a label and remove it from every lead", status_code=204
+)
 def delete_label(account_id: AccountId, label_id: LabelId) -> tuple[dict[str, Any], int]:
     access = authorize(caller_id(router), account_id, Action.LEADS_MANAGE)  # type: ignore[arg-type]
     domain.delete(access, label_id)

@@ -55,7 +55,10 @@ def _out(state: domain.LeadAccessState) -> LeadAccessOut:
     )
 
 
-@router.get("/accounts/<account_id>/lead-access", summary="Ad account: who holds its lead access, and the history. Business Center: whose it holds")
+@router.get(
+    "/accounts/<account_id>/lead-access",
+    summary="Ad account: who holds its lead access, and the history. Business Center: whose it holds",
+)
 def get_lead_access(account_id: AccountId) -> LeadAccessOut:
     authorize(caller_id(router), account_id, Action.LEAD_ACCESS_VIEW)  # type: ignore[arg-type]
     return _out(domain.state(account_id))
@@ -64,6 +67,8 @@ def get_lead_access(account_id: AccountId) -> LeadAccessOut:
 @router.post(
     "/accounts/<account_id>/lead-access/transfer",
     summary="Transfer lead access to a Business Center (the agency loses access)",
+    status_code=201,
+    responses={200: {"description": "already done: nothing changed"}},
 )
 def transfer(account_id: AccountId, body: TransferIn) -> tuple[LeadAccessOut, int]:
     access = authorize(caller_id(router), account_id, Action.LEAD_ACCESS_TRANSFER)  # type: ignore[arg-type]

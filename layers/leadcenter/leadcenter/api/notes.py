@@ -49,7 +49,7 @@ def list_notes(account_id: AccountId, lead_id: LeadId) -> NoteList:
     return NoteList(items=[_out(n) for n in domain.list_for(access, lead_id)])
 
 
-@router.post("/accounts/<account_id>/leads/<lead_id>/notes", summary="Add a note")
+@router.post("/accounts/<account_id>/leads/<lead_id>/notes", summary="Add a note", status_code=201)
 def add_note(account_id: AccountId, lead_id: LeadId, body: NoteIn) -> tuple[NoteOut, int]:
     access = authorize(caller_id(router), account_id, Action.LEADS_MANAGE)  # type: ignore[arg-type]
     return _out(domain.add(access, lead_id, body.text)), 201
@@ -61,7 +61,9 @@ def edit_note(account_id: AccountId, lead_id: LeadId, note_id: NoteId, body: Not
     return _out(domain.edit(access, lead_id, note_id, body.text))
 
 
-@router.delete("/accounts/<account_id>/leads/<lead_id>/notes/<note_id>", summary="Delete a note (author or admin)")
+@router.delete(
+    "/accounts/<account_id>/leads/<lead_id>/notes/<note_id>", summary="Delete a note (author or admin)", status_code=204
+)
 def delete_note(account_id: AccountId, lead_id: LeadId, note_id: NoteId) -> tuple[dict[str, Any], int]:
     access = authorize(caller_id(router), account_id, Action.LEADS_MANAGE)  # type: ignore[arg-type]
     domain.delete(access, lead_id, note_id)

@@ -3,12 +3,51 @@
 from __future__ import annotations
 
 import functools
+import json
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 router = Router()
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            "additionalProperties": True,
+        }
+    },
+}
+ERRORS = {
+    "400": "Bad request: invalid JSON, body or cursor",
+    "401": "Not signed in (or, for the webhook, a bad signature)",
+    "403": "Your role or scopes do not allow this on this account",
+    "404": "No such account (or you are not a member), lead or resource",
+    "409": "Conflict: a stale If-Match version or a concurrent change",
+    "413": "The body is too large",
+    "422": "Validation failed",
+    "429": "Throttled; retry after Retry-After seconds",
+}
+
+
+def _with_errors(document: dict[str, Any]) -> dict[str, Any]:
+    """Every operation can answer the contract's error shape; document it once, for all of them."""
+    document.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            for status, description in ERRORS.items():
+                operation["responses"][status] = {
+                    "description": description,
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                }
+    return document
 
 
 @functools.cache
@@ -19,12 +58,13 @@ def document() -> str:
     app = build_resolver()
     for each in all_routers():
         app.include_router(each)
-    return app.get_openapi_json_schema(
+    raw = app.get_openapi_json_schema(
         title="leadcenter",
         version="1.0.0",
         summary="Leads Center API",
         description='Errors are {"error": {"code", "message"}}; lists are {"items", "next_cursor"}.',
     )
+    return json.dumps(_with_errors(json.loads(raw)))
 
 
 @router.get("/openapi.json", include_in_schema=False)
