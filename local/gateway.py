@@ -9,6 +9,7 @@ import importlib
 import json
 import re
 import secrets
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -64,6 +65,9 @@ class Gateway:
         self.functions = stack.functions()
         self.routes = [(self._pattern(r.path), r) for r in stack.api_routes()]
         self.tokens: dict[str, str] = {}
+        # Lambda gives a container one event at a time, and a Powertools resolver keeps the current event on
+        # the app object: concurrent requests to one function take turns, as they would in one container.
+        self._containers = {name: threading.Lock() for name in self.functions}
 
     @staticmethod
     def _pattern(path: str) -> re.Pattern[str]:
@@ -111,7 +115,8 @@ class Gateway:
             claims = {"sub": subject, "token_use": "id"}
         event = self._event(route, path, parameters, query, headers, body, claims)
         function = self.functions[route.function]
-        result = handler_of(function)(event, context_for(function))
+        with self._containers[route.function]:
+            result = handler_of(function)(event, context_for(function))
         response_body = result.get("body") or ""
         if result.get("isBase64Encoded"):
             response_body = base64.b64decode(response_body).decode("utf-8", "replace")

@@ -115,25 +115,43 @@ def test_business_center_members_follow_their_scopes(api):
 
 
 def test_two_concurrent_transfers_one_wins(api):
+    # Two admins at once, as two Lambda containers would be: each thread runs the domain's transfer.
+    from leadcenter.domain import lead_access
+    from leadcenter.errors import Conflict
+    from leadcenter.policy import Action, authorize
+
     ad_account, bc1 = _setup(api)
     bc2 = api.account("brand2-admin", "business_center", "ID")
-    results: dict[str, int] = {}
+    access = authorize("agency-admin", ad_account, Action.LEAD_ACCESS_TRANSFER)
+    results: dict[str, str] = {}
+    start = threading.Barrier(2)
 
     def go(target: str) -> None:
-        results[target] = _transfer(api, ad_account, target).status
+        start.wait()
+        try:
+            results[target] = "won" if lead_access.transfer(access, target)[1] else "same"
+        except Conflict:
+            results[target] = "conflict"
 
     threads = [threading.Thread(target=go, args=(t,)) for t in (bc1, bc2)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(results.values()) == [201, 409]
-    winner = next(t for t, status in results.items() if status == 201)
+    assert sorted(results.values()) == ["conflict", "won"]
+    winner = next(t for t, outcome in results.items() if outcome == "won")
     loser = bc2 if winner == bc1 else bc1
     state = api.ok("GET", f"/accounts/{ad_account}/lead-access", "agency-admin")
     assert state["transferred_to"] == winner and len(state["history"]) == 1
-    grants = api.ok("GET", f"/accounts/{loser}/leads", "brand-admin" if loser == bc1 else "brand2-admin")["items"]
-    assert grants == []
+    assert (
+        api.ok("GET", f"/accounts/{loser}/lead-access", "brand-admin" if loser == bc1 else "brand2-admin")[
+            "holds_access_of"
+        ]
+        == []
+    )
+    # and through the API, the loser's request is a 409
+    again = _transfer(api, ad_account, loser)
+    assert again.status == 409
 
 
 def test_only_an_ad_account_admin_transfers(api):

@@ -1,0 +1,700 @@
+// Leads table: filters and search, cursor paging, per-row status, selection for bulk actions,
+// keyboard use (arrow keys move between rows, Enter opens the drawer, Space selects).
+
+import { path } from "../api.js";
+import { offers } from "../capabilities.js";
+import { announce, errorBox, field, h, notice, replace, select } from "../dom.js";
+import {
+  ACCESS, ACCESS_NAMES, EXPIRY_WARNING_DAYS, SOURCES, SOURCE_NAMES, SOURCE_SHORT, STATUSES, STATUS_NAMES, daysLeft, formatDate,
+  formatDateTime, leadName, plural,
+} from "../format.js";
+import {
+  accountById, canSeeLeads, isAdmin, leadAccessTransferred, loadForms, loadLabels, loadMembers, state,
+} from "../state.js";
+
+const FILTER_KEYS = ["q", "status", "label", "assignee", "access_status", "source", "form_id", "created_from",
+  "created_to", "expiring_within_days"];
+const PAGE_SIZES = [25, 50, 100];
+const DEFAULT_PAGE_SIZE = 50;
+const SEARCH_DELAY_MS = 350;
+let firstPagePainted = false;
+
+export function render(container, ctx) {
+  const account = state.account;
+  if (leadAccessTransferred(account)) {
+    replace(container, transferredNotice(account));
+    return null;
+  }
+  if (!canSeeLeads(account)) {
+    replace(container, h("section", { class: "empty" }, h("h2", {}, "Leads"),
+      notice(account.type === "ad_account"
+        ? `Only admins of an ad account see its leads; your role here is ${account.role}.`
+        : "Your Business Center role does not include the Leads Center scope. Ask an admin to grant it.",
+      { tone: "warning" })));
+    return null;
+  }
+  return new LeadsView(container, ctx).cleanup;
+}
+
+function transferredNotice(account) {
+  const holder = accountById(account.lead_access_transferred_to);
+  const holderName = holder ? holder.name : account.lead_access_transferred_to;
+  return h("section", { class: "empty transferred", "aria-labelledby": "leads-title" },
+    h("h2", { id: "leads-title" }, "Leads"),
+    h("div", { class: "notice notice-warning", role: "status" },
+      h("p", {}, h("strong", {}, "Lead access was transferred.")),
+      h("p", {}, `The leads of ${account.name} are now managed by the Business Center ${holderName}. `,
+        "This ad account's team, including the agency running it, can no longer view, manage, export or download them."),
+      holder ? h("p", {}, h("a", { href: `#/a/${encodeURIComponent(holder.id)}/leads` }, `Open the leads in ${holder.name}`)) : null));
+}
+
+/**
+ * One tab stop for the whole table (roving tabindex): the active row and its own controls are in the tab
+ * order, the other rows are reached with the arrow keys. Otherwise Tab would visit 100 controls.
+ */
+function setTabStops(row, active) {
+  row.tabIndex = active ? 0 : -1;
+  for (const control of row.querySelectorAll("input, select")) control.tabIndex = active ? 0 : -1;
+}
+
+class LeadsView {
+  constructor(container, ctx) {
+    this.container = container;
+    this.ctx = ctx;
+    this.accountId = state.account.id;
+    this.filters = Object.fromEntries(FILTER_KEYS.map((key) => [key, ctx.params.get(key) || ""]));
+    this.pageSize = PAGE_SIZES.includes(Number(ctx.params.get("limit"))) ? Number(ctx.params.get("limit")) : DEFAULT_PAGE_SIZE;
+    this.cursors = [null]; // cursors[i] fetches page i; Previous pops back to the one before
+    this.pageIndex = 0;
+    this.leads = [];
+    this.nextCursor = null;
+    this.selected = new Set();
+    this.allMatching = false;
+    this.activeRowId = null;
+    this.controller = null;
+    this.searchTimer = null;
+    this.knownForms = new Map();
+    this.bulk = null; // the bulk bar's module loads on the first selection
+    this.bulkLoading = null;
+    this.bulkLabels = [];
+    this.bulkAssignees = [];
+    this.cleanup = () => {
+      if (this.controller) this.controller.abort();
+      clearTimeout(this.searchTimer);
+      if (this.bulk) this.bulk.stop();
+    };
+    this.build();
+    // The first page first: the filters' options and the counts wait so they do not compete with it.
+    this.loadPage().finally(() => {
+      if (state.account?.id !== this.accountId) return;
+      this.loadReferenceData();
+      this.loadSummary();
+    });
+  }
+
+  // -------------------------------------------------------------------------------------- layout
+
+  build() {
+    this.searchInput = h("input", {
+      type: "search", name: "q", value: this.filters.q, maxlength: 200, autocomplete: "off",
+      placeholder: "Ad, ad group, campaign or form name or ID",
+    });
+    this.statusSelect = select([["", "All statuses"], ...STATUSES], { name: "status", value: this.filters.status });
+    this.labelSelect = select([["", "All labels"]], { name: "label" });
+    this.assigneeSelect = select([["", "Anyone"], ["none", "Unassigned"]], { name: "assignee" });
+    this.accessSelect = select([["", "Viewed or not"], ...ACCESS], { name: "access_status", value: this.filters.access_status });
+    this.sourceSelect = select([["", "All sources"], ...SOURCES], { name: "source", value: this.filters.source });
+    this.formSelect = select([["", "All forms"]], { name: "form_id" });
+    this.fromInput = h("input", { type: "date", name: "created_from", value: this.filters.created_from });
+    this.toInput = h("input", { type: "date", name: "created_to", value: this.filters.created_to });
+    this.expiringSelect = select([["", "Any time"], ["7", "Within 7 days"], ["30", "Within 30 days"]],
+      { name: "expiring_within_days", value: this.filters.expiring_within_days });
+    this.setOptions(this.labelSelect, [["", "All labels"]], this.filters.label);
+    this.setOptions(this.assigneeSelect, [["", "Anyone"], ["none", "Unassigned"]], this.filters.assignee);
+    this.setOptions(this.formSelect, [["", "All forms"]], this.filters.form_id);
+
+    const clear = h("button", { type: "button", class: "button button-quiet" }, "Clear filters");
+    clear.addEventListener("click", () => this.clearFilters());
+    this.activeCount = h("span", { class: "badge", "aria-hidden": "true" });
+    const more = h("details", { class: "more-filters" },
+      h("summary", {}, "Filters ", this.activeCount),
+      h("div", { class: "filter-grid" },
+        field("Status", this.statusSelect), field("Label", this.labelSelect), field("Assignee", this.assigneeSelect),
+        field("Access status", this.accessSelect), field("Source", this.sourceSelect), field("Form", this.formSelect),
+        field("Created from", this.fromInput), field("Created to", this.toInput), field("Expires", this.expiringSelect),
+        h("div", { class: "field field-action" }, clear)));
+    more.open = window.matchMedia("(min-width: 761px)").matches;
+    this.filterForm = h("form", { class: "filters", role: "search", "aria-label": "Filter leads" },
+      field("Search", this.searchInput, { hint: "Matches ad, ad group, campaign or form: the ID exactly, or part of the name." }),
+      more);
+    this.filterForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      clearTimeout(this.searchTimer);
+      this.readFilters();
+    });
+    this.filterForm.addEventListener("change", (event) => {
+      if (event.target !== this.searchInput) this.readFilters();
+    });
+    this.searchInput.addEventListener("input", () => {
+      clearTimeout(this.searchTimer);
+      this.searchTimer = setTimeout(() => this.readFilters(), SEARCH_DELAY_MS);
+    });
+
+    const refresh = h("button", { type: "button", class: "button" }, "Refresh");
+    refresh.addEventListener("click", () => this.loadPage());
+    const exportButton = h("button", { type: "button", class: "button" }, "Export CSV");
+    exportButton.addEventListener("click", async () => {
+      const { openExport } = await import("./export.js");
+      openExport({ filter: this.apiFilter(), activeFilters: this.activeFilterCount() });
+    });
+    this.summary = h("ul", { class: "summary", "aria-label": "Leads by status", "aria-busy": "true" },
+      // Placeholders keep the layout still until the counts arrive.
+      [...STATUSES.map(([, name]) => name), "Expire within 7 days"].map((name) =>
+        h("li", {}, h("span", { class: "summary-item" }, h("span", { class: "summary-count" }, "–"), h("span", {}, name)))));
+
+    this.selectAllBox = h("input", { type: "checkbox", "aria-label": "Select all leads on this page" });
+    this.selectAllBox.addEventListener("change", () => this.togglePage(this.selectAllBox.checked));
+    this.tbody = h("tbody", {});
+    this.tbody.addEventListener("keydown", (event) => this.onTableKey(event));
+    this.tbody.addEventListener("click", (event) => this.onTableClick(event));
+    this.tbody.addEventListener("change", (event) => this.onTableChange(event));
+    this.tbody.addEventListener("focusin", (event) => {
+      const row = event.target.closest("tr[data-id]");
+      if (row) this.setActiveRow(row.dataset.id, { focus: false });
+    });
+    this.table = h("table", { class: "leads-table", "aria-describedby": "leads-keys" },
+      h("caption", { class: "visually-hidden" }, "Leads"),
+      h("thead", {}, h("tr", {},
+        h("th", { scope: "col", class: "col-select" }, this.selectAllBox),
+        ["Lead", "Status", "Labels", "Assignee", "Source", "Ad / campaign", "Form", "Created", "Days left"]
+          .map((name) => h("th", { scope: "col" }, name)))),
+      this.tbody);
+    this.tableState = h("div", { class: "table-state" });
+    this.tableWrap = h("div", { class: "table-wrap", "aria-busy": "true" }, this.table);
+
+    this.previousButton = h("button", { type: "button", class: "button", disabled: true }, "Previous");
+    this.nextButton = h("button", { type: "button", class: "button", disabled: true }, "Next");
+    this.previousButton.addEventListener("click", () => this.goPage(-1));
+    this.nextButton.addEventListener("click", () => this.goPage(1));
+    this.pageLabel = h("span", { class: "page-label", "aria-live": "polite" });
+    const sizeSelect = select(PAGE_SIZES.map((n) => [String(n), String(n)]), { value: String(this.pageSize) });
+    sizeSelect.addEventListener("change", () => {
+      this.pageSize = Number(sizeSelect.value);
+      this.resetPaging();
+      this.syncUrl();
+      this.loadPage();
+    });
+
+    this.selectionBanner = h("div", { class: "selection-banner", hidden: true });
+    this.bulkArea = h("div", { class: "bulk-area" });
+
+    replace(this.container, h("section", { class: "leads", "aria-labelledby": "leads-title" },
+      h("div", { class: "page-head" }, h("h2", { id: "leads-title" }, "Leads"), h("div", { class: "row" }, refresh, exportButton)),
+      this.summary,
+      this.filterForm,
+      this.bulkArea,
+      this.selectionBanner,
+      h("p", { id: "leads-keys", class: "hint keys-hint" },
+        "In the table, use the arrow keys to move between leads, Enter to open one and Space to select it."),
+      this.tableWrap,
+      this.tableState,
+      h("nav", { class: "pager", "aria-label": "Pages of leads" }, this.previousButton, this.pageLabel, this.nextButton,
+        field("Leads per page", sizeSelect, { className: "field field-inline" }))));
+    this.renderSkeleton();
+    this.updateFilterCount();
+  }
+
+  setOptions(selectElement, options, value) {
+    const current = value !== undefined ? value : selectElement.value;
+    replace(selectElement, options.map(([optionValue, text]) => h("option", { value: optionValue }, text)));
+    if (current && !options.some(([optionValue]) => optionValue === current)) {
+      selectElement.append(h("option", { value: current }, current));
+    }
+    selectElement.value = current || "";
+  }
+
+  renderSkeleton() {
+    replace(this.tbody, Array.from({ length: 8 }, () =>
+      h("tr", { class: "skeleton", "aria-hidden": "true" }, Array.from({ length: 10 }, () => h("td", {}, h("span", {}))))));
+    replace(this.tableState, h("p", { class: "loading", role: "status" }, h("span", { class: "spinner", "aria-hidden": "true" }), "Loading leads…"));
+  }
+
+  // -------------------------------------------------------------------------------------- data
+
+  async loadReferenceData() {
+    const [labels, members, forms] = await Promise.allSettled([
+      loadLabels(),
+      isAdmin() ? loadMembers() : Promise.resolve(null),
+      loadForms(),
+    ]);
+    if (state.account?.id !== this.accountId) return;
+    if (labels.status === "fulfilled") {
+      this.setOptions(this.labelSelect, [["", "All labels"], ...labels.value.map((l) => [l.id, l.name])], this.filters.label);
+      this.bulkLabels = labels.value;
+      if (this.bulk) this.bulk.setLabels(labels.value);
+    }
+    const admins = members.status === "fulfilled" && members.value ? members.value.filter((m) => m.role === "admin") : [];
+    const people = admins.map((m) => m.user_id);
+    if (!people.includes(state.session.user)) people.push(state.session.user);
+    this.setOptions(this.assigneeSelect, [["", "Anyone"], ["none", "Unassigned"], ...people.map((id) => [id, id])], this.filters.assignee);
+    this.bulkAssignees = admins.map((m) => m.user_id);
+    if (this.bulk) this.bulk.setAssignees(this.bulkAssignees);
+    if (forms.status === "fulfilled") {
+      for (const form of forms.value) this.knownForms.set(form.id, form.name);
+    }
+    this.renderFormOptions();
+  }
+
+  renderFormOptions() {
+    const options = [...this.knownForms].sort((a, b) => a[1].localeCompare(b[1]));
+    this.setOptions(this.formSelect, [["", "All forms"], ...options], this.filters.form_id);
+  }
+
+  async loadSummary() {
+    if ((await offers("GET", "/accounts/{account_id}/summary")) === false) {
+      replace(this.summary);
+      return;
+    }
+    try {
+      const summary = await state.api.get(path("accounts", this.accountId, "summary"));
+      this.renderSummary(summary);
+    } catch {
+      replace(this.summary); // the counts are a convenience; the table below says what matters
+    } finally {
+      this.summary.setAttribute("aria-busy", "false");
+    }
+  }
+
+  renderSummary(summary) {
+    const counts = summary.by_status || summary.status_counts || summary.counts || summary;
+    const expiring = summary.expiring_within_7_days ?? summary.expiring_soon ?? summary.expiring;
+    const items = STATUSES.filter(([status]) => typeof counts[status] === "number").map(([status, name]) => {
+      const button = h("button", { type: "button", class: "summary-item", dataset: { status }, "aria-pressed": String(this.filters.status === status) },
+        h("span", { class: "summary-count" }, String(counts[status])), h("span", {}, name));
+      button.addEventListener("click", () => {
+        this.statusSelect.value = this.filters.status === status ? "" : status;
+        this.readFilters();
+      });
+      return h("li", {}, button);
+    });
+    if (typeof expiring === "number") {
+      const button = h("button", { type: "button", class: "summary-item summary-expiring", "aria-pressed": String(this.filters.expiring_within_days === "7") },
+        h("span", { class: "summary-count" }, String(expiring)), h("span", {}, "Expire within 7 days"));
+      button.addEventListener("click", () => {
+        this.expiringSelect.value = this.filters.expiring_within_days === "7" ? "" : "7";
+        this.readFilters();
+      });
+      items.push(h("li", {}, button));
+    }
+    replace(this.summary, items);
+  }
+
+  async loadPage() {
+    if (this.controller) this.controller.abort();
+    const controller = new AbortController();
+    this.controller = controller;
+    this.tableWrap.setAttribute("aria-busy", "true");
+    this.container.querySelector(".leads")?.classList.add("is-loading");
+    if (!this.leads.length) this.renderSkeleton();
+    try {
+      const page = await state.api.get(path("accounts", this.accountId, "leads"), {
+        query: { ...this.apiFilter(), limit: this.pageSize, cursor: this.cursors[this.pageIndex] },
+        signal: controller.signal,
+      });
+      if (controller.signal.aborted) return;
+      this.leads = page.items || [];
+      this.nextCursor = page.next_cursor || null;
+      this.renderRows();
+      if (!firstPagePainted) {
+        firstPagePainted = true;
+        performance.mark("leads-first-page");
+      }
+    } catch (error) {
+      if (error.name === "AbortError" || error.status === 401) return; // 401: the sign-in screen takes over
+      this.leads = [];
+      this.nextCursor = null;
+      replace(this.tbody);
+      replace(this.tableState, errorBox(error, { retry: () => this.loadPage() }));
+      this.table.hidden = true;
+      this.updatePager();
+      announce(error.message, { tone: "error" });
+    } finally {
+      if (this.controller === controller) {
+        this.tableWrap.setAttribute("aria-busy", "false");
+        this.container.querySelector(".leads")?.classList.remove("is-loading");
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------- rows
+
+  renderRows() {
+    for (const lead of this.leads) {
+      if (lead.form && lead.form.form_id && !this.knownForms.has(lead.form.form_id)) {
+        this.knownForms.set(lead.form.form_id, lead.form.form_name || lead.form.form_id);
+        this.formsChanged = true;
+      }
+    }
+    if (this.formsChanged) {
+      this.formsChanged = false;
+      this.renderFormOptions();
+    }
+    if (!this.leads.some((lead) => lead.id === this.activeRowId)) this.activeRowId = this.leads[0]?.id || null;
+    replace(this.tbody, this.leads.map((lead) => this.row(lead)));
+    this.table.hidden = !this.leads.length;
+    replace(this.tableState, this.leads.length ? null : this.emptyState());
+    this.updatePager();
+    this.updateSelectionUi();
+  }
+
+  emptyState() {
+    const filtered = this.activeFilterCount() > 0;
+    if (!filtered && this.pageIndex === 0) {
+      return h("div", { class: "empty" }, h("h3", {}, "No leads yet"),
+        h("p", {}, "Leads from your instant forms and direct messages appear here as they arrive."));
+    }
+    const clear = h("button", { type: "button", class: "button" }, "Clear filters");
+    clear.addEventListener("click", () => this.clearFilters());
+    return h("div", { class: "empty", role: "status" }, h("h3", {}, "No leads match"),
+      h("p", {}, "No lead matches these filters. Change or clear them to see more."), clear);
+  }
+
+  row(lead) {
+    const name = leadName(lead);
+    const days = daysLeft(lead);
+    const soon = days !== null && days <= EXPIRY_WARNING_DAYS;
+    const status = select(STATUSES, { value: lead.status, "aria-label": `Status of ${name}`, class: "row-status" });
+    const checkbox = h("input", { type: "checkbox", class: "row-select", "aria-label": `Select ${name}`, checked: this.isSelected(lead.id) });
+    const ad = lead.ad || {};
+    const form = lead.form || {};
+    const labels = lead.labels || [];
+    const tr = h("tr", { dataset: { id: lead.id }, "aria-label": name, class: this.isSelected(lead.id) ? "is-selected" : "" },
+      h("td", { class: "col-select" }, checkbox),
+      h("td", { "data-label": "Lead", class: "col-lead" },
+        h("button", { type: "button", class: "link-button open-lead", tabindex: "-1" }, name),
+        h("span", { class: "sub" }, lead.access_status === "accessed" ? ACCESS_NAMES.accessed : h("span", { class: "dot-new" }, ACCESS_NAMES.not_accessed))),
+      h("td", { "data-label": "Status" }, status),
+      h("td", { "data-label": "Labels" }, labels.length
+        ? h("ul", { class: "chips" }, labels.map((l) => h("li", { class: "chip" }, l.name)))
+        : h("span", { class: "muted" }, "—")),
+      h("td", { "data-label": "Assignee" }, lead.assignee || h("span", { class: "muted", title: "Unassigned" }, "—")),
+      h("td", { "data-label": "Source", title: SOURCE_NAMES[lead.source] || "" }, SOURCE_SHORT[lead.source] || lead.source),
+      h("td", { "data-label": "Ad / campaign", class: "col-ad" },
+        ad.ad_name || ad.campaign_name
+          ? h("div", {}, h("span", {}, ad.ad_name || "—"), h("span", { class: "sub" }, ad.campaign_name || ""))
+          : h("span", { class: "muted" }, "—")),
+      h("td", { "data-label": "Form", class: "col-form" }, form.form_name || h("span", { class: "muted" }, "—")),
+      h("td", { "data-label": "Created" }, h("time", { datetime: lead.created_at, title: formatDateTime(lead.created_at) }, formatDate(lead.created_at))),
+      h("td", { "data-label": "Days left", class: soon ? "days-left is-soon" : "days-left" },
+        days === null ? "—" : soon ? h("strong", { title: "Expires soon" }, plural(days, "day")) : plural(days, "day")));
+    setTabStops(tr, lead.id === this.activeRowId);
+    return tr;
+  }
+
+  replaceLead(lead) {
+    const index = this.leads.findIndex((l) => l.id === lead.id);
+    if (index < 0) return;
+    this.leads[index] = lead;
+    const old = this.tbody.querySelector(`tr[data-id="${CSS.escape(lead.id)}"]`);
+    if (!old) return;
+    const hadFocus = old.contains(document.activeElement);
+    const focusedClass = hadFocus && document.activeElement !== old ? document.activeElement.className : null;
+    const fresh = this.row(lead);
+    old.replaceWith(fresh);
+    if (hadFocus) {
+      const target = focusedClass ? fresh.querySelector(`.${focusedClass.split(" ")[0]}`) : fresh;
+      (target || fresh).focus();
+    }
+  }
+
+  rowOf(leadId) {
+    return this.tbody.querySelector(`tr[data-id="${CSS.escape(leadId)}"]`);
+  }
+
+  setActiveRow(leadId, { focus = true } = {}) {
+    if (this.activeRowId !== leadId) {
+      const previous = this.activeRowId && this.rowOf(this.activeRowId);
+      if (previous) setTabStops(previous, false);
+      this.activeRowId = leadId;
+    }
+    const row = this.rowOf(leadId);
+    if (!row) return;
+    setTabStops(row, true);
+    if (focus) row.focus();
+  }
+
+  async openLead(leadId) {
+    this.setActiveRow(leadId, { focus: false });
+    const { openLeadDrawer } = await import("./drawer.js");
+    openLeadDrawer(leadId, {
+      onUpdate: (lead) => this.replaceLead(lead),
+      returnFocus: () => this.rowOf(leadId),
+    });
+  }
+
+  /** The bulk bar, created on the first selection. */
+  ensureBulk() {
+    if (!this.bulkLoading) {
+      this.bulkLoading = import("./bulk.js").then(({ createBulkBar }) => {
+        this.bulk = createBulkBar({
+          accountId: this.accountId,
+          selection: () => this.selection(),
+          filter: () => this.apiFilter(),
+          clear: () => this.clearSelection(),
+          finished: () => {
+            this.loadPage();
+            this.loadSummary();
+          },
+        });
+        this.bulk.setLabels(this.bulkLabels);
+        this.bulk.setAssignees(this.bulkAssignees);
+        this.bulkArea.append(this.bulk.root);
+        return this.bulk;
+      });
+    }
+    return this.bulkLoading;
+  }
+
+  onTableKey(event) {
+    const row = event.target.closest("tr[data-id]");
+    if (!row || event.target !== row) return; // controls inside a row keep their own keys
+    const rows = [...this.tbody.querySelectorAll("tr[data-id]")];
+    const index = rows.indexOf(row);
+    const moves = { ArrowDown: index + 1, ArrowUp: index - 1, Home: 0, End: rows.length - 1 };
+    if (event.key in moves) {
+      event.preventDefault();
+      const target = rows[Math.max(0, Math.min(rows.length - 1, moves[event.key]))];
+      if (target) this.setActiveRow(target.dataset.id);
+    } else if (event.key === "Enter") {
+      event.preventDefault();
+      this.openLead(row.dataset.id);
+    } else if (event.key === " ") {
+      event.preventDefault();
+      this.toggleLead(row.dataset.id, !this.isSelected(row.dataset.id));
+    }
+  }
+
+  onTableClick(event) {
+    const row = event.target.closest("tr[data-id]");
+    if (!row) return;
+    if (event.target.closest("select, input, a, .chip-remove, .col-select")) return;
+    if (event.target.closest("button") && !event.target.closest(".open-lead")) return;
+    this.openLead(row.dataset.id);
+  }
+
+  onTableChange(event) {
+    const row = event.target.closest("tr[data-id]");
+    if (!row) return;
+    if (event.target.matches(".row-select")) this.toggleLead(row.dataset.id, event.target.checked);
+    if (event.target.matches(".row-status")) this.changeStatus(row.dataset.id, event.target);
+  }
+
+  async changeStatus(leadId, control) {
+    const lead = this.leads.find((l) => l.id === leadId);
+    if (!lead) return;
+    const wanted = control.value;
+    control.disabled = true;
+    try {
+      const updated = await state.api.patch(path("accounts", this.accountId, "leads", leadId), { status: wanted },
+        { headers: { "If-Match": String(lead.version) } });
+      this.replaceLead(updated);
+      announce(`${leadName(updated)}: status set to ${STATUS_NAMES[wanted]}.`);
+      this.loadSummary();
+    } catch (error) {
+      if (error.isConflict) {
+        announce(`${leadName(lead)} was changed by someone else meanwhile. The table shows the latest version; make your change again.`, { tone: "error" });
+        await this.loadPage();
+        this.rowOf(leadId)?.querySelector(".row-status")?.focus();
+      } else {
+        control.value = lead.status;
+        control.disabled = false;
+        announce(error.message, { tone: "error" });
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------- filters
+
+  readFilters() {
+    const next = {
+      q: this.searchInput.value.trim(),
+      status: this.statusSelect.value,
+      label: this.labelSelect.value,
+      assignee: this.assigneeSelect.value,
+      access_status: this.accessSelect.value,
+      source: this.sourceSelect.value,
+      form_id: this.formSelect.value,
+      created_from: this.fromInput.value,
+      created_to: this.toInput.value,
+      expiring_within_days: this.expiringSelect.value,
+    };
+    if (FILTER_KEYS.every((key) => next[key] === this.filters[key])) return;
+    this.filters = next;
+    this.resetPaging();
+    this.clearSelection();
+    this.syncUrl();
+    this.updateFilterCount();
+    this.loadPage();
+    this.loadSummaryPressed();
+  }
+
+  loadSummaryPressed() {
+    for (const button of this.summary.querySelectorAll("button[aria-pressed]")) {
+      const pressed = button.dataset.status ? this.filters.status === button.dataset.status : this.filters.expiring_within_days === "7";
+      button.setAttribute("aria-pressed", String(pressed));
+    }
+  }
+
+  clearFilters() {
+    this.searchInput.value = "";
+    for (const control of [this.statusSelect, this.labelSelect, this.assigneeSelect, this.accessSelect, this.sourceSelect,
+      this.formSelect, this.expiringSelect]) control.value = "";
+    this.fromInput.value = "";
+    this.toInput.value = "";
+    this.readFilters();
+    this.searchInput.focus();
+  }
+
+  activeFilterCount() {
+    return FILTER_KEYS.filter((key) => this.filters[key]).length;
+  }
+
+  updateFilterCount() {
+    const count = FILTER_KEYS.filter((key) => key !== "q" && this.filters[key]).length;
+    this.activeCount.textContent = count ? String(count) : "";
+    this.activeCount.hidden = !count;
+  }
+
+  /** The filters as the API takes them (list query, bulk and export `filter`). */
+  apiFilter() {
+    const filter = {};
+    for (const key of FILTER_KEYS) {
+      const value = this.filters[key];
+      if (!value) continue;
+      if (key === "created_from") filter[key] = new Date(`${value}T00:00:00`).toISOString();
+      else if (key === "created_to") filter[key] = new Date(`${value}T23:59:59`).toISOString();
+      else if (key === "expiring_within_days") filter[key] = Number(value);
+      else filter[key] = value;
+    }
+    return filter;
+  }
+
+  syncUrl() {
+    const params = new URLSearchParams();
+    for (const key of FILTER_KEYS) if (this.filters[key]) params.set(key, this.filters[key]);
+    if (this.pageSize !== DEFAULT_PAGE_SIZE) params.set("limit", String(this.pageSize));
+    this.ctx.replaceParams(params);
+  }
+
+  // -------------------------------------------------------------------------------------- paging
+
+  resetPaging() {
+    this.cursors = [null];
+    this.pageIndex = 0;
+  }
+
+  goPage(step) {
+    if (step > 0 && this.nextCursor) {
+      this.cursors = this.cursors.slice(0, this.pageIndex + 1);
+      this.cursors.push(this.nextCursor);
+      this.pageIndex += 1;
+    } else if (step < 0 && this.pageIndex > 0) {
+      this.pageIndex -= 1;
+    } else {
+      return;
+    }
+    this.activeRowId = null;
+    this.loadPage().then(() => {
+      announce(`Page ${this.pageIndex + 1} of leads.`);
+      this.table.scrollIntoView({ block: "start", behavior: "instant" });
+    });
+  }
+
+  updatePager() {
+    this.previousButton.disabled = this.pageIndex === 0;
+    this.nextButton.disabled = !this.nextCursor;
+    const first = this.pageIndex * this.pageSize + 1;
+    this.pageLabel.textContent = this.leads.length
+      ? `Page ${this.pageIndex + 1} · leads ${first}–${first + this.leads.length - 1}${this.nextCursor ? "" : " (last page)"}`
+      : `Page ${this.pageIndex + 1}`;
+  }
+
+  // -------------------------------------------------------------------------------------- selection
+
+  isSelected(leadId) {
+    return this.allMatching || this.selected.has(leadId);
+  }
+
+  toggleLead(leadId, on) {
+    if (this.allMatching) {
+      // Leaving "all matching" keeps the visible page selected, minus this one.
+      this.allMatching = false;
+      for (const lead of this.leads) this.selected.add(lead.id);
+    }
+    if (on) this.selected.add(leadId);
+    else this.selected.delete(leadId);
+    this.updateSelectionUi();
+  }
+
+  togglePage(on) {
+    if (!on) {
+      this.clearSelection();
+      return;
+    }
+    for (const lead of this.leads) this.selected.add(lead.id);
+    this.updateSelectionUi();
+  }
+
+  clearSelection() {
+    this.selected.clear();
+    this.allMatching = false;
+    this.updateSelectionUi();
+  }
+
+  selection() {
+    if (this.allMatching) return { allMatching: true, ids: [], count: null, filterCount: this.activeFilterCount() };
+    return { allMatching: false, ids: [...this.selected], count: this.selected.size };
+  }
+
+  updateSelectionUi() {
+    for (const row of this.tbody.querySelectorAll("tr[data-id]")) {
+      const on = this.isSelected(row.dataset.id);
+      row.classList.toggle("is-selected", on);
+      const box = row.querySelector(".row-select");
+      if (box) box.checked = on;
+    }
+    const onPage = this.leads.filter((lead) => this.isSelected(lead.id)).length;
+    this.selectAllBox.checked = this.leads.length > 0 && onPage === this.leads.length;
+    this.selectAllBox.indeterminate = onPage > 0 && onPage < this.leads.length;
+    this.renderSelectionBanner(onPage);
+    if (this.bulk) this.bulk.update();
+    else if (this.allMatching || this.selected.size) this.ensureBulk().then((bulk) => bulk.update());
+  }
+
+  renderSelectionBanner(onPage) {
+    const banner = this.selectionBanner;
+    if (this.allMatching) {
+      const clear = h("button", { type: "button", class: "link-button" }, "Clear selection");
+      clear.addEventListener("click", () => this.clearSelection());
+      replace(banner, h("p", {}, this.activeFilterCount()
+        ? "All leads that match the current filters are selected, on every page. "
+        : "All leads in this account are selected, on every page. ", clear));
+      banner.hidden = false;
+      return;
+    }
+    if (this.leads.length && onPage === this.leads.length && this.nextCursor) {
+      const all = h("button", { type: "button", class: "link-button select-all-matching" },
+        this.activeFilterCount() ? "Select all leads that match the filters" : "Select all leads in this account");
+      all.addEventListener("click", () => {
+        this.allMatching = true;
+        this.updateSelectionUi();
+        announce("All matching leads are selected.");
+      });
+      replace(banner, h("p", {}, `All ${this.leads.length} leads on this page are selected. `, all));
+      banner.hidden = false;
+      return;
+    }
+    replace(banner);
+    banner.hidden = true;
+  }
+}
