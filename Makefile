@@ -20,8 +20,10 @@ setup: $(STAMP)
 run: $(STAMP)
 	$(PY) -m local.runner --port $(PORT) --aws-port $(AWS_PORT)
 
+# The browser tests drive one chromium against one runner: they run on their own, after the parallel suite.
 test: $(STAMP)
-	$(PY) -m pytest -n 2 --dist loadgroup -q
+	$(PY) -m pytest -n 2 --dist loadgroup -q -m "not browser"
+	$(PY) -m pytest -p no:xdist -q -m browser
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not browser and not slow"
