@@ -11,7 +11,16 @@ from pathlib import Path
 from typing import Any
 
 RESULTS = Path(__file__).with_name("results.json")
-MODULES = ["bench.bench_cold_init", "bench.bench_kms", "bench.bench_listing", "bench.bench_retention", "bench.bench_contacts"]
+MODULES = [
+    "bench.bench_cold_init",
+    "bench.bench_kms",
+    "bench.bench_listing",
+    "bench.bench_retention",
+    "bench.bench_capture",
+    "bench.bench_contacts",
+    "bench.bench_jobs",
+    "bench.bench_crm",
+]
 
 
 def machine() -> str:

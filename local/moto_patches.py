@@ -7,6 +7,10 @@
    (a lost ADD under concurrent writers). One lock around moto's write paths restores atomicity.
 3. moto sorts every item of a table on every Query and Scan (`Table.all_items`). The sorted list is cached and
    dropped whenever an item is added or removed (updates change items in place, not the key order).
+4. DynamoDB Streams show committed writes only. moto records each item a transaction applied before a later
+   condition cancelled it, and then the rollback as further writes; a cancelled transaction's records are dropped
+   (a stream consumer would otherwise announce a lead that never existed). moto also keeps every shard iterator
+   it ever returned; a consumed one is forgotten, so a stream poller running for hours does not grow memory.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ def install() -> None:
 
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     _cache_sorted_items(Table)
+    _committed_stream_records(DynamoDBBackend)
 
     for name in ("put_item", "update_item", "delete_item", "batch_write_item"):
         original = getattr(DynamoDBBackend, name, None)
@@ -118,3 +123,36 @@ def _cache_sorted_items(table_class: Any) -> None:
     for name in ("put_item", "delete_item", "delete_items"):
         if hasattr(table_class, name):
             setattr(table_class, name, invalidating(getattr(table_class, name)))
+
+
+def _committed_stream_records(backend_class: Any) -> None:
+    """Fix 4: a cancelled transaction leaves no stream records; readers never see a transaction half-applied."""
+    from moto.dynamodbstreams.models import DynamoDBStreamsBackend
+
+    inner = backend_class.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        with _write_lock:
+            marks: list[tuple[Any, int]] = []
+            for entry in transact_items:
+                with contextlib.suppress(Exception):  # malformed entries are rejected by moto itself
+                    shard = self.get_table(next(iter(entry.values()))["TableName"]).stream_shard
+                    if shard is not None and all(shard is not s for s, _ in marks):
+                        marks.append((shard, len(shard.items)))
+            try:
+                inner(self, transact_items)
+            except Exception:
+                for shard, mark in marks:
+                    del shard.items[mark:]
+                raise
+
+    backend_class.transact_write_items = transact_write_items
+    original_get_records = DynamoDBStreamsBackend.get_records
+
+    def get_records(self: Any, iterator_arn: str, limit: int) -> dict[str, Any]:
+        with _write_lock:
+            result: dict[str, Any] = original_get_records(self, iterator_arn, limit)
+        self.shard_iterators.pop(iterator_arn, None)
+        return result
+
+    DynamoDBStreamsBackend.get_records = get_records  # type: ignore[method-assign]

@@ -322,17 +322,20 @@ class QueueConsumer:
                 log(f"queue consumer {self.function.logical_id} error:\n{traceback.format_exc()}")
                 self.stop_event.wait(1.0)
 
-    def poll_once(self) -> None:
+    def poll_once(self, wait_seconds: int = 1) -> int:
+        """One receive (long-polling `wait_seconds`); returns how many messages it got, held back ones included."""
         response = self.sqs.receive_message(
             QueueUrl=self.url,
             MaxNumberOfMessages=self.batch_size,
-            WaitTimeSeconds=1,
+            WaitTimeSeconds=wait_seconds,
             MessageSystemAttributeNames=["All"],
             MessageAttributeNames=["All"],
         )
-        ready = [m for m in response.get("Messages", []) if not self._defer_if_early(m)]
+        messages = response.get("Messages", [])
+        ready = [m for m in messages if not self._defer_if_early(m)]
         if ready:
             self.deliver(ready)
+        return len(messages)
 
     def _defer_if_early(self, message: dict[str, Any]) -> bool:
         due = not_before(message)
@@ -397,7 +400,9 @@ class QueueConsumer:
 
 # ---------------------------------------------------------------------------------------------- streams
 
-STREAM_IDLE_SECONDS = 0.2  # between empty polls of a stream: the CRM sync's latency floor, locally
+# Between empty polls of a stream, growing while it stays quiet: fast after a change (the CRM sync's latency,
+# locally), cheap when idle (seven regions' streams polled through the moto server).
+STREAM_IDLE_SECONDS = (0.05, 0.5)
 _MISSING = object()
 
 
@@ -447,7 +452,11 @@ class StreamPoller:
     def __init__(self, function: Function, region: str, table_name: str, session: Any, *, latest: bool = False):
         self.function = function
         self.region = region
-        self.streams = session.client("dynamodbstreams", region_name=region)
+        from botocore.config import Config
+
+        # moto knows the classic streams endpoint only, not the account-based one newer botocore picks.
+        config = Config(account_id_endpoint_mode="disabled")
+        self.streams = session.client("dynamodbstreams", region_name=region, config=config)
         table = session.client("dynamodb", region_name=region).describe_table(TableName=table_name)["Table"]
         self.arn = str(table["LatestStreamArn"])
         shards = self.streams.describe_stream(StreamArn=self.arn)["StreamDescription"]["Shards"]
@@ -458,6 +467,7 @@ class StreamPoller:
             for s in shards
         }  # fmt: skip
         self.stop_event = threading.Event()
+        self.failures = 0  # batches the function failed (each is read again from where it failed)
 
     def poll_once(self) -> int:
         """Reads each shard once; returns how many records it read (0: the stream is quiet)."""
@@ -471,6 +481,7 @@ class StreamPoller:
             if retry_from is None:
                 self.iterators[shard] = response["NextShardIterator"]
             else:
+                self.failures += 1
                 self.iterators[shard] = self.streams.get_shard_iterator(
                     StreamArn=self.arn, ShardId=shard, ShardIteratorType="AT_SEQUENCE_NUMBER", SequenceNumber=retry_from
                 )["ShardIterator"]
@@ -492,7 +503,10 @@ class StreamPoller:
         return str(failures[0]["itemIdentifier"]) if failures else None
 
     def loop(self) -> None:
+        shortest, longest = STREAM_IDLE_SECONDS
+        idle = shortest
         while not self.stop_event.is_set():
+            failures = self.failures
             try:
                 read = self.poll_once()
             except Exception:
@@ -501,8 +515,13 @@ class StreamPoller:
                 log(f"stream poller {self.function.logical_id} ({self.region}) error:\n{traceback.format_exc()}")
                 self.stop_event.wait(1.0)
                 continue
-            if not read:
-                self.stop_event.wait(STREAM_IDLE_SECONDS)
+            if self.failures > failures:
+                self.stop_event.wait(1.0)  # like Lambda, retry a failed batch after a pause, not in a hot loop
+            elif read:
+                idle = shortest
+            else:
+                self.stop_event.wait(idle)
+                idle = min(longest, idle * 2)
 
 
 def stream_pollers(stack: Stack, session: Any) -> list[StreamPoller]:

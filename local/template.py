@@ -18,6 +18,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
 ACCOUNT_ID = "123456789012"
+NO_VALUE = object()  # !Ref AWS::NoValue: the property or list entry is left out
 
 
 class _Loader(yaml.SafeLoader):
@@ -61,6 +62,10 @@ class Function:
     queue: str | None = None
     schedule: str | None = None
     batch_size: int = 10
+    # A DynamoDB stream event source: the table's logical id (the function runs in every storage region that
+    # has the table) and the event filter patterns, parsed.
+    stream_table: str | None = None
+    stream_filters: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -108,11 +113,35 @@ class Stack:
                 return self._get_att(arg[0], arg[1], region)
             if key == "Fn::Join":
                 return arg[0].join(str(self.resolve(v, region)) for v in arg[1])
+            if key == "Fn::If":
+                return self.resolve(arg[1] if self.condition(arg[0], region) else arg[2], region)
         if isinstance(value, dict):
-            return {k: self.resolve(v, region) for k, v in value.items()}
+            resolved = {k: self.resolve(v, region) for k, v in value.items()}
+            return {k: v for k, v in resolved.items() if v is not NO_VALUE}
         if isinstance(value, list):
-            return [self.resolve(v, region) for v in value]
+            return [v for v in (self.resolve(v, region) for v in value) if v is not NO_VALUE]
         return value
+
+    def condition(self, name: str, region: str) -> bool:
+        """A template condition, as the stack of `region` evaluates it (StackRole=home only in the home region)."""
+        return bool(self._evaluate(self.template.get("Conditions", {})[name], region))
+
+    def _evaluate(self, expression: Any, region: str) -> Any:
+        if isinstance(expression, dict) and len(expression) == 1:
+            ((key, arg),) = expression.items()
+            if key == "Fn::Equals":
+                return self._evaluate(arg[0], region) == self._evaluate(arg[1], region)
+            if key == "Fn::And":
+                return all(self._evaluate(a, region) for a in arg)
+            if key == "Fn::Or":
+                return any(self._evaluate(a, region) for a in arg)
+            if key == "Fn::Not":
+                return not self._evaluate(arg[0], region)
+            if key == "Condition":
+                return self.condition(arg, region)
+            if key == "Ref" and arg == "StackRole":
+                return "home" if region == self.home_region else "regional"
+        return self.resolve(expression, region)
 
     def _sub(self, name: str, region: str) -> Any:
         if "." in name:
@@ -130,6 +159,8 @@ class Stack:
         }
         if name in pseudo:
             return pseudo[name]
+        if name == "AWS::NoValue":
+            return NO_VALUE
         if name in self.parameters:
             return self.parameters[name]
         return self.physical.get(region, {}).get(name) or self.physical.get(self.home_region, {}).get(name, name)
@@ -188,6 +219,8 @@ class Stack:
         }
         if p.get("GlobalSecondaryIndexes"):
             args["GlobalSecondaryIndexes"] = p["GlobalSecondaryIndexes"]
+        if p.get("StreamSpecification"):
+            args["StreamSpecification"] = {"StreamEnabled": True, **p["StreamSpecification"]}
         ddb.create_table(**args)
         ttl = p.get("TimeToLiveSpecification")
         if ttl:
@@ -239,9 +272,10 @@ class Stack:
     # ------------------------------------------------------------------------------------ functions
 
     def functions(self) -> dict[str, Function]:
+        """Every function of the home stack, including those every stack has (a stream consumer per region)."""
         globals_env = self.template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
         found = {}
-        for logical, spec in self.resources(home=True).items():
+        for logical, spec in self.template["Resources"].items():
             if spec["Type"] != "AWS::Serverless::Function":
                 continue
             p = spec["Properties"]
@@ -258,6 +292,8 @@ class Stack:
                     function.batch_size = int(event["Properties"].get("BatchSize", 10))
                 elif event["Type"] == "Schedule":
                     function.schedule = event["Properties"]["Schedule"]
+                elif event["Type"] == "DynamoDB":
+                    _stream_source(function, event["Properties"])
             found[logical] = function
         return found
 
@@ -279,3 +315,14 @@ class Stack:
         """The variables every function gets (Globals), resolved against what provision() created."""
         variables = self.template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
         return {k: str(self.resolve(v, self.home_region)) for k, v in variables.items()}
+
+
+def _stream_source(function: Function, properties: dict[str, Any]) -> None:
+    """`Stream: !GetAtt <Table>.StreamArn` names the table; each region's own table feeds the function locally."""
+    stream = properties["Stream"]
+    if not (isinstance(stream, dict) and "Fn::GetAtt" in stream):
+        raise ValueError(f"{function.logical_id}: a DynamoDB event's Stream must be !GetAtt <Table>.StreamArn")
+    function.stream_table = stream["Fn::GetAtt"][0]
+    function.batch_size = int(properties.get("BatchSize", 100))
+    filters = properties.get("FilterCriteria", {}).get("Filters", [])
+    function.stream_filters = [json.loads(f["Pattern"]) for f in filters]

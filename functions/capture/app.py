@@ -1,7 +1,6 @@
-"""Capture API: the messaging webhook, conversations, auto-capture settings and review, lead reports.
-
-Thin: routers and logic live in the shared layer. Webhook signatures are checked before routing
-(`leadcenter.api.capture.resolve`), because the resolver parses JSON bodies before any route runs.
+"""Messaging webhook intake: verify the signature, queue the raw event, answer 202. Thin: the router lives in the
+shared layer. Signatures are checked before routing (`leadcenter.api.capture.resolve`), because the resolver
+parses JSON bodies before any route runs.
 """
 
 from __future__ import annotations
@@ -11,15 +10,12 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from leadcenter.api import auto_capture, capture, conversations, reports
+from leadcenter.api import capture
 from leadcenter.http import build_resolver
 from leadcenter.observability import logger
 
 app = build_resolver()
 app.include_router(capture.router)
-app.include_router(conversations.router)
-app.include_router(auto_capture.router)
-app.include_router(reports.router)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -1,4 +1,5 @@
-"""Leads Center API: accounts, members, leads, labels, notes, forms. Thin: routers and logic live in the layer."""
+"""Leads Center API: accounts, members, leads, labels, notes, forms, jobs, conversations, auto-capture settings,
+reports. Thin: routers and logic live in the layer."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from leadcenter.api import accounts, forms, labels, leads, notes, openapi
+from leadcenter.api import accounts, auto_capture, conversations, forms, jobs, labels, leads, notes, openapi, reports
 from leadcenter.http import build_resolver
 from leadcenter.observability import logger
 
 app = build_resolver()
-for module in (accounts, leads, labels, notes, forms, openapi):
+for module in (accounts, leads, labels, notes, forms, jobs, conversations, auto_capture, reports, openapi):
     app.include_router(module.router)
 
 

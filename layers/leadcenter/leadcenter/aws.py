@@ -29,7 +29,13 @@ def client(service: str, region: str) -> Any:
 def _client(service: str, region: str) -> Any:
     from botocore.config import Config
 
-    config = Config(retries={"max_attempts": 5, "mode": "standard"}, connect_timeout=5, read_timeout=10)
+    config = Config(
+        retries={"max_attempts": 5, "mode": "standard"},
+        connect_timeout=5,
+        read_timeout=10,
+        # Presigned URLs of SSE-KMS objects (the exports) must be signed with SigV4.
+        signature_version="s3v4" if service == "s3" else None,
+    )
     return _session().client(service, region_name=region, config=config)
 
 

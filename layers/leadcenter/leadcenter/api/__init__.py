@@ -17,6 +17,8 @@ ROUTER_MODULES = [
     "leadcenter.api.conversations",
     "leadcenter.api.auto_capture",
     "leadcenter.api.reports",
+    "leadcenter.api.jobs",
+    "leadcenter.api.integrations",
 ]
 
 

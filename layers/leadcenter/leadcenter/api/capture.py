@@ -19,7 +19,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from leadcenter import clock, webhook_signature
 from leadcenter.api.capture_schemas import WebhookAccepted
 from leadcenter.capture_settings import MissingWebhookSecret, webhook_secret
-from leadcenter.domain import capture as domain
+from leadcenter.domain import intake as domain
 from leadcenter.errors import BadRequest, DomainError
 from leadcenter.http import error_response
 from leadcenter.observability import logger

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Que
 from pydantic import BaseModel
 
 from leadcenter.api.accounts import AccountId
-from leadcenter.api.schemas import ActivityList, ActivityOut, LeadIn, LeadList, LeadPatchIn
+from leadcenter.api.schemas import ActivityList, ActivityOut, LeadFilterIn, LeadIn, LeadList, LeadPatchIn
 from leadcenter.domain import leads as domain
 from leadcenter.errors import BadRequest
 from leadcenter.http import caller_id
@@ -21,7 +21,7 @@ router = Router()
 LeadId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z-]+$")]
 
 
-@router.post("/accounts/<account_id>/leads", summary="Create a lead by hand")
+@router.post("/accounts/<account_id>/leads", summary="Create a lead by hand", status_code=201)
 def create_lead(account_id: AccountId, body: LeadIn) -> tuple[Lead, int]:
     access = authorize(caller_id(router), account_id, Action.LEADS_MANAGE)  # type: ignore[arg-type]
     if access.is_business_center:
@@ -64,22 +64,42 @@ def list_leads(
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> LeadList:
     access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)  # type: ignore[arg-type]
-    filters = domain.LeadFilter(
-        status=status,
-        label=label,
-        assignee=assignee,
-        access_status=access_status.value if access_status else None,
-        source=source,
-        form_id=form_id,
-        created_from=_utc(created_from),
-        created_to=_utc(created_to),
-        updated_since=_utc(updated_since),
-        expiring_within_days=expiring_within_days,
-        q=q,
-        ad_account_id=ad_account_id,
+    filters = lead_filter(
+        LeadFilterIn(
+            status=status,
+            label=label,
+            assignee=assignee,
+            access_status=access_status,
+            source=source,
+            form_id=form_id,
+            created_from=created_from,
+            created_to=created_to,
+            updated_since=updated_since,
+            expiring_within_days=expiring_within_days,
+            q=q,
+            ad_account_id=ad_account_id,
+        )
     )
     page = domain.list_leads(access, filters, limit, cursor)
     return LeadList(items=page.leads, next_cursor=page.next_cursor)
+
+
+def lead_filter(given: LeadFilterIn) -> domain.LeadFilter:
+    """The one translation of the list filters into the domain's LeadFilter (list, bulk jobs, exports)."""
+    return domain.LeadFilter(
+        status=given.status,
+        label=given.label,
+        assignee=given.assignee,
+        access_status=given.access_status.value if given.access_status else None,
+        source=given.source,
+        form_id=given.form_id,
+        created_from=_utc(given.created_from),
+        created_to=_utc(given.created_to),
+        updated_since=_utc(given.updated_since),
+        expiring_within_days=given.expiring_within_days,
+        q=given.q,
+        ad_account_id=given.ad_account_id,
+    )
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -143,7 +163,9 @@ def _version(if_match: str | None) -> int | None:
     return int(value)
 
 
-@router.delete("/accounts/<account_id>/leads/<lead_id>", summary="Delete a lead and all its personal data (admin)")
+@router.delete(
+    "/accounts/<account_id>/leads/<lead_id>", summary="Delete a lead and all its personal data (admin)", status_code=204
+)
 def delete_lead(account_id: AccountId, lead_id: LeadId) -> tuple[dict[str, Any], int]:
     access = authorize(caller_id(router), account_id, Action.LEADS_DELETE)  # type: ignore[arg-type]
     domain.delete_lead(access, lead_id)

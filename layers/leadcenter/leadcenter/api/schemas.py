@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
-from leadcenter.model import Attribution, Contact, FormData, Lead, LeadStatus
+from leadcenter.model import AccessStatus, Attribution, Contact, FormData, Lead, LeadSource, LeadStatus
 
 AccountType = Literal["ad_account", "business_center"]
 Role = Literal["admin", "operator", "analyst"]
@@ -68,6 +69,29 @@ class LeadPatchIn(Strict):
     assignee: str | None = Field(default=None, max_length=128)
     add_labels: list[str] = Field(default_factory=list, max_length=50)
     remove_labels: list[str] = Field(default_factory=list, max_length=50)
+
+
+class LeadFilterIn(Strict):
+    """The list filters of GET /accounts/{a}/leads, as one model: the list route's query parameters and the
+    `filter` body of bulk jobs and exports are validated and turned into a LeadFilter the same way."""
+
+    status: LeadStatus | None = None
+    label: str | None = Field(default=None, max_length=64)
+    assignee: str | None = Field(default=None, max_length=128, description="a user id, or 'none'")
+    access_status: AccessStatus | None = None
+    source: LeadSource | None = None
+    form_id: str | None = Field(default=None, max_length=64)
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    updated_since: datetime | None = Field(default=None, description="incremental pull: oldest change first")
+    expiring_within_days: int | None = Field(default=None, ge=0, le=90)
+    q: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="ad, ad group, campaign or form: id exactly, or name by case-insensitive substring",
+    )
+    ad_account_id: str | None = Field(default=None, max_length=64, description="Business Center: one ad account")
 
 
 class LeadList(BaseModel):

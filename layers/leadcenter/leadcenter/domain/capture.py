@@ -25,17 +25,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from leadcenter import clock, crypto, ids
-from leadcenter.contacts import KINDS, detect_contacts
 from leadcenter.domain import attribution, auto_capture, conversations
 from leadcenter.domain import leads as lead_domain
 from leadcenter.errors import BadRequest, Conflict, NotFound
 from leadcenter.model import Contact, FormAnswer, FormData, Lead, LeadSource, OtherContact
-from leadcenter.observability import logger
 from leadcenter.platform_events import PlatformEvent, PlatformUser
 from leadcenter.policy import Access
 from leadcenter.regions import region_router
 from leadcenter.store import accounts as account_store
-from leadcenter.store import capture_queue
 from leadcenter.store import leads as lead_store
 from leadcenter.store.leads import Change, DuplicatePerson, TimelineEvent
 
@@ -81,6 +78,10 @@ def contact_digest(person: Person, kind: str, value: str) -> str:
 
 def detected(text: str, country: str) -> list[tuple[str, str]]:
     """(kind, value) of each contact in `text`, in order; values too long for a lead are dropped."""
+    # Imported here: the detector loads phonenumbers' metadata, which the API routes sharing this module
+    # (mark-as-lead, conversations) never need at cold start.
+    from leadcenter.contacts import KINDS, detect_contacts
+
     found = []
     for contact in detect_contacts(text, country):
         limit = _MAX_VALUE.get(contact.kind, _DEFAULT_MAX_VALUE)
@@ -234,13 +235,6 @@ class Outcome:
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in vars(self).items() if v is not None}
-
-
-def accept(raw_body: str, event: PlatformEvent) -> None:
-    """Queues a verified event exactly as received. A repeat is queued again, also one still being
-    processed: the worker runs each event_id once, so acknowledging costs no lookup here."""
-    capture_queue.enqueue(raw_body, event.event_id, event.type)
-    logger.info("platform event queued", extra={"event_id": event.event_id, "event_type": event.type})
 
 
 def process(payload: dict[str, Any]) -> Outcome:

@@ -194,6 +194,11 @@ def timeline(access: Access, lead_id: str) -> list[TimelineEvent]:
     return lead_store.timeline(state.lead.storage_region, state.lead.account_id, lead_id)
 
 
+def present(state: LeadState, label_accounts: list[str]) -> Lead:
+    """A stored lead as the API shows it (label names, expiry), without marking it accessed: CRM payloads."""
+    return _decorate([state], label_names(label_accounts))[0]
+
+
 # ---------------------------------------------------------------------------------------------- update
 
 

@@ -17,6 +17,7 @@ import json
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from pynamodb.attributes import (
@@ -437,7 +438,133 @@ def update(
 
     Label changes are set operations (ADD/DELETE), so concurrent editors never lose each other's labels.
     """
+    try:
+        with transact_write(region) as tx:
+            _stage_update(
+                tx,
+                region,
+                LeadUpdate(account_id, lead_id, change, expected_version, updated_at, tuple(events), current),
+            )
+    except Exception as exc:
+        from pynamodb.exceptions import TransactWriteError
+
+        if isinstance(exc, TransactWriteError):
+            reasons = [getattr(r, "code", None) for r in (exc.cancellation_reasons or [])]
+            # pynamodb sends deletes, then puts, then updates: the lead's update is the last item.
+            if reasons and reasons[-1] == "ConditionalCheckFailed":
+                latest = get(region, account_id, lead_id, with_personal=False)
+                if latest is None:
+                    raise NotFound(f"lead {lead_id} not found") from exc
+                raise Conflict(
+                    "the lead changed since you read it; reload and retry",
+                    current_version=latest.lead.version,
+                ) from exc
+            if "ConditionalCheckFailed" in reasons:
+                raise Conflict("this change was already applied") from exc
+            with translate_write_errors("conflicting update"):
+                raise
+        raise
+
+
+# Most items DynamoDB accepts in one TransactWriteItems.
+MAX_TRANSACTION_ITEMS = 100
+
+
+@dataclass(frozen=True)
+class LeadUpdate:
+    """One lead's part of a write: `change` None writes only the events (e.g. an audit entry)."""
+
+    account_id: str
+    lead_id: str
+    change: Change | None
+    expected_version: int | None
+    updated_at: str
+    events: tuple[TimelineEvent, ...] = ()
+    current: LeadState | None = None
+    expires_epoch: int | None = None  # the lead's expiry when `current` is not at hand (a job's snapshot)
+
+    @property
+    def deletes(self) -> int:
+        return len(self.change.remove_labels) if self.change else 0
+
+    @property
+    def puts(self) -> int:
+        change = self.change
+        return (len(change.add_labels) + len(change.new_digests) if change else 0) + len(self.events)
+
+    @property
+    def item_count(self) -> int:
+        return self.deletes + self.puts + (1 if self.change else 0)
+
+
+class UpdateResult(StrEnum):
+    APPLIED = "applied"
+    ALREADY_APPLIED = "already_applied"  # one of its events exists: an earlier attempt wrote this change
+    CHANGED = "changed"  # the lead's condition failed: it changed since expected_version, or is gone
+    RETRY = "retry"  # not applied only because the transaction was cancelled for another lead
+
+
+def update_many(region: str, updates: Sequence[LeadUpdate]) -> list[UpdateResult]:
+    """Several leads' changes in one TransactWriteItems (at most MAX_TRANSACTION_ITEMS items): a bulk job
+    pays one request for many leads instead of one per lead, keeping each lead's own conditions.
+
+    All or nothing: when a condition fails the transaction is cancelled, and the result says per lead why,
+    from the cancellation reasons, so the caller can resend the leads marked RETRY.
+    """
+    if not updates:
+        return []
+    if sum(u.item_count for u in updates) > MAX_TRANSACTION_ITEMS:
+        raise ValueError(f"more than {MAX_TRANSACTION_ITEMS} items for one transaction")
+    from pynamodb.exceptions import TransactWriteError
+
+    try:
+        with transact_write(region) as tx:
+            for update_ in updates:
+                _stage_update(tx, region, update_)
+    except TransactWriteError as exc:
+        reasons = [getattr(r, "code", None) for r in (exc.cancellation_reasons or [])]
+        if len(reasons) != sum(u.item_count for u in updates) or not (
+            {"ConditionalCheckFailed", "TransactionConflict"} & set(reasons)
+        ):
+            with translate_write_errors("conflicting update"):
+                raise
+        return _update_results(updates, reasons)
+    return [UpdateResult.APPLIED] * len(updates)
+
+
+def _update_results(updates: Sequence[LeadUpdate], reasons: list[str | None]) -> list[UpdateResult]:
+    # pynamodb orders a transaction's items as all deletes, then all puts, then all updates.
+    deletes = sum(u.deletes for u in updates)
+    puts_before = deletes
+    updates_before = deletes + sum(u.puts for u in updates)
+    results = []
+    for update_ in updates:
+        first_event = puts_before + update_.puts - len(update_.events)
+        event_reasons = reasons[first_event : puts_before + update_.puts]
+        lead_reason = reasons[updates_before] if update_.change else None
+        if "ConditionalCheckFailed" in event_reasons:
+            results.append(UpdateResult.ALREADY_APPLIED)
+        elif lead_reason == "ConditionalCheckFailed":
+            results.append(UpdateResult.CHANGED)
+        else:
+            results.append(UpdateResult.RETRY)
+        puts_before += update_.puts
+        updates_before += 1 if update_.change else 0
+    return results
+
+
+def _stage_update(tx: Any, region: str, update_: LeadUpdate) -> None:
+    """Adds one lead's change (the version-checked update, label links, dedupe entries, events) to `tx`."""
     m = models(region)
+    account_id, lead_id, change, current = update_.account_id, update_.lead_id, update_.change, update_.current
+    exp = current.expires_epoch if current else update_.expires_epoch
+    if exp is None and (update_.events or (change and (change.add_labels or change.new_digests))):
+        raise ValueError("label, dedupe and timeline writes need the current state (its expiry)")
+    if change is None:
+        for event in update_.events:
+            tx.save(_event_item(m, account_id, lead_id, exp or 0, event), condition=m.event.pk.does_not_exist())
+        return
+    expected_version, updated_at = update_.expected_version, update_.updated_at
     item_cls: Any = m.lead
     actions: list[Any] = [item_cls.version.add(1), item_cls.updated_at.set(updated_at)]
     if change.status is not None:
@@ -492,48 +619,26 @@ def update(
     condition = item_cls.pk.exists()
     if expected_version is not None:
         condition &= item_cls.version == expected_version
-    exp = current.expires_epoch if current else None
     target = item_cls(pk=lead_pk(account_id), sk=lead_sk(lead_id))
-    try:
-        with transact_write(region) as tx:
-            tx.update(target, actions=actions, condition=condition)
-            if exp is None and (change.add_labels or events or change.new_digests):
-                raise ValueError("label, dedupe and timeline writes need the current state (its expiry)")
-            for label_id in sorted(change.add_labels):
-                tx.save(_link_item(m, account_id, label_id, lead_id, exp or 0))
-            for label_id in sorted(change.remove_labels):
-                tx.delete(m.link(pk=f"A#{account_id}#LB#{label_id}", sk=lead_sk(lead_id)))
-            for digest in change.new_digests:
-                tx.save(
-                    m.dedupe(
-                        pk=f"D#{account_id}#{digest}",
-                        sk="D",
-                        lead_id=lead_id,
-                        expires_at=exp or 0,
-                        g_exp=expiry_key(exp or 0, lead_id),
-                    )
-                )
-            for event in events:
-                tx.save(_event_item(m, account_id, lead_id, exp or 0, event), condition=m.event.pk.does_not_exist())
-    except Exception as exc:
-        from pynamodb.exceptions import TransactWriteError
-
-        if isinstance(exc, TransactWriteError):
-            reasons = [getattr(r, "code", None) for r in (exc.cancellation_reasons or [])]
-            # pynamodb sends deletes, then puts, then updates: the lead's update is the last item.
-            if reasons and reasons[-1] == "ConditionalCheckFailed":
-                latest = get(region, account_id, lead_id, with_personal=False)
-                if latest is None:
-                    raise NotFound(f"lead {lead_id} not found") from exc
-                raise Conflict(
-                    "the lead changed since you read it; reload and retry",
-                    current_version=latest.lead.version,
-                ) from exc
-            if "ConditionalCheckFailed" in reasons:
-                raise Conflict("this change was already applied") from exc
-            with translate_write_errors("conflicting update"):
-                raise
-        raise
+    tx.update(target, actions=actions, condition=condition)
+    for label_id in sorted(change.add_labels):
+        tx.save(_link_item(m, account_id, label_id, lead_id, exp or 0))
+    for label_id in sorted(change.remove_labels):
+        tx.delete(m.link(pk=f"A#{account_id}#LB#{label_id}", sk=lead_sk(lead_id)))
+    for digest in change.new_digests:
+        tx.save(
+            m.dedupe(
+                pk=f"D#{account_id}#{digest}",
+                sk="D",
+                lead_id=lead_id,
+                expires_at=exp or 0,
+                g_exp=expiry_key(exp or 0, lead_id),
+            ),
+            # A contact already owned by another lead of the account cancels the change (no silent takeover).
+            condition=m.dedupe.pk.does_not_exist() | (m.dedupe.lead_id == lead_id),
+        )
+    for event in update_.events:
+        tx.save(_event_item(m, account_id, lead_id, exp or 0, event), condition=m.event.pk.does_not_exist())
 
 
 # ---------------------------------------------------------------------------------------------- reads
@@ -645,12 +750,20 @@ def query_links(
     return items, result.last_evaluated_key
 
 
-def batch_get_leads(region: str, account_id: str, lead_ids: Sequence[str], stats: QueryStats) -> list[Any]:
+def batch_get_leads(
+    region: str,
+    account_id: str,
+    lead_ids: Sequence[str],
+    stats: QueryStats,
+    attributes: Sequence[str] | None = None,
+) -> list[Any]:
+    """Lead items by key; `attributes` reads only those (a projection: less to read and to send)."""
     if not lead_ids:
         return []
     m = models(region)
     stats.requests += (len(lead_ids) + 99) // 100
-    items = list(m.lead.batch_get([(lead_pk(account_id), lead_sk(i)) for i in lead_ids]))
+    keys = [(lead_pk(account_id), lead_sk(i)) for i in lead_ids]
+    items = list(m.lead.batch_get(keys, attributes_to_get=list(attributes) if attributes else None))
     stats.scanned += len(items)
     return items
 
@@ -671,10 +784,11 @@ def timeline(region: str, account_id: str, lead_id: str) -> list[TimelineEvent]:
 # ---------------------------------------------------------------------------------------------- delete
 
 
-def delete(state: LeadState, tombstone: TimelineEvent) -> None:
+def delete(state: LeadState, tombstone: TimelineEvent, *, expected_version: int | None = None) -> None:
     """Deletes the lead and all that hangs off it; its key goes too, which shreds every backed-up copy.
 
-    The timeline stays (it holds no personal data) with a tombstone, and expires with the lead.
+    The timeline stays (it holds no personal data) with a tombstone, and expires with the lead. With
+    `expected_version`, a lead changed since that version is left alone (Conflict).
     """
     lead = state.lead
     m = models(lead.storage_region)
@@ -692,8 +806,12 @@ def delete(state: LeadState, tombstone: TimelineEvent) -> None:
         with m.note.batch_write() as batch:
             for item in tail:
                 batch.delete(item)
-    with translate_write_errors("the lead was already deleted"), transact_write(lead.storage_region) as tx:
-        tx.delete(head[0], condition=m.lead.pk.exists())
+    condition = m.lead.pk.exists()
+    if expected_version is not None:
+        condition &= m.lead.version == expected_version
+    message = "the lead was already deleted" if expected_version is None else "the lead changed or was deleted"
+    with translate_write_errors(message), transact_write(lead.storage_region) as tx:
+        tx.delete(head[0], condition=condition)
         for item in head[1:]:
             tx.delete(item)
         tx.save(_event_item(m, lead.account_id, lead.id, state.expires_epoch, tombstone))

@@ -1,0 +1,164 @@
+"""CRM sync (issue 9): how fast a lead change reaches a CRM, and that none is lost when the CRM is flaky.
+
+crm_delivery_p99_ms: the local runner as a subprocess (as `make run` runs it: stream poller, CRM queue,
+worker), a healthy receiver on 127.0.0.1 in this process; a lead's status is changed 200 times, one after the
+other, each timed from the start of its PATCH to the receiver's 2xx for that version. Peer: the PATCH itself.
+
+crm_lost_deliveries: in-process (moto, the template's functions driven by hand as the tests do), 1,000 lead
+changes (200 leads created, 800 status moves) against a receiver that fails 30% of requests at random;
+retries are compressed by moving the app clock to each next due attempt. Lost = changes whose delivery never
+got a 2xx. Peer: the same run without retries (deliveries whose first attempt failed).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.harness import metric, moto_stack
+
+ROOT = Path(__file__).resolve().parent.parent
+LATENCY_CHANGES = 150
+LEADS = 200
+MOVES_PER_LEAD = 4
+FAILURE_RATE = 0.3
+STATUSES = ("contacted", "qualified", "unqualified", "converted")
+
+
+def _p99(values: list[float]) -> float:
+    return float(statistics.quantiles(values, n=100, method="inclusive")[98])
+
+
+# ---------------------------------------------------------------------------------------------- latency
+
+
+def _latency() -> dict[str, Any]:
+    import requests
+
+    from tests.test_crm_support import Receiver, wait_for
+    from tests.test_local_runner import free_port, runner_environment, stop, wait_until_answering
+
+    port, aws_port = free_port(), free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = [str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable,
+               "-m", "local.runner", "--port", str(port), "--aws-port", str(aws_port)]  # fmt: skip
+    process = subprocess.Popen(command, cwd=ROOT, env=runner_environment(), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    receiver = Receiver().start()
+    try:
+        if not wait_until_answering(base, process, time.monotonic() + 60):
+            raise RuntimeError("the local runner did not start")
+        session = requests.Session()
+        token = session.post(f"{base}/_local/token", json={"sub": "bench-crm"}, timeout=10).json()["token"]
+        session.headers["Authorization"] = f"Bearer {token}"
+        account = session.post(f"{base}/accounts", json={"name": "Bench", "type": "ad_account", "country": "SG"},
+                               timeout=30).json()["id"]  # fmt: skip
+        hook = {"url": receiver.url(), "events": ["lead.created", "lead.updated"]}
+        assert session.post(f"{base}/accounts/{account}/integrations/webhooks", json=hook, timeout=30).ok
+        person = {"region": "SG", "contact": {"name": "Bench Lead", "email": "bench@example.com"}}
+        lead = session.post(f"{base}/accounts/{account}/leads", json=person, timeout=30).json()
+        if not wait_for(lambda: len(receiver.received()) == 1, timeout=60):
+            raise RuntimeError("the first delivery did not arrive")
+
+        def arrived(version: int) -> float | None:
+            for request in receiver.received():
+                if request.status == 200 and json.loads(request.body)["lead_version"] == version:
+                    return request.at
+            return None
+
+        latencies, api_times = [], []
+        for n in range(LATENCY_CHANGES):
+            started = time.monotonic()
+            reply = session.patch(f"{base}/accounts/{account}/leads/{lead['id']}", timeout=30,
+                                  json={"status": STATUSES[n % len(STATUSES)]})  # fmt: skip
+            api_times.append((time.monotonic() - started) * 1000)
+            version = reply.json()["version"]
+            if not wait_for(lambda v=version: arrived(v) is not None, timeout=30):
+                raise RuntimeError(f"version {version} was not delivered")
+            latencies.append(((arrived(version) or started) - started) * 1000)
+            time.sleep(0.05)
+    finally:
+        receiver.stop()
+        stop(process)
+    note = (
+        f"local runner subprocess, healthy receiver; {LATENCY_CHANGES} status changes one after another, from the "
+        f"start of the PATCH to the receiver's 2xx (p50 {statistics.median(latencies):.0f} ms); "
+        "peer: the PATCH's own latency p99"
+    )
+    return {"crm_delivery_p99_ms": metric(_p99(latencies), "ms", _p99(api_times), note)}
+
+
+# ---------------------------------------------------------------------------------------------- no loss
+
+
+def _no_loss() -> dict[str, Any]:
+    with moto_stack() as stack:
+        from leadcenter.domain import crm
+        from leadcenter.domain.leads import LeadPatch, NewLead, create_lead, update_lead
+        from leadcenter.model import Contact, LeadSource, LeadStatus
+        from leadcenter.observability import logger
+        from leadcenter.policy import Action, authorize
+        from leadcenter.store import accounts
+        from leadcenter.store import deliveries as delivery_store
+        from leadcenter.store.accounts import Account, Member
+        from tests.test_crm_support import Pipeline, Receiver, fails_at_random
+
+        logger.setLevel("WARNING")
+        # Only Singapore's storage region has changes here; the other regions' streams are left alone.
+        pipeline = Pipeline(stack, regions=["ap-southeast-1"])
+        receiver = Receiver(answer=fails_at_random(FAILURE_RATE, seed=2026)).start()
+        started = time.perf_counter()
+        try:
+            account_id = "benchcrm"
+            accounts.create_account(
+                Account(account_id, "Bench", "ad_account", "SG", "2026-01-01T00:00:00.000Z"),
+                Member(account_id, "bench", "admin", (), "2026-01-01T00:00:00.000Z"),
+            )
+            access = authorize("bench", account_id, Action.CRM_MANAGE)
+            hook, _ = crm.create_webhook(access, receiver.url(), ["lead.created", "lead.updated"])
+            changes = 0
+            for n in range(LEADS):
+                contact = Contact(name=f"Person {n}", email=f"p{n}@example.com")
+                lead = create_lead(account_id, NewLead(country="SG", source=LeadSource.FORM, contact=contact), "bench")
+                changes += 1
+                for status in STATUSES[:MOVES_PER_LEAD]:
+                    update_lead(access, lead.id, LeadPatch(status=LeadStatus(status)), None)
+                    changes += 1
+                if n % 20 == 19:
+                    pipeline.pump()  # deliveries go out as changes happen, as the deployed pipeline does
+            moved = pipeline.settle(max_seconds=4 * 86400)
+            logged, after = [], None
+            while True:
+                page, after = delivery_store.page(account_id, hook.id, 100, after, None, 0)
+                logged += page
+                if after is None:
+                    break
+        finally:
+            receiver.stop()
+    acknowledged = {r.headers["X-Event-Id"] for r in receiver.received() if 200 <= r.status < 300}
+    first_failed = len({r.headers["X-Event-Id"] for r in receiver.received() if r.status >= 300})
+    lost = changes - len({d.id for d in logged} & acknowledged)
+    elapsed = time.perf_counter() - started
+    note = (
+        f"in-process pipeline; {changes} changes, receiver failing {FAILURE_RATE:.0%} at random "
+        f"({len(receiver.received())} requests, {len(logged)} deliveries logged), retries compressed by moving "
+        f"the app clock {moved / 3600:.1f} h in {elapsed:.0f} s; peer: without retries (first attempt failed)"
+    )
+    return {"crm_lost_deliveries": metric(lost, "deliveries", first_failed, note)}
+
+
+def run() -> dict[str, Any]:
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    results = _no_loss()
+    results.update(_latency())
+    return results
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(), indent=2))

@@ -1,0 +1,79 @@
+"""CRM delivery worker: change notices fan out to destinations; attempts deliver, log and schedule retries.
+
+Powertools batch processing reports failed records only (ReportBatchItemFailures); a record fails when AWS did
+not answer (SQS redelivers it; after 5 receives it goes to the CRM dead-letter queue). A failing *receiver* is
+not a failed record: the worker logs the attempt and queues the next one itself, with backoff and jitter.
+Attempts are idempotent on the delivery id and attempt number (Powertools idempotency, the message's `key`): a
+duplicate SQS delivery of one attempt does not send twice. A change notice needs no such record: its fan-out
+names each delivery by what it delivers and logs it with a conditional write, so a repeat finds it logged.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from leadcenter import clock
+from leadcenter.config import settings
+from leadcenter.crm_settings import crm_settings
+from leadcenter.domain import crm_delivery
+from leadcenter.domain.crm_changes import ChangeNotice
+from leadcenter.domain.crm_delivery import AttemptMessage
+from leadcenter.observability import logger
+from leadcenter.store import crm_queue
+
+processor = BatchProcessor(event_type=EventType.SQS)
+persistence = DynamoDBPersistenceLayer(table_name=settings().idempotency_table)
+idempotency = IdempotencyConfig(
+    event_key_jmespath="key",
+    raise_on_no_idempotency_key=True,
+    expires_after_seconds=crm_settings().idempotency_seconds,
+)
+
+
+def process_message(message: dict[str, Any]) -> dict[str, Any]:
+    try:
+        if message.get("kind") == "change":
+            outcome = crm_delivery.fan_out(ChangeNotice.model_validate(message)).as_dict()
+        else:
+            outcome = process_attempt(message=AttemptMessage.model_validate(message).model_dump())
+    except ValidationError:
+        # Not a message of ours: permanent, so it is acknowledged rather than retried.
+        outcome = {"result": "rejected"}
+    logger.info("crm message processed", extra={"kind": message.get("kind"), **outcome})
+    return outcome
+
+
+@idempotent_function(data_keyword_argument="message", config=idempotency, persistence_store=persistence)
+def process_attempt(message: dict[str, Any]) -> dict[str, Any]:
+    return crm_delivery.attempt(AttemptMessage.model_validate(message)).as_dict()
+
+
+def record_handler(record: SQSRecord) -> dict[str, Any]:
+    message = json.loads(record.body)
+    not_before = record.message_attributes["not_before"]  # None when absent
+    due = float(not_before.string_value) if not_before is not None and not_before.string_value else None
+    if due is not None and due > clock.epoch():
+        # Longer than SQS can delay: send it on for the rest of the wait (up to 900 s at a time).
+        if crm_queue.send([message], not_before=due):
+            raise crm_delivery.RetryLater("the message was not sent on")
+        return {"result": "deferred"}
+    return process_message(message=message)
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    # In-progress records expire with this invocation's remaining time, so a crashed run does not block retries.
+    idempotency.register_lambda_context(context)
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

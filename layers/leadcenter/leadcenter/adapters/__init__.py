@@ -1,0 +1,67 @@
+"""The delivery seam of the CRM sync: one small interface for every kind of destination.
+
+The change feed and the delivery worker (`leadcenter.domain.crm_delivery`) know only `DeliveryAdapter`: they
+hand it an opened `Target` and a `LeadEvent` and record the `DeliveryResult`. A webhook signs and posts the
+event; the ad platform's events API gets a status event. A further destination (say Salesforce) is one module
+here with a class that has `deliver`, and one line in `adapter_for`; the leads code and the change feed stay as
+they are. Retries, backoff, the delivery log and disabling a failing endpoint are the worker's, not the
+adapter's: an adapter makes one attempt and says how it went.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from leadcenter.model import Lead
+
+TargetKind = Literal["webhook", "status_events"]
+EventType = Literal["lead.created", "lead.updated", "lead.deleted", "lead.status_changed"]
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where one attempt goes. Secrets are opened for the attempt and live only in memory."""
+
+    id: str
+    kind: TargetKind
+    account_id: str
+    url: str
+    secret: str = field(default="", repr=False)
+    access_token: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class LeadEvent:
+    """A lead change, as destinations are told about it."""
+
+    event_id: str
+    type: EventType
+    occurred_at: str
+    lead_id: str
+    lead_account_id: str
+    lead_version: int
+    # The whole lead as the API shows it, opened in memory for this attempt; None once deleted (shredded).
+    lead: Lead | None = field(default=None, repr=False)
+    status: str | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    """How one attempt went. `error` is a code of ours (never text from the receiver, which could hold data)."""
+
+    ok: bool
+    status_code: int | None = None
+    error: str | None = None
+
+
+class DeliveryAdapter(Protocol):
+    def deliver(self, target: Target, event: LeadEvent) -> DeliveryResult: ...
+
+
+def adapter_for(kind: TargetKind) -> DeliveryAdapter:
+    from leadcenter.adapters.status_events import StatusEventsAdapter
+    from leadcenter.adapters.webhook import WebhookAdapter
+
+    adapters: dict[str, DeliveryAdapter] = {"webhook": WebhookAdapter(), "status_events": StatusEventsAdapter()}
+    return adapters[kind]

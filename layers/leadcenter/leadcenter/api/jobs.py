@@ -1,0 +1,174 @@
+"""Background jobs: bulk changes to leads, CSV exports, their progress and the export download."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from pydantic import BaseModel, Field
+
+from leadcenter.api.accounts import AccountId
+from leadcenter.api.leads import lead_filter
+from leadcenter.api.schemas import LeadFilterIn, Strict
+from leadcenter.domain import jobs as domain
+from leadcenter.domain.jobs import BulkAction
+from leadcenter.http import caller_id
+from leadcenter.policy import Action, authorize
+from leadcenter.store.jobs import Job
+
+router = Router()
+# Lenient on purpose: the caller's access is checked first, and an unknown job is then a 404.
+JobId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z]+$")]
+LeadIdItem = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z-]+$")]
+
+
+class BulkIn(Strict):
+    action: BulkAction
+    value: str | list[str] | None = Field(
+        default=None,
+        description="set_status: a status; add_labels/remove_labels: label ids; set_assignee: an admin's user id "
+        "or null to unassign; delete: none",
+    )
+    lead_ids: list[LeadIdItem] | None = Field(default=None, max_length=domain.MAX_BULK_LEADS)
+    filter: LeadFilterIn | None = Field(
+        default=None, description="the list filters, resolved when the job starts ({} = every lead)"
+    )
+
+
+class ExportIn(Strict):
+    filter: LeadFilterIn | None = Field(default=None, description="the list filters (none = every lead)")
+
+
+class JobAccepted(BaseModel):
+    job_id: str
+
+
+class JobErrorOut(BaseModel):
+    lead_id: str
+    code: str
+    message: str
+
+
+class JobFailureOut(BaseModel):
+    code: str
+    message: str
+
+
+class JobResultOut(BaseModel):
+    download_url: str = Field(
+        description="this API's download route (relative to the API base URL): it checks your access again and "
+        "answers 302 to a presigned S3 URL valid 10 minutes"
+    )
+    rows: int
+    bytes: int
+    columns: int
+    file_expires_at: str | None = None
+
+
+class JobOut(BaseModel):
+    id: str
+    type: str
+    action: str
+    value: str | list[str] | None = None
+    state: str = Field(description="queued | running | succeeded | partially_failed | failed")
+    total: int
+    done: int
+    failed: int
+    errors: list[JobErrorOut] = Field(description=f"the first {domain.ERRORS_SHOWN} leads that failed, and why")
+    result: JobResultOut | None = None
+    failure: JobFailureOut | None = Field(default=None, description="why a failed job did not run")
+    filter: dict[str, Any] | None = None
+    lead_ids: int | None = Field(default=None, description="how many lead ids the job named")
+    created_by: str
+    created_at: str
+    updated_at: str
+    started_at: str | None = None
+    finished_at: str | None = None
+
+
+def _download_path(job: Job) -> str:
+    return f"/accounts/{job.account_id}/jobs/{job.id}/download"
+
+
+def _out(job: Job) -> JobOut:
+    result = None
+    if job.result is not None and job.state in ("succeeded", "partially_failed"):
+        result = JobResultOut(
+            download_url=_download_path(job),
+            rows=job.result["rows"],
+            bytes=job.result["bytes"],
+            columns=job.result["columns"],
+            file_expires_at=domain.file_expires_at(job),
+        )
+    return JobOut(
+        id=job.id,
+        type=job.type,
+        action=job.action,
+        value=job.value,
+        state=job.state,
+        total=job.total,
+        done=job.done,
+        failed=job.failed,
+        errors=[JobErrorOut.model_validate(error) for error in job.errors],
+        result=result,
+        failure=JobFailureOut.model_validate(job.failure) if job.failure else None,
+        filter=job.selection.get("filter"),
+        lead_ids=job.selection.get("lead_ids"),
+        created_by=job.actor,
+        created_at=job.created_at,
+        updated_at=job.updated_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+    )
+
+
+@router.post(
+    "/accounts/<account_id>/leads/bulk",
+    summary="Change or delete many leads in the background (up to 10,000 ids, or a filter)",
+    status_code=202,
+)
+def bulk(account_id: AccountId, body: BulkIn) -> tuple[JobAccepted, int]:
+    action = Action.LEADS_DELETE if body.action == BulkAction.DELETE else Action.LEADS_MANAGE
+    access = authorize(caller_id(router), account_id, action)  # type: ignore[arg-type]
+    job = domain.create_bulk_job(
+        access,
+        body.action,
+        body.value,
+        value_given="value" in body.model_fields_set,
+        lead_ids=body.lead_ids,
+        lead_filter=lead_filter(body.filter) if body.filter is not None else None,
+    )
+    return JobAccepted(job_id=job.id), 202
+
+
+@router.post("/accounts/<account_id>/exports", summary="Export leads to a CSV file in the background", status_code=202)
+def create_export(account_id: AccountId, body: ExportIn) -> tuple[JobAccepted, int]:
+    access = authorize(caller_id(router), account_id, Action.LEADS_DOWNLOAD)  # type: ignore[arg-type]
+    job = domain.create_export_job(access, lead_filter(body.filter or LeadFilterIn()))
+    return JobAccepted(job_id=job.id), 202
+
+
+@router.get("/accounts/<account_id>/jobs/<job_id>", summary="A background job's progress and result")
+def get_job(account_id: AccountId, job_id: JobId) -> JobOut:
+    access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)  # type: ignore[arg-type]
+    return _out(domain.get_job(access, job_id))
+
+
+@router.get(
+    "/accounts/<account_id>/jobs/<job_id>/download",
+    summary="Download an export: 302 to a presigned URL valid 10 minutes, after checking access again",
+    status_code=302,
+    responses={302: {"description": "Location: the presigned S3 URL of the CSV; the body holds it too"}},
+)
+def download(account_id: AccountId, job_id: JobId) -> Response[str]:
+    access = authorize(caller_id(router), account_id, Action.LEADS_DOWNLOAD)  # type: ignore[arg-type]
+    url = domain.download_url(access, job_id)
+    return Response(
+        status_code=302,
+        content_type=content_types.APPLICATION_JSON,
+        body=json.dumps({"url": url, "expires_in": domain.DOWNLOAD_SECONDS}),
+        headers={"Location": url, "Cache-Control": "no-store"},
+    )

@@ -1,0 +1,150 @@
+"""Issue 6 test helpers: seed leads fast, and drive the jobs worker in-process from the real jobs queue."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import boto3
+
+from leadcenter.config import settings
+from local.gateway import Gateway, context_for
+from tests.support import Api
+
+
+def new_admin(prefix: str = "jobs-admin") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def sqs() -> Any:
+    return boto3.client("sqs", region_name=settings().home_region)
+
+
+def queue_url() -> str:
+    return settings().jobs_queue_url
+
+
+def purge() -> None:
+    """Empties the jobs queue, in-flight messages included (tests share one queue per process)."""
+    key = "MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR"
+    previous = os.environ.get(key)
+    os.environ[key] = "false"
+    try:
+        sqs().purge_queue(QueueUrl=queue_url())
+    finally:
+        if previous is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = previous
+
+
+def queued_count() -> int:
+    attributes = sqs().get_queue_attributes(
+        QueueUrl=queue_url(),
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+
+def _event(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    arn = f"arn:aws:sqs:us-east-1:123456789012:{queue_url().rsplit('/', 1)[-1]}"
+    return {
+        "Records": [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": m.get("Attributes", {}),
+                "messageAttributes": {},
+                "md5OfBody": m.get("MD5OfBody", ""),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": arn,
+                "awsRegion": "us-east-1",
+            }
+            for m in messages
+        ]
+    }
+
+
+def drain(
+    gateway: Gateway,
+    *,
+    batch: int = 10,
+    before_batch: Callable[[int], None] | None = None,
+    limit: int | None = None,
+) -> int:
+    """Lambda's SQS event source, in-process: receive, invoke the worker, delete what it did not report
+    failed; until the queue is empty. When the handler crashes, the batch stays undeleted and becomes visible
+    again at once (as after its visibility timeout) and the crash propagates. Returns the invocations run."""
+    from functions.jobs_worker import app as worker
+
+    function = gateway.functions["JobsWorkerFunction"]
+    invocations = 0
+    while limit is None or invocations < limit:
+        received = sqs().receive_message(QueueUrl=queue_url(), MaxNumberOfMessages=batch, VisibilityTimeout=300,
+                                         MessageSystemAttributeNames=["All"])  # fmt: skip
+        messages = received.get("Messages", [])
+        if not messages:
+            return invocations
+        if before_batch is not None:
+            before_batch(invocations)
+        try:
+            context: Any = context_for(function)  # the runner's stand-in for Lambda's context
+            result = worker.lambda_handler(_event(messages), context)
+        except BaseException:
+            for message in messages:
+                sqs().change_message_visibility(
+                    QueueUrl=queue_url(), ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                )
+            raise
+        invocations += 1
+        failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+        for message in messages:
+            if message["MessageId"] in failed:
+                sqs().change_message_visibility(
+                    QueueUrl=queue_url(), ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                )
+            else:
+                sqs().delete_message(QueueUrl=queue_url(), ReceiptHandle=message["ReceiptHandle"])
+    return invocations
+
+
+def job(api: Api, account_id: str, user: str, job_id: str) -> dict[str, Any]:
+    return dict(api.ok("GET", f"/accounts/{account_id}/jobs/{job_id}", user))
+
+
+def seed(account_id: str, count: int, *, names: list[str] | None = None, **fields: Any) -> list[str]:
+    """Leads written straight through the lead store (one transaction each): far faster than the API."""
+    from leadcenter import clock, ids
+    from leadcenter.domain.leads import new_lead_id
+    from leadcenter.model import Contact, Lead, LeadSource
+    from leadcenter.store import accounts
+    from leadcenter.store import leads as store
+    from leadcenter.store.leads import LeadState, TimelineEvent
+
+    region = "ap-southeast-1"
+    now = clock.now()
+    created_ids = []
+    for n in range(count):
+        created = now - timedelta(milliseconds=n + 1)
+        stamp = clock.iso(created)
+        lead = Lead(
+            id=new_lead_id(region, created),
+            account_id=account_id,
+            region="SG",
+            source=LeadSource.FORM,
+            contact=Contact(name=(names[n] if names else f"Person {n}"), email=f"p{n}@example.com"),
+            created_at=stamp,
+            updated_at=stamp,
+            expires_at="",
+            storage_region=region,
+            **fields,
+        )
+        state = LeadState(lead, set(), int((created + timedelta(days=90)).timestamp()))
+        store.create(state, (), TimelineEvent(ids.ulid(created), "created", "seed", stamp, {}))
+        created_ids.append(lead.id)
+    accounts.add_lead_region(account_id, region)
+    return created_ids
