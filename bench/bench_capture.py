@@ -85,11 +85,19 @@ def _ack_latency() -> dict[str, Any]:
     moto.sort()
     p99 = ours[int(len(ours) * 0.99)]
     return {
-        "webhook_ack_ms_p50": metric(statistics.median(ours), "ms", statistics.median(moto),
-                                     f"{ACK_EVENTS} signed events, in-process; excluding moto's SendMessage (peer)"),
-        "webhook_ack_ms_p99": metric(p99, "ms", moto[int(len(moto) * 0.99)],
-                                     "goal <= 20 ms excluding moto's own time; peer = moto's SendMessage p99"),
-    }  # fmt: skip
+        "webhook_ack_ms_p50": metric(
+            statistics.median(ours),
+            "ms",
+            statistics.median(moto),
+            f"{ACK_EVENTS} signed events, in-process; excluding moto's SendMessage (peer)",
+        ),
+        "webhook_ack_ms_p99": metric(
+            p99,
+            "ms",
+            moto[int(len(moto) * 0.99)],
+            "goal <= 20 ms excluding moto's own time; peer = moto's SendMessage p99",
+        ),
+    }
 
 
 def _free_port() -> int:
@@ -114,10 +122,14 @@ def _http(method: str, url: str, body: bytes | None = None, headers: dict[str, s
 def _load_run() -> dict[str, Any]:
     port, aws_port = _free_port(), _free_port()
     env = {**os.environ, "PYTHONPATH": f"{ROOT / 'layers' / 'leadcenter'}:{ROOT}", "AUTO_CAPTURE_REVIEW_SECONDS": "0"}
-    runner = subprocess.Popen(  # noqa: S603
+    runner = subprocess.Popen(
         [sys.executable, "-m", "local.runner", "--port", str(port), "--aws-port", str(aws_port)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -137,7 +149,9 @@ def _drive(base: str, aws_port: int) -> dict[str, Any]:
 
     token = _http("POST", f"{base}/_local/token", json.dumps({"sub": "load-admin"}).encode())[1]["token"]
     auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    account = _http("POST", f"{base}/accounts", json.dumps({"name": "Load", "type": "ad_account", "country": "SG"}).encode(), auth)[1]["id"]
+    account = _http(
+        "POST", f"{base}/accounts", json.dumps({"name": "Load", "type": "ad_account", "country": "SG"}).encode(), auth
+    )[1]["id"]
     body = json.dumps({"privacy_policy_url": "https://example.com/p", "company_name": "Load Co"}).encode()
     _http("PUT", f"{base}/accounts/{account}/auto-capture", body, auth)
     for _ in range(100):
@@ -159,7 +173,9 @@ def _drive(base: str, aws_port: int) -> dict[str, Any]:
         event, good = item
         raw = json.dumps(event).encode()
         signature = sign(secret if good else "wrong-secret", raw, int(app_now))
-        status, _ = _http("POST", f"{base}/webhooks/messages", raw, {"Content-Type": "application/json", "X-Signature": signature})
+        status, _ = _http(
+            "POST", f"{base}/webhooks/messages", raw, {"Content-Type": "application/json", "X-Signature": signature}
+        )
         return status, good
 
     started = time.perf_counter()
@@ -170,8 +186,13 @@ def _drive(base: str, aws_port: int) -> dict[str, Any]:
     wrongly = sum(1 for status, good in results if (status == 202) != good)
     import boto3
 
-    sqs = boto3.client("sqs", region_name="us-east-1", endpoint_url=f"http://127.0.0.1:{aws_port}",
-                       aws_access_key_id="x", aws_secret_access_key="x")  # fmt: skip
+    sqs = boto3.client(
+        "sqs",
+        region_name="us-east-1",
+        endpoint_url=f"http://127.0.0.1:{aws_port}",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",  # noqa: S106 - the local moto server takes any credentials
+    )
     queue = next(u for u in sqs.list_queues()["QueueUrls"] if "CaptureQueue" in u and "Dead" not in u)
     dlq = next(u for u in sqs.list_queues()["QueueUrls"] if "CaptureDeadLetter" in u)
     deadline = time.time() + 3600
@@ -181,7 +202,11 @@ def _drive(base: str, aws_port: int) -> dict[str, Any]:
             break
         time.sleep(2)
     drain_seconds = time.perf_counter() - started
-    dead = int(sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]["ApproximateNumberOfMessages"])
+    dead = int(
+        sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"][
+            "ApproximateNumberOfMessages"
+        ]
+    )
     leads: list[dict[str, Any]] = []
     cursor = None
     while True:
@@ -193,18 +218,29 @@ def _drive(base: str, aws_port: int) -> dict[str, Any]:
             break
     persons = {e["user"]["id"] for e in originals}
     expected_emails = {e["message"]["text"].rsplit(" ", 1)[-1] for e in originals}
-    stored = {c for lead in leads for c in [lead["contact"].get("email")] + [o["value"] for o in lead["contact"]["others"] if o["kind"] == "email"] if c}
+    stored = {
+        c
+        for lead in leads
+        for c in [lead["contact"].get("email")]
+        + [o["value"] for o in lead["contact"]["others"] if o["kind"] == "email"]
+        if c
+    }
     lost = len(expected_emails - stored)
     duplicates = len(leads) - len(persons)
-    note = (f"{LOAD_EVENTS} events ({accepted} accepted, {len(plan) - accepted} rejected as badly signed, "
-            f"{wrongly} answered wrongly), {SENDERS} senders, {len(persons)} people; sent in {send_seconds:.0f}s, "
-            f"all processed after {drain_seconds:.0f}s; {dead} in the DLQ")  # fmt: skip
+    note = (
+        f"{LOAD_EVENTS} events ({accepted} accepted, {len(plan) - accepted} rejected as badly signed, "
+        f"{wrongly} answered wrongly), {SENDERS} senders, {len(persons)} people; sent in {send_seconds:.0f}s, "
+        f"all processed after {drain_seconds:.0f}s; {dead} in the DLQ"
+    )
     return {
         "capture_load_lost_contacts": metric(lost + dead, "contacts", None, note),
-        "capture_load_duplicate_leads": metric(duplicates, "leads", None, f"{len(leads)} leads for {len(persons)} people"),
-        "capture_load_events_per_second": metric(LOAD_EVENTS / drain_seconds, "events/s", None,
-                                                 "accepted and processed end to end by the local runner"),
-    }  # fmt: skip
+        "capture_load_duplicate_leads": metric(
+            duplicates, "leads", None, f"{len(leads)} leads for {len(persons)} people"
+        ),
+        "capture_load_events_per_second": metric(
+            LOAD_EVENTS / drain_seconds, "events/s", None, "accepted and processed end to end by the local runner"
+        ),
+    }
 
 
 def run() -> dict[str, Any]:
