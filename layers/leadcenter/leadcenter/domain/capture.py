@@ -25,7 +25,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from leadcenter import clock, crypto, ids
-from leadcenter.domain import attribution, auto_capture, conversations
+from leadcenter.domain import attribution, auto_capture, conversations, retention
 from leadcenter.domain import leads as lead_domain
 from leadcenter.errors import BadRequest, Conflict, NotFound
 from leadcenter.model import Contact, FormAnswer, FormData, Lead, LeadSource, OtherContact
@@ -60,6 +60,8 @@ class Person:
     storage_region: str
     person_hash: str
     display_name: str | None = None
+    # Account-independent HMAC of the platform user id: erasure finds the person in every account with it.
+    global_hash: str | None = None
 
 
 def person_of(account_id: str, user: PlatformUser) -> Person:
@@ -67,7 +69,7 @@ def person_of(account_id: str, user: PlatformUser) -> Person:
     region = region_router().storage_region(country)
     digest = crypto.blind_index().digest(region, account_id, "person", user.id)
     name = (user.display_name or "").strip()[:200] or None
-    return Person(account_id, country, region, digest, name)
+    return Person(account_id, country, region, digest, name, retention.person_hash(region, user.id))
 
 
 def contact_digest(person: Person, kind: str, value: str) -> str:
@@ -155,7 +157,7 @@ def upsert_person_lead(
             form=form or FormData(),
             ad=attribution.attribute(person.account_id, person.storage_region, person.person_hash, moment),
             conversation_id=conversation_id,
-            person_hash=person.person_hash,
+            person_hash=person.global_hash,
             dedupe_digests=tuple(digests),
         )
         try:
@@ -250,8 +252,8 @@ def process(payload: dict[str, Any]) -> Outcome:
 
 def handle(event: PlatformEvent) -> Outcome:
     if event.type == "user.erasure_requested":
-        # Erasure belongs to the retention flow (issue of its own); accepted here so the platform stops retrying.
-        return Outcome(event.event_id, event.type, "ignored", reason="erasure is handled by the retention flow")
+        erased = retention.erase_person(event.user.id, event.user.region)
+        return Outcome(event.event_id, event.type, "erased", reason=f"{erased} leads")
     if not event.account_id:
         return Outcome(event.event_id, event.type, "ignored", reason="no account_id")
     try:
