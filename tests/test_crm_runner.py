@@ -65,6 +65,13 @@ def test_a_lead_change_reaches_the_webhook_and_retries_follow_the_local_clock(ba
     assert lead.status_code == 201, lead.text
     assert wait_for(lambda: len(receiver.received()) >= 1, timeout=30)
     path = f"{base}/accounts/{account}/integrations/webhooks/{hook.json()['id']}/deliveries"
+
+    def recorded() -> bool:
+        # The receiver has answered; the worker records the attempt right after (slower on a loaded machine).
+        items = requests.get(path, headers=headers, timeout=30).json()["items"]
+        return bool(items) and items[0]["status"] != "pending"
+
+    assert wait_for(recorded, timeout=30)
     [waiting] = requests.get(path, headers=headers, timeout=30).json()["items"]
     assert waiting["status"] == "retrying" and waiting["last_response_code"] == 500 and waiting["next_attempt_at"]
     # Then moving the clock delivers the retries, until the receiver answers 2xx
