@@ -35,7 +35,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
-	$(VENV)/bin/cfn-lint template.yaml regional.yaml
+	$(VENV)/bin/cfn-lint template.yaml
 
 # aws-sam-cli lives in its own venv: its pins must not steer the app's dependencies.
 .venv-sam/bin/sam:
