@@ -109,3 +109,12 @@ def test_every_function_has_a_log_group_with_retention():
 def test_code_paths_exist():
     for function in Stack.from_template().functions().values():
         assert Path(ROOT / function.code_uri).is_dir()
+
+
+def test_the_api_and_the_detector_know_the_same_contact_kinds():
+    from typing import get_args
+
+    from leadcenter.contacts import KINDS
+    from leadcenter.model import ContactKind
+
+    assert set(get_args(ContactKind)) == set(KINDS)
