@@ -130,7 +130,15 @@ def page(browser_context: Any, server: Server, session_problems: Problems) -> It
 
     page.on("console", on_console)
     page.on("pageerror", lambda e: problems.console.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: problems.failed.append(f"request failed: {r.method} {r.url} ({r.failure})"))
+    # A request the page aborts itself (a superseded fetch, via AbortController) is not a failed request.
+    page.on(
+        "requestfailed",
+        lambda r: (
+            None
+            if r.failure == "net::ERR_ABORTED"
+            else problems.failed.append(f"request failed: {r.method} {r.url} ({r.failure})")
+        ),
+    )
 
     def on_request(request: Any) -> None:
         problems.urls.append(request.url)
