@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
+
+import boto3
 
 from local.gateway import Gateway, Reply
 
@@ -78,3 +81,28 @@ def valid_body(method: str, path: str) -> dict[str, Any] | None:
     if path.endswith("/leads"):
         return {"region": "SG", "contact": {"name": "X"}}
     return {}
+
+
+def purge_queue(queue_url: str, region: str = "us-east-1") -> None:
+    """Empties a queue, in-flight messages included (tests share one queue per process).
+
+    moto allows one purge a minute, as SQS does; tests purge between cases, so the rule is lifted for the call.
+    """
+    key = "MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR"
+    previous = os.environ.get(key)
+    os.environ[key] = "false"
+    try:
+        boto3.client("sqs", region_name=region).purge_queue(QueueUrl=queue_url)
+    finally:
+        if previous is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = previous
+
+
+def queued_count(queue_url: str, region: str = "us-east-1") -> int:
+    attributes = boto3.client("sqs", region_name=region).get_queue_attributes(
+        QueueUrl=queue_url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 import uuid
 from datetime import UTC, datetime
@@ -14,7 +13,8 @@ import boto3
 from leadcenter import webhook_signature
 from leadcenter.config import settings
 from local.gateway import Gateway, Reply, context_for
-from tests.support import Api
+from tests.support import Api, purge_queue
+from tests.support import queued_count as support_queued_count
 
 SECRET = "local-webhook-secret"
 WEBHOOK = "/webhooks/messages"
@@ -78,26 +78,12 @@ def queue_url() -> str:
 
 
 def purge() -> None:
-    """Empties the capture queue, in-flight messages included (tests share one queue per process)."""
-    # moto allows one purge a minute, as SQS does; tests purge between cases.
-    key = "MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR"
-    previous = os.environ.get(key)
-    os.environ[key] = "false"
-    try:
-        sqs().purge_queue(QueueUrl=queue_url())
-    finally:
-        if previous is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = previous
+    """Empties the capture queue, in-flight messages included."""
+    purge_queue(queue_url(), settings().home_region)
 
 
 def queued_count() -> int:
-    attributes = sqs().get_queue_attributes(
-        QueueUrl=queue_url(),
-        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    )["Attributes"]
-    return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+    return support_queued_count(queue_url(), settings().home_region)
 
 
 def receive_all() -> list[dict[str, Any]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -12,7 +11,8 @@ import boto3
 
 from leadcenter.config import settings
 from local.gateway import Gateway, context_for
-from tests.support import Api
+from tests.support import Api, purge_queue
+from tests.support import queued_count as support_queued_count
 
 
 def new_admin(prefix: str = "jobs-admin") -> str:
@@ -28,25 +28,12 @@ def queue_url() -> str:
 
 
 def purge() -> None:
-    """Empties the jobs queue, in-flight messages included (tests share one queue per process)."""
-    key = "MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR"
-    previous = os.environ.get(key)
-    os.environ[key] = "false"
-    try:
-        sqs().purge_queue(QueueUrl=queue_url())
-    finally:
-        if previous is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = previous
+    """Empties the jobs queue, in-flight messages included."""
+    purge_queue(queue_url(), settings().home_region)
 
 
 def queued_count() -> int:
-    attributes = sqs().get_queue_attributes(
-        QueueUrl=queue_url(),
-        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    )["Attributes"]
-    return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+    return support_queued_count(queue_url(), settings().home_region)
 
 
 def _event(messages: list[dict[str, Any]]) -> dict[str, Any]:
