@@ -13,7 +13,7 @@ import boto3
 from leadcenter import webhook_signature
 from leadcenter.config import settings
 from local.gateway import Gateway, Reply, context_for
-from tests.support import Api, purge_queue
+from tests.support import Api, purge_queue, sqs_lambda_event
 from tests.support import queued_count as support_queued_count
 
 SECRET = "local-webhook-secret"
@@ -104,23 +104,7 @@ def receive_all() -> list[dict[str, Any]]:
 
 
 def sqs_event(messages: list[dict[str, Any]]) -> dict[str, Any]:
-    arn = f"arn:aws:sqs:us-east-1:123456789012:{queue_url().rsplit('/', 1)[-1]}"
-    return {
-        "Records": [
-            {
-                "messageId": m["MessageId"],
-                "receiptHandle": m["ReceiptHandle"],
-                "body": m["Body"],
-                "attributes": m.get("Attributes", {}),
-                "messageAttributes": {},
-                "md5OfBody": m.get("MD5OfBody", ""),
-                "eventSource": "aws:sqs",
-                "eventSourceARN": arn,
-                "awsRegion": "us-east-1",
-            }
-            for m in messages
-        ]
-    }
+    return sqs_lambda_event(queue_url(), messages)
 
 
 def run_worker(gateway: Gateway, messages: list[dict[str, Any]]) -> dict[str, Any]:

@@ -124,9 +124,8 @@ def create_lead(account_id: str, new: NewLead, actor: str, *, event_type: str = 
     state = LeadState(lead, set(new.label_ids), int(_expiry(now).timestamp()), new.person_hash)
     event = TimelineEvent(ids.ulid(now), event_type, actor, stamp, {"source": new.source.value})
     lead_store.create(state, new.dedupe_digests, event)
-    account_store.add_lead_region(account_id, storage_region) if storage_region not in _known_regions(
-        account_id
-    ) else None
+    if storage_region not in _known_regions(account_id):
+        account_store.add_lead_region(account_id, storage_region)
     catalog_store.record(
         account_id,
         [
