@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import importlib
+import importlib.util
 import json
 import re
 import secrets
@@ -38,6 +39,19 @@ def handler_of(function: Function) -> Any:
     package = function.code_uri.replace("/", ".")
     module_name, attribute = function.handler.rsplit(".", 1)
     module = importlib.import_module(f"{package}.{module_name}")
+    return getattr(module, attribute)
+
+
+def fresh_handler(function: Function) -> Any:
+    """The handler of a second container of the function: its module run again as a new module object, so its
+    globals (a batch processor, a resolver's current event) are its own; the shared layer stays shared."""
+    package = function.code_uri.replace("/", ".")
+    module_name, attribute = function.handler.rsplit(".", 1)
+    handler_of(function)  # the package and the first container are imported first, as usual
+    spec = importlib.util.find_spec(f"{package}.{module_name}")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
     return getattr(module, attribute)
 
 

@@ -1,4 +1,4 @@
-"""Two fidelity fixes to moto's DynamoDB for local runs, tests and benchmarks (never deployed).
+"""Fidelity and speed fixes to moto for local runs, tests and benchmarks (never deployed).
 
 1. moto deep-copies every table a TransactWriteItems touches, to roll back on failure: each transaction
    costs O(table size), so writing N leads costs O(N^2) and a 5,000-lead demo takes minutes. We snapshot
@@ -11,6 +11,15 @@
    condition cancelled it, and then the rollback as further writes; a cancelled transaction's records are dropped
    (a stream consumer would otherwise announce a lead that never existed). moto also keeps every shard iterator
    it ever returned; a consumed one is forgotten, so a stream poller running for hours does not grow memory.
+5. moto's SQS asks "is this message visible / delayed?" of every message of a queue on every send and receive,
+   each time building two datetimes; a backlog of thousands (a load run) made each call milliseconds. The same
+   wall-clock test, read from `time.time()`, is one float: semantics unchanged, a backlog costs microseconds.
+6. moto's server lists its own package directory (a stat per service) on every request, under a global lock,
+   to recognise a service name; the list never changes while it runs, so it is read once.
+7. moto answers every Query by walking every item of the table in sorted order (fix 3's cache is dropped by
+   each new item, so a table taking writes re-sorts itself on every read). A Query sorts its own matches
+   afterwards, so it needs no order: a table Query reads the one partition it names, an index Query walks the
+   items unsorted. Same results, same order; a busy 10,000-item table answers in microseconds, not 100 ms.
 """
 
 from __future__ import annotations
@@ -52,7 +61,10 @@ def install() -> None:
 
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     _cache_sorted_items(Table)
+    _unsorted_query_candidates(Table)
     _committed_stream_records(DynamoDBBackend)
+    _fast_sqs_clock()
+    _cached_service_list()
 
     for name in ("put_item", "update_item", "delete_item", "batch_write_item"):
         original = getattr(DynamoDBBackend, name, None)
@@ -156,3 +168,60 @@ def _committed_stream_records(backend_class: Any) -> None:
         return result
 
     DynamoDBStreamsBackend.get_records = get_records  # type: ignore[method-assign]
+
+
+def _fast_sqs_clock() -> None:
+    """Fix 5: moto.sqs's `unix_time_millis()` with no argument is the wall clock in ms; read it directly."""
+    import time
+
+    import moto.sqs.models as sqs_models
+
+    original = sqs_models.unix_time_millis
+
+    def unix_time_millis(dt: Any = None) -> float:
+        return time.time() * 1000.0 if dt is None else float(original(dt))
+
+    sqs_models.unix_time_millis = unix_time_millis
+
+
+def _cached_service_list() -> None:
+    """Fix 6: moto's service directories, listed once per process instead of once per request."""
+    import moto.backends as backends
+
+    services = frozenset(backends.list_of_moto_modules())
+    backends.list_of_moto_modules = lambda: services  # type: ignore[assignment,return-value]
+
+
+_query_scope = threading.local()
+
+
+def _unsorted_query_candidates(table_class: Any) -> None:
+    """Fix 7: while a Query runs, `all_items` gives its candidates unsorted (and, for a table Query, only the
+    named partition). Installed after fix 3, so Scan keeps the cached sorted list it pages through."""
+    sorted_all_items = table_class.all_items
+    original_query = table_class.query
+
+    def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+        _query_scope.value = (self, None if index_name else hash_key)
+        try:
+            with _write_lock:  # the candidates are read from live dicts: no write may resize them meanwhile
+                return original_query(self, hash_key, *args, **kwargs)
+        finally:
+            _query_scope.value = None
+
+    def all_items(self: Any) -> list[Any]:
+        scope = getattr(_query_scope, "value", None)
+        if scope is None or scope[0] is not self:
+            return sorted_all_items(self)  # type: ignore[no-any-return]
+        hash_key = scope[1]
+        if hash_key is not None:
+            if hash_key not in self.items:
+                return []
+            partition = self.items[hash_key]
+            return list(partition.values()) if self.range_key_attr else [partition]
+        partitions = list(self.items.values())
+        return [item for p in partitions for item in p.values()] if self.range_key_attr else partitions
+
+    table_class.query = query
+    table_class.all_items = all_items

@@ -1,9 +1,9 @@
 """`make run`: the whole Leads Center on one machine, built from template.yaml.
 
-One process holds: a moto server (every table, key, queue and bucket of the template, in memory), an HTTP
-server that routes API requests through the API Gateway emulation (`local.gateway`) to the real handlers,
-the static web UI, a long-polling consumer per SQS-triggered function, a scheduler per scheduled function,
-and the local-only routes under `/_local/` (tokens, the app clock, running a schedule now).
+Two processes. A child runs the moto server: every table, key, queue and bucket of the template, in memory.
+The runner holds an HTTP server that routes API requests through the API Gateway emulation (`local.gateway`)
+to the real handlers, the static web UI, a long-polling consumer per SQS-triggered function, a scheduler per
+scheduled function, and the local-only routes under `/_local/` (tokens, the app clock, running a schedule now).
 
 Nothing here implements app behaviour: every request and event ends in a function's own handler.
 """
@@ -16,6 +16,7 @@ import json
 import logging
 import math
 import os
+import queue
 import re
 import signal
 import socket
@@ -33,7 +34,7 @@ from types import FrameType, ModuleType
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from local.gateway import Gateway, context_for, handler_of
+from local.gateway import Gateway, context_for, fresh_handler, handler_of
 from local.template import ACCOUNT_ID, ROOT, Function, Stack
 
 WEB_ROOT = ROOT / "web"
@@ -115,17 +116,58 @@ def port_is_free(port: int) -> bool:
     return True
 
 
-def start_moto(port: int) -> Any:
-    """moto's threaded server waits forever when its port is taken, so check first and fail clearly."""
-    if not port_is_free(port):
-        raise SystemExit(f"AWS_PORT {port} is already in use (another `make run`?); choose another AWS_PORT")
+class MotoProcess:
+    """moto's server in a child process of its own: AWS emulation and the functions then run on two cores
+    instead of sharing one interpreter lock (a load run is bound by moto's Python as much as by ours)."""
+
+    def __init__(self, port: int) -> None:
+        import multiprocessing
+
+        self.port = port
+        self.process = multiprocessing.get_context("spawn").Process(
+            target=serve_moto, args=(port, os.getpid()), name="moto", daemon=True
+        )
+
+    def start(self, timeout: float = 60.0) -> None:
+        self.process.start()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.process.is_alive():
+                raise SystemExit(f"the moto server stopped at start (exit code {self.process.exitcode})")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise SystemExit(f"the moto server did not listen on {self.port} within {timeout:.0f}s")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.join(timeout=10)
+
+
+def serve_moto(port: int, parent_pid: int) -> None:
+    """The child's whole life: serve until the runner goes, even if it is killed without a word."""
     from moto.server import ThreadedMotoServer
 
     from local import moto_patches
 
-    moto_patches.install()  # item-level transaction rollback and atomic writes: see that module
+    moto_patches.install()  # item-level transaction rollback, atomic writes, SQS at scale: see that module
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call would drown the console
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the runner stops us itself
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    while os.getppid() == parent_pid:
+        time.sleep(1.0)
+    server.stop()
+
+
+def start_moto(port: int) -> MotoProcess:
+    """moto's threaded server waits forever when its port is taken, so check first and fail clearly."""
+    if not port_is_free(port):
+        raise SystemExit(f"AWS_PORT {port} is already in use (another `make run`?); choose another AWS_PORT")
+    server = MotoProcess(port)
     server.start()
     return server
 
@@ -288,10 +330,22 @@ def not_before(message: dict[str, Any]) -> float | None:
         return None
 
 
-class QueueConsumer:
-    """Lambda's SQS event source mapping for one function: receive, invoke, delete what succeeded."""
+def local_queue_concurrency() -> int:
+    """Containers per queue-triggered function (Lambda scales an SQS source out; two cores do not need many)."""
+    try:
+        return max(1, int(os.environ.get("LOCAL_QUEUE_CONCURRENCY", "4")))
+    except ValueError:
+        return 4
 
-    def __init__(self, function: Function, sqs: Any) -> None:
+
+class QueueConsumer:
+    """Lambda's SQS event source mapping for one function: receive, invoke, delete what succeeded.
+
+    Like Lambda, several batches run at once, each in a container of its own (a fresh copy of the function's
+    module), up to the event source's MaximumConcurrency or LOCAL_QUEUE_CONCURRENCY, whichever is lower.
+    """
+
+    def __init__(self, function: Function, sqs: Any, concurrency: int | None = None) -> None:
         assert function.queue is not None
         self.function = function
         self.sqs = sqs
@@ -299,6 +353,12 @@ class QueueConsumer:
         attributes = sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["VisibilityTimeout"])
         self.visibility_timeout = int(attributes.get("Attributes", {}).get("VisibilityTimeout", 30))
         self.batch_size = max(1, min(function.batch_size, 10))
+        wanted = concurrency if concurrency is not None else local_queue_concurrency()
+        self.concurrency = max(1, min(wanted, function.max_concurrency or wanted))
+        self.containers: queue.SimpleQueue[Callable[..., Any]] = queue.SimpleQueue()
+        self.containers.put(handler_of(function))
+        for _ in range(self.concurrency - 1):
+            self.containers.put(fresh_handler(function))
         self.stop_event = threading.Event()
         # Messages held back by not_before, by id: kept so a clock jump can deliver them at once.
         self.deferred: dict[str, tuple[dict[str, Any], float]] = {}
@@ -355,12 +415,15 @@ class QueueConsumer:
 
     def deliver(self, messages: list[dict[str, Any]]) -> None:
         event = {"Records": [sqs_record(m, self.arn) for m in messages]}
+        handler = self.containers.get()  # an idle container; waits while all of them are busy
         try:
-            result = handler_of(self.function)(event, context_for(self.function))
+            result = handler(event, context_for(self.function))
         except Exception:
             # Like Lambda: the whole batch returns after the visibility timeout, then to the DLQ.
             log(f"{self.function.logical_id} failed a batch of {len(messages)}:\n{traceback.format_exc()}")
             return
+        finally:
+            self.containers.put(handler)
         failed = self._failed_ids(result)
         done = [m for m in messages if m["MessageId"] not in failed]
         if done:
@@ -561,7 +624,7 @@ class LocalRuntime:
 
     def start_workers(self) -> None:
         targets: list[tuple[str, Callable[[], None]]] = [("scheduler", self.scheduler.loop)]
-        targets += [(f"sqs-{c.function.logical_id}", c.loop) for c in self.consumers]
+        targets += [(f"sqs-{c.function.logical_id}-{n}", c.loop) for c in self.consumers for n in range(c.concurrency)]
         targets += [(f"stream-{p.function.logical_id}-{p.region}", p.loop) for p in self.pollers]
         for name, target in targets:
             thread = threading.Thread(target=target, name=name, daemon=True)
@@ -926,7 +989,7 @@ def banner(port: int, aws_port: int, runtime: LocalRuntime, elapsed: float) -> N
         f'  token        curl -s -X POST {base}/_local/token -d \'{{"sub": "alice"}}\'',
         "               then send  Authorization: Bearer <token>",
         f"  clock        curl -s -X POST {base}/_local/clock -d '{{\"advance_days\": 91}}'",
-        f"  queues       {', '.join(c.function.logical_id for c in runtime.consumers) or 'none'}",
+        f"  queues       {', '.join(f'{c.function.logical_id} x{c.concurrency}' for c in runtime.consumers) or 'none'}",
         f"  streams      {', '.join(sorted({p.function.logical_id for p in runtime.pollers})) or 'none'}",
         f"  schedules    {', '.join(runtime.scheduler.schedules) or 'none'}  (POST {base}/_local/run/<name>)",
         "Ctrl-C stops it; all state is in memory.",

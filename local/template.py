@@ -62,6 +62,8 @@ class Function:
     queue: str | None = None
     schedule: str | None = None
     batch_size: int = 10
+    # The SQS event source's ScalingConfig.MaximumConcurrency: how many invocations may run at once (None: no cap).
+    max_concurrency: int | None = None
     # A DynamoDB stream event source: the table's logical id (the function runs in every storage region that
     # has the table) and the event filter patterns, parsed.
     stream_table: str | None = None
@@ -290,6 +292,9 @@ class Stack:
                 if event["Type"] == "SQS":
                     function.queue = self.resolve(event["Properties"]["Queue"], self.home_region)
                     function.batch_size = int(event["Properties"].get("BatchSize", 10))
+                    scaling = event["Properties"].get("ScalingConfig") or {}
+                    if "MaximumConcurrency" in scaling:
+                        function.max_concurrency = int(scaling["MaximumConcurrency"])
                 elif event["Type"] == "Schedule":
                     function.schedule = event["Properties"]["Schedule"]
                 elif event["Type"] == "DynamoDB":

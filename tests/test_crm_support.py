@@ -139,7 +139,7 @@ class Pipeline:
         self.queue_url = settings().crm_queue_url
         self.dead_letter_url = crm_settings().dead_letter_queue_url
         # The runner's own consumer: it holds messages back until their `not_before`, by the app clock.
-        self.consumer = QueueConsumer(self.worker, self.sqs)
+        self.consumer = QueueConsumer(self.worker, self.sqs, concurrency=1)
 
     def drain_streams(self) -> int:
         """Feeds every region's new stream records to the stream function; stops early if it fails a batch."""

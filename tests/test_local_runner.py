@@ -187,3 +187,31 @@ def test_schemathesis_finds_no_server_error_and_no_schema_break(runner: Runner, 
     )  # fmt: skip
     assert account
     assert result.returncode == 0, result.stdout[-4000:]
+
+
+def test_moto_process_goes_when_the_runner_is_killed(tmp_path: Path) -> None:
+    """moto serves from a child process; a runner killed without a word must not leave it holding the port."""
+    port, aws_port = free_port(), free_port()
+    python = ROOT / ".venv" / "bin" / "python"
+    command = [str(python if python.exists() else Path(sys.executable)), "-m", "local.runner",
+               "--port", str(port), "--aws-port", str(aws_port)]  # fmt: skip
+    with (tmp_path / "runner.log").open("wb") as output:
+        process = subprocess.Popen(command, cwd=ROOT, env=runner_environment(), stdout=output,
+                                   stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+        try:
+            assert wait_until_answering(f"http://127.0.0.1:{port}", process, time.monotonic() + 60)
+            with socket.create_connection(("127.0.0.1", aws_port), timeout=2):
+                pass  # moto answers on its own port
+            process.kill()  # the runner alone, not its process group
+            process.wait(timeout=10)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                try:
+                    socket.create_connection(("127.0.0.1", aws_port), timeout=0.5).close()
+                except OSError:
+                    break
+                time.sleep(0.2)
+            else:
+                pytest.fail("the moto child outlived its runner")
+        finally:
+            stop(process)

@@ -1,0 +1,69 @@
+"""The local runner's SQS event source: several containers per function, each a module of its own, never
+more at once than the event source's MaximumConcurrency; every message is delivered once and deleted."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+import uuid
+
+import boto3
+
+from local.runner import QueueConsumer
+from local.template import Function, Stack
+from tests.local_fixtures import slow_app
+
+
+def consumer_for(max_concurrency: int | None, concurrency: int) -> tuple[QueueConsumer, str]:
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.create_queue(QueueName=f"local-queues-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    function = Function("SlowFunction", "tests/local_fixtures", "slow_app.lambda_handler", queue=url,
+                        batch_size=1, max_concurrency=max_concurrency)  # fmt: skip
+    return QueueConsumer(function, sqs, concurrency=concurrency), url
+
+
+def test_containers_are_separate_modules_capped_by_maximum_concurrency() -> None:
+    capped, _ = consumer_for(max_concurrency=2, concurrency=5)
+    assert capped.concurrency == 2
+    uncapped, _ = consumer_for(max_concurrency=None, concurrency=3)
+    assert uncapped.concurrency == 3
+    handlers = [uncapped.containers.get() for _ in range(3)]
+    # Each is the function's module run again: its own globals (a batch processor, a resolver's event).
+    assert len({id(h.__globals__["CONTAINER"]) for h in handlers}) == 3
+    assert handlers[0].__globals__ is sys.modules["tests.local_fixtures.slow_app"].__dict__
+
+
+def test_batches_run_at_once_in_different_containers_and_every_message_once() -> None:
+    slow_app.runs.clear()
+    consumer, url = consumer_for(max_concurrency=3, concurrency=3)
+    sqs = consumer.sqs
+    for n in range(6):
+        sqs.send_message(QueueUrl=url, MessageBody=f'{{"n": {n}}}')
+    threads = [threading.Thread(target=consumer.loop, daemon=True) for _ in range(5)]  # more pollers than containers
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    while sum(r[3] for r in slow_app.runs) < 6 and time.monotonic() - started < 20:
+        time.sleep(0.05)
+    consumer.stop_event.set()
+    for thread in threads:
+        thread.join(timeout=5)
+    assert sum(r[3] for r in slow_app.runs) == 6
+    assert len({r[0] for r in slow_app.runs}) > 1
+    # At no moment more than three containers busy (the cap), and at some moment more than one.
+    edges = sorted([(start, 1) for _, start, _, _ in slow_app.runs] + [(end, -1) for _, _, end, _ in slow_app.runs])
+    busy, peak = 0, 0
+    for _, change in edges:
+        busy += change
+        peak = max(peak, busy)
+    assert 1 < peak <= 3
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attributes["ApproximateNumberOfMessages"] == "0"
+    assert attributes["ApproximateNumberOfMessagesNotVisible"] == "0"  # all deleted, none left in flight
+
+
+def test_template_maximum_concurrency_reaches_the_consumer(stack: Stack) -> None:
+    functions = stack.functions()
+    assert functions["JobsWorkerFunction"].max_concurrency == 10
+    assert functions["CaptureWorkerFunction"].max_concurrency is None
