@@ -41,6 +41,7 @@ _COMMON_TLDS = words(
 )
 
 _SPELLED_DOTS_AND_WEBMAIL = ("punto", "ponto", "titik", "gmail", "yahoo", "hotmail", "outlook", "icloud")
+_SPELLED_DOT_OR_WEBMAIL = re.compile("|".join(map(re.escape, _SPELLED_DOTS_AND_WEBMAIL)))  # any, anywhere
 _WEBMAIL = words("gmail googlemail yahoo ymail hotmail outlook live msn icloud me aol proton protonmail gmx yandex")
 
 
@@ -60,7 +61,7 @@ def find_emails(text: str, claims: Claims) -> list[Hit]:
 
 
 def find_obfuscated_emails(text: str, claims: Claims) -> list[Hit]:
-    if not _might_be_obfuscated(text):
+    if not might_be_obfuscated(text):
         return []
     hits = []
     for match in _OBFUSCATED.finditer(text):
@@ -72,11 +73,14 @@ def find_obfuscated_emails(text: str, claims: Claims) -> list[Hit]:
     return hits
 
 
-def _might_be_obfuscated(text: str) -> bool:
-    """Cheap substring tests first: "at" alone is in half the English messages."""
+def might_be_obfuscated(text: str) -> bool:
+    """Whether ``text`` may hold an obfuscated address: without this, _OBFUSCATED cannot match.
+
+    Cheap substring tests first: "at" alone is in half the English messages.
+    """
     if "@ " in text or "arroba" in text:
         return True
-    if " at " in text and (" dot " in text or any(word in text for word in _SPELLED_DOTS_AND_WEBMAIL)):
+    if " at " in text and (" dot " in text or _SPELLED_DOT_OR_WEBMAIL.search(text) is not None):
         return True
     return ("at" in text or "@" in text) and _BRACKETED_HINT.search(text) is not None
 

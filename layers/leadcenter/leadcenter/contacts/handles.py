@@ -44,6 +44,8 @@ def _key(label_text: str) -> str:
 
 
 _LABELS = {_key(word): _Label(kind, strong) for kind, strong, group in _LABEL_GROUPS for word in group.split("|")}
+# The label of each word as the finders return it (the word itself).
+_LABEL_OF = {word: _LABELS[_key(word)] for _, _, group in _LABEL_GROUPS for word in group.split("|")}
 _LABEL_FINDER = WordFinder(word for _, _, group in _LABEL_GROUPS for word in group.split("|"))
 _LABEL = re.compile(_LABEL_FINDER.source)
 _JOIN = re.compile(r"[ \t]*(?:[/&|+,]|(?:and|dan|y|e|ou|o)(?![^\W\d_]))[ \t]*")
@@ -101,9 +103,19 @@ _HANDLE_LIKE = re.compile(r"[0-9_.]")  # what sets a handle apart from a word
 _LETTER = re.compile(r"[a-z]")
 
 
-def find_labelled_handles(text: str, claims: Claims) -> list[Hit]:
+# find_labels(text): the platform labels in ``text``. Without one no handle can be found: every
+# reading below, the "@name (IG)" one included, needs a label that this finds.
+find_labels = _LABEL_FINDER.find_all
+
+
+def find_labelled_handles(text: str, claims: Claims, labels: list[Word] | None = None) -> list[Hit]:
+    """Handles in ``text``; ``labels`` is ``find_labels(text)`` when the caller has it already."""
+    if labels is None:
+        labels = find_labels(text)
+    if not labels:
+        return []  # _POSTFIX needs a label as well: one this finder would have found
     hits: list[Hit] = []
-    for label in _LABEL_FINDER.find_all(text)[:_MAX_LABELS]:
+    for label in labels[:_MAX_LABELS]:
         if not claims.overlaps(label.start, label.end):
             hits.extend(_read_mention(text, label, claims))
     if "@" in text:
@@ -112,18 +124,18 @@ def find_labelled_handles(text: str, claims: Claims) -> list[Hit]:
 
 
 def _read_mention(text: str, first: Word, claims: Claims) -> list[Hit]:
-    labels = [_LABELS[_key(first.text)]]
+    labels = [_LABEL_OF[first.text]]
     end = first.end
     # "IG/FB: name" gives the same handle on every platform named.
     while joined := _JOIN.match(text, end):
         following = _LABEL.match(text, joined.end())
         if following is None:
             break
-        labels.append(_LABELS[_key(following.group())])
+        labels.append(_LABEL_OF[following.group()])
         end = following.end()
     kinds = [label.kind for label in labels if label.kind]
     hits = _hits(text, first.start, kinds, _handle_after(text, first, end, labels), claims)
-    if not hits:
+    if not hits and "@" in text:  # both patterns need an "@"
         near = (_NEAR_AT if any(label.strong for label in labels) else _NEAR_AT_GLUED).match(text, end)
         if near:
             hits = _hits(text, first.start, kinds, (near["handle"], near.start("handle"), True), claims)
@@ -201,7 +213,7 @@ def _valid_handle(kind: str, handle: str, *, explicit: bool) -> str | None:
 def _postfix_mentions(text: str, claims: Claims) -> list[Hit]:
     hits = []
     for match in _POSTFIX.finditer(text):
-        label = _LABELS[_key(match["label"])]
+        label = _LABEL_OF[match["label"]]
         if label.kind is None or claims.overlaps(match.start(), match.end()):
             continue
         if not (label.strong or match["bracket"]):

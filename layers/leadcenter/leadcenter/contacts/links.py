@@ -10,12 +10,7 @@ from .model import Claims, Hit
 from .phones import phone_e164
 from .vocab import words
 
-_LINK = re.compile(
-    r"(?<![a-z0-9.@_-])(?:https?://)?(?:[a-z0-9-]{1,20}\.){0,2}?"
-    r"(?P<host>instagram\.com|instagr\.am|facebook\.com|fb\.com|fb\.me|m\.me|messenger\.com|line\.me"
-    r"|linkedin\.com|twitter\.com|x\.com|weibo\.com|weibo\.cn|snapchat\.com|wa\.me|whatsapp\.com)"
-    r"(?P<path>/[^\s<>\"'()\[\]{}，。、「」]{0,300})"
-)
+# _LINK, the profile and chat link pattern, is built from the hosts _PARSERS reads (end of module).
 # Any other URL: digits in its path are not phone numbers.
 _OTHER_URL = re.compile(
     r"(?:https?://|www\.)\S{1,500}|(?<![a-z0-9.-])[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,4}\.[a-z]{2,24}/\S{0,500}"
@@ -40,8 +35,7 @@ _TWITTER_HANDLE = re.compile(r"[a-z0-9_]{1,15}")
 
 def find_links(text: str, region: str | None, claims: Claims) -> list[Hit]:
     hits = []
-    # Every host above ends in one of these; a message with a date has a "/" but none of them.
-    if ".com/" in text or ".me/" in text or ".am/" in text or ".cn/" in text:
+    if _LINK_HINT.search(text):
         for match in _LINK.finditer(text):
             claims.add(match.start(), match.end())
             found = _parse_link(match["host"], match["path"], region)
@@ -184,3 +178,14 @@ _PARSERS: dict[str, _Parser] = {
     "wa.me": _wa_me,
     "whatsapp.com": _whatsapp_send,
 }
+
+_LINK = re.compile(
+    r"(?<![a-z0-9.@_-])(?:https?://)?(?:[a-z0-9-]{1,20}\.){0,2}?"
+    r"(?P<host>" + "|".join(map(re.escape, _PARSERS)) + ")"
+    r"(?P<path>/[^\s<>\"'()\[\]{}，。、「」]{0,300})"
+)
+# What every _LINK match contains: "." + its host's top-level domain + "/". A message with only a date
+# has a "/" but none of these.
+_LINK_HINT = re.compile("|".join(sorted({re.escape("." + host.rsplit(".", 1)[1] + "/") for host in _PARSERS})))
+# might_hold_link(text): a match (truthy) if ``text`` may hold a profile or chat link, else None.
+might_hold_link = _LINK_HINT.search

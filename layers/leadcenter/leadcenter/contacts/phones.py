@@ -10,12 +10,11 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import phonenumbers
 
 from .model import Claims, Hit
-from .vocab import PHONE_WORDS, SUFFIX_WORDS, SUPPRESS_WORDS, WEAK_SUPPRESS_WORDS, WHATSAPP_WORDS, WordFinder
+from .vocab import PHONE_WORDS, SUFFIX_WORDS, SUPPRESS_WORDS, WEAK_SUPPRESS_WORDS, WHATSAPP_WORDS, Word, WordFinder
 
 _GROUP = r"(?:\(\d{1,5}\)|\d{1,15})"
 # The first character is matched before anything else so that the regex engine can skip straight
@@ -28,7 +27,7 @@ _CANDIDATE = re.compile(
 )
 # Seven digits joined only by what may separate digits in a phone number: without them no candidate
 # can be long enough to be one.
-_CLOSE_DIGITS = re.compile(r"\d(?:[ \t.\-–()]{0,4}\d){6}")
+_CLOSE_DIGITS = re.compile(r"\d" + r"[ \t.\-–()]{0,4}\d" * 6)  # unrolled: no repeat context to set up
 _NON_DIGIT = re.compile(r"\D")
 _UNSPACED = re.compile(r"[^ \t]+")
 _NOT_PHONE_CHAR = re.compile(r"[^\d+()]+")
@@ -57,6 +56,7 @@ _OTHER_SHAPES = re.compile(
         )
     )
 )
+_CODE_GAPS = (" ", "\t", "-")  # what separates such a token from the number
 _CODE_TOKEN = re.compile(r"(?=[a-z]*\d)(?=\d*[a-z])[a-z0-9]{2,}")
 
 _CUE_KINDS = {
@@ -89,12 +89,6 @@ _SUPPRESS_REACH = 30
 _ADJACENT = 15  # "WhatsApp di nomor 0812...": a WhatsApp word right before a phone word
 
 
-class _Cue(NamedTuple):  # a label word near a number (a tuple: built in the hot path)
-    start: int
-    end: int
-    kind: str  # wa | phone | weak | sup
-
-
 @dataclass(frozen=True, slots=True)
 class _Verdict:
     suppressed: bool
@@ -123,27 +117,43 @@ def phone_e164(number: str, region: str | None) -> str | None:
     return _parse(number, _NON_DIGIT.sub("", number), number.startswith("+"), region, labelled=False)
 
 
-def find_phones(text: str, region: str | None, claims: Claims) -> list[Hit]:
-    first = _CLOSE_DIGITS.search(text)
+# first_digit_run(text): the first run of digits long enough for a phone number, or None; without
+# one, find_phones finds nothing. The bound search itself: the detector asks this of every message.
+first_digit_run = _CLOSE_DIGITS.search
+
+
+def find_phones(text: str, region: str | None, claims: Claims, first: re.Match[str] | None = None) -> list[Hit]:
+    """Phone and WhatsApp numbers; ``first`` is ``first_digit_run(text)`` when the caller has it already."""
     if first is None:
-        return []  # the common case: prices, dates and times only
+        first = _CLOSE_DIGITS.search(text)
+        if first is None:
+            return []  # the common case: prices, dates and times only
     hits = []
-    # Two characters back: "(+62)" and "+62" start before their first digit.
-    for count, match in enumerate(_CANDIDATE.finditer(text, max(0, first.start() - 2))):
-        if count >= _MAX_CANDIDATES:
-            break
-        if match.end() - match.start() < _MIN_DIGITS:
-            continue  # dates, times and prices: too short to hold enough digits
-        digits = _NON_DIGIT.sub("", match.group())
-        if len(digits) < _MIN_DIGITS or _glued(text, match.end()):
-            continue
-        if claims.overlaps(match.start(), match.end()):
-            continue
-        for start, end in _pieces(match, digits):
-            hit = _read(text, start, end, region)
-            if hit is not None:
-                claims.add(start, end)
-                hits.append(hit)
+    # Two characters back: "(+62)" and "+62" start before their first digit. Repeated searches
+    # rather than finditer: most messages have one candidate, and an iterator costs more to set up.
+    search = _CANDIDATE.search
+    match = search(text, max(0, first.start() - 2))
+    count = 0
+    while match is not None and count < _MAX_CANDIDATES:
+        count += 1
+        start, end = match.span()
+        # Shorter runs are dates, times and prices: too short to hold enough digits.
+        if end - start >= _MIN_DIGITS:
+            raw = match.group()
+            digits = raw if raw.isdecimal() else _NON_DIGIT.sub("", raw)  # isdecimal() is what \d matches
+            if len(digits) >= _MIN_DIGITS and not _glued(text, end) and not claims.overlaps(start, end):
+                if len(digits) <= _MAX_DIGITS:  # the whole run is one number (the common case)
+                    hit = _read(text, start, end, region, raw, digits)
+                    if hit is not None:
+                        claims.add(start, end)
+                        hits.append(hit)
+                else:
+                    for piece_start, piece_end, piece, piece_digits in _pieces(text, match, digits):
+                        hit = _read(text, piece_start, piece_end, region, piece, piece_digits)
+                        if hit is not None:
+                            claims.add(piece_start, piece_end)
+                            hits.append(hit)
+        match = search(text, end)
     return hits
 
 
@@ -157,22 +167,21 @@ def _glued(text: str, end: int) -> bool:
     return following in ".," and end + 1 < len(text) and text[end + 1].isdigit()
 
 
-def _pieces(match: re.Match[str], digits: str) -> list[tuple[int, int]]:
-    """The whole run; or, for a run too long to be one number, its space-separated parts when each
-    is a whole unspaced number ("0812345678 0813456789"), never chunks such as an IBAN's."""
-    if len(digits) <= _MAX_DIGITS:
-        return [(match.start(), match.end())]
+def _pieces(text: str, match: re.Match[str], digits: str) -> list[tuple[int, int, str, str]]:
+    """The parts of a run too long to be one number, as (start, end, text, digits): its space-separated
+    parts when each is a whole unspaced number ("0812345678 0813456789"), never chunks such as an IBAN's."""
     pieces = []
     for part in _UNSPACED.finditer(match.group()):
         if not _MIN_UNLABELLED <= len(_NON_DIGIT.sub("", part.group())) <= _MAX_DIGITS:
             return []
-        pieces.append((match.start() + part.start(), match.start() + part.end()))
+        start, end = match.start() + part.start(), match.start() + part.end()
+        raw = text[start:end]
+        pieces.append((start, end, raw, _NON_DIGIT.sub("", raw)))
     return pieces
 
 
-def _read(text: str, start: int, end: int, region: str | None) -> Hit | None:
-    raw = text[start:end]
-    digits = _NON_DIGIT.sub("", raw)
+def _read(text: str, start: int, end: int, region: str | None, raw: str, digits: str) -> Hit | None:
+    """The number ``raw`` (``text[start:end]``, its digits ``digits``) if it is a phone number."""
     international = raw[0] == "+" or raw.startswith("(+")
     if international:
         if not 8 <= len(digits) <= 15:
@@ -181,7 +190,7 @@ def _read(text: str, start: int, end: int, region: str | None) -> Hit | None:
     else:
         if len(digits) > _MAX_DIGITS or _OTHER_SHAPES.fullmatch(raw):
             return None
-        if _after_code(text, start):
+        if text[start - 1 : start] in _CODE_GAPS and _after_code(text, start):
             return None
         verdict = _verdict(text, start, end)
         if verdict.suppressed or (not verdict.labelled and len(digits) < _MIN_UNLABELLED):
@@ -194,7 +203,7 @@ def _read(text: str, start: int, end: int, region: str | None) -> Hit | None:
 
 def _after_code(text: str, start: int) -> bool:
     """A letters-and-digits token right before the number: "DE89 3704 0044 ...", "JP12 3456 ..."."""
-    if start < 3 or text[start - 1] not in " \t-" or not text[start - 2].isdigit():
+    if start < 3 or text[start - 1] not in _CODE_GAPS or not text[start - 2].isdigit():
         return False
     token = text[max(0, start - 25) : start - 1].rsplit(None, 1)[-1]
     return _CODE_TOKEN.fullmatch(token) is not None
@@ -205,31 +214,33 @@ def _verdict(text: str, start: int, end: int) -> _Verdict:
     if _SUFFIX.match(text, end):
         return _SUPPRESSED
     # Only the stretch just before the number is read: a label further away speaks of something else.
-    window = _CUES.find_all(text, max(0, start - _REACH - _LONGEST_CUE), start)
-    before = [_Cue(w.start, w.end, _CUE_KINDS[w.text]) for w in window if start - w.end <= _REACH]
+    reach = start - _REACH
+    before = [w for w in _CUES.find_all(text, max(0, reach - _LONGEST_CUE), start) if w.end >= reach]
     if not before:
         return _label_after(text, end) or _NEUTRAL
     nearest = before[-1]
+    kind = _CUE_KINDS[nearest.text]  # wa | phone | weak | sup
     gap = text[nearest.end : start]
     if _breaks(text, nearest.end, start):
         # "Can WhatsApp me? 91234567": a WhatsApp label just before, with nothing else between.
-        if nearest.kind == "wa" and len(gap) <= _ADJACENT and not any(c.isdigit() for c in gap):
+        if kind == "wa" and len(gap) <= _ADJACENT and not any(c.isdigit() for c in gap):
             return _WHATSAPP
         return _label_after(text, end) or _NEUTRAL
-    if nearest.kind == "sup":
+    if kind == "sup":
         if len(gap) <= _SUPPRESS_REACH and not _OTHER_NUMBER.search(gap):
             return _SUPPRESSED
         return _label_after(text, end) or _NEUTRAL
-    if nearest.kind == "weak":
+    if kind == "weak":
         return _SUPPRESSED if _MARKER_GAP.fullmatch(gap) else _label_after(text, end) or _NEUTRAL
-    if nearest.kind == "wa":
+    if kind == "wa":
         return _WHATSAPP
     return _phone_label(text, before, end)
 
 
 def _breaks(text: str, start: int, end: int) -> bool:
     """Whether a sentence ends between ``start`` and ``end``."""
-    for match in _BREAK.finditer(text, start, end):
+    match = _BREAK.search(text, start, end)
+    while match is not None:
         at = match.start()
         if text[at] != ".":
             return True
@@ -237,10 +248,11 @@ def _breaks(text: str, start: int, end: int) -> bool:
             word = _WORD_BEFORE_DOT.search(text, max(0, at - 8), at)
             if word is None or word.group() not in _ABBREVIATIONS:
                 return True
+        match = _BREAK.search(text, at + 1, end)
     return False
 
 
-def _phone_label(text: str, before: list[_Cue], end: int) -> _Verdict:
+def _phone_label(text: str, before: list[Word], end: int) -> _Verdict:
     """A phone word labels the number; the word right before it may make it WhatsApp or void it.
 
     "WhatsApp di nomor 0812..." is WhatsApp; "order number 123..." and "tracking number" are not
@@ -251,9 +263,10 @@ def _phone_label(text: str, before: list[_Cue], end: int) -> _Verdict:
     if previous is not None and phone.start - previous.end <= _ADJACENT:
         gap = text[previous.end : phone.start]
         if not any(c.isdigit() for c in gap) and not _breaks(gap, 0, len(gap)):
-            if previous.kind == "wa":
+            previous_kind = _CUE_KINDS[previous.text]
+            if previous_kind == "wa":
                 return _WHATSAPP
-            if previous.kind in ("sup", "weak") and len(gap) <= 5:
+            if previous_kind in ("sup", "weak") and len(gap) <= 5:
                 return _SUPPRESSED
     return _WHATSAPP if _label_after(text, end) is _WHATSAPP else _PHONE
 
@@ -272,23 +285,24 @@ def _label_after(text: str, end: int) -> _Verdict | None:
 
 def _parse(raw: str, digits: str, international: bool, region: str | None, labelled: bool) -> str | None:
     """E.164 form of the first reading of the number that is valid, or None."""
-    cleaned = _NOT_PHONE_CHAR.sub(" ", raw).strip()
     # Readings as (digits, default region, text for phonenumbers.parse); no region: after a "+".
-    readings: list[tuple[str, str | None, str]] = []
+    # The text None stands for the number as written, cleaned, which only the slow path needs.
+    readings: list[tuple[str, str | None, str | None]] = []
     if international:
-        readings.append((digits, None, cleaned))
+        readings.append((digits, None, None))
     else:
         if digits.startswith("00") and not digits.startswith("000"):
             readings.append((digits[2:], None, "+" + digits[2:]))  # "00" international prefix
         if region is not None:
-            readings.append((digits, region, cleaned))
+            readings.append((digits, region, None))
         if labelled:
             readings.append((digits, None, "+" + digits))  # a labelled number written without its "+"
     for number, default, _ in readings:
         if found := _fast_e164(number, default):
             return found
+    cleaned = _NOT_PHONE_CHAR.sub(" ", raw).strip()
     for _, default, text in readings:
-        if found := _full_e164(text, default):
+        if found := _full_e164(cleaned if text is None else text, default):
             return found
     return None
 
@@ -305,13 +319,16 @@ def _fast_e164(digits: str, region: str | None) -> str | None:
     """
     if region is None:
         country_code, national = _split_country_code(digits)
-        region = phonenumbers.region_code_for_country_code(country_code)
+        rules = _trunk_rules(phonenumbers.region_code_for_country_code(country_code))
+        if rules is None:
+            return None
+        trunk, dialling_out = rules
     else:
-        country_code, national = phonenumbers.country_code_for_region(region), digits
-    rules = _trunk_rules(region)
-    if rules is None:
-        return None
-    trunk, dialling_out = rules
+        national = digits
+        region_rules = _region_rules(region)
+        if region_rules is None:
+            return None
+        country_code, trunk, dialling_out = region_rules
     if dialling_out is not None and dialling_out.match(national):
         return None
     if trunk is not None and (prefix := trunk.match(national)):
@@ -321,6 +338,13 @@ def _fast_e164(digits: str, region: str | None) -> str | None:
     if not national or national[0] == "0":
         return None
     return f"+{country_code}{national}" if _is_valid(country_code, national) else None
+
+
+@functools.cache
+def _region_rules(region: str) -> tuple[int, re.Pattern[str] | None, re.Pattern[str] | None] | None:
+    """The region's calling code and _trunk_rules, or None if it has no metadata."""
+    rules = _trunk_rules(region)
+    return None if rules is None else (phonenumbers.country_code_for_region(region), *rules)
 
 
 @functools.cache

@@ -150,6 +150,10 @@ class Word(NamedTuple):
     text: str
 
 
+# Word(start, end, text) without the NamedTuple's Python-level __new__: find_all builds many.
+_new_word = tuple.__new__
+
+
 class WordFinder:
     """Finds any of a set of words, longest first, Latin words only as whole words.
 
@@ -167,26 +171,54 @@ class WordFinder:
         unique = set(words)
         latin = _trie([word for word in unique if _latin(word[0])])
         other = _trie([word for word in unique if not _latin(word[0])])
-        self._latin_first = re.compile(latin) if latin else None
-        self._latin = re.compile(r"[^a-z0-9](" + latin + ")") if latin else None
+        # A Latin word starts with one of these: the look-ahead drops, in one step, the many places
+        # (spaces, other scripts) where the trie would try and fail each first letter in turn.
+        self._latin_initials = frozenset(word[0] for word in unique if _latin(word[0]))
+        initials = "".join(sorted(self._latin_initials))
+        self._latin = re.compile(r"[^a-z0-9](?=[" + initials + "])(" + latin + ")") if latin else None
         self._other = re.compile(other) if other else None
-        # When every other word starts outside ASCII, an ASCII text needs only the Latin trie.
-        self._other_needs_non_ascii = all(not word[0].isascii() for word in unique if not _latin(word[0]))
+        # In an ASCII text, only the "other" words that start with an ASCII symbol ("#", "$") can match.
+        ascii_initials = sorted({word[0] for word in unique if not _latin(word[0]) and word[0].isascii()})
+        self._other_ascii = re.compile("[" + re.escape("".join(ascii_initials)) + "]") if ascii_initials else None
         #: Regex source for embedding in a larger pattern.
         self.source = "(?:" + "|".join(source for source in (latin and r"(?<![a-z0-9])" + latin, other) if source) + ")"
 
     def find_all(self, text: str, start: int = 0, end: int | None = None) -> list[Word]:
         stop = len(text) if end is None else end
         found: list[Word] = []
-        if self._latin is not None and self._latin_first is not None:
-            if start == 0 or not _latin(text[start - 1]):
-                first = self._latin_first.match(text, start, stop)
-                if first is not None:
-                    found.append(Word(first.start(), first.end(), first.group()))
-            found.extend(Word(m.start(1), m.end(1), m.group(1)) for m in self._latin.finditer(text, start, stop))
-        if self._other is not None and not (self._other_needs_non_ascii and text.isascii()):
-            others = [Word(m.start(), m.end(), m.group()) for m in self._other.finditer(text, start, stop)]
-            if others:
+        latin = self._latin
+        if latin is not None:
+            # A word right at ``start`` if nothing Latin precedes it (then, as before any other word,
+            # a character that is not [a-z0-9]: the pattern reads it from the text, or from a space
+            # put in front of the text when ``start`` is 0).
+            if start < stop and text[start] in self._latin_initials:
+                if start:
+                    before = text[start - 1]
+                    first = None if before.isascii() and before.isalnum() else latin.match(text, start - 1, stop)
+                    if first is not None:
+                        found.append(_new_word(Word, (*first.span(1), first.group(1))))
+                elif (first := latin.match(" " + text[:stop])) is not None:
+                    found.append(_new_word(Word, (0, first.end() - 1, first.group(1))))
+            # Repeated searches, as finditer would make them (no match is empty), without an
+            # iterator to set up: most texts hold no word at all, and a short one a single word.
+            search = latin.search
+            match = search(text, start, stop)
+            while match is not None:
+                word_start, word_end = match.span(1)
+                found.append(_new_word(Word, (word_start, word_end, text[word_start:word_end])))
+                match = search(text, word_end, stop)
+        other = self._other
+        if other is not None and (
+            not text.isascii() or (self._other_ascii is not None and self._other_ascii.search(text, start, stop))
+        ):
+            search = other.search
+            match = search(text, start, stop)
+            if match is not None:
+                others: list[Word] = []
+                while match is not None:
+                    word_start, word_end = match.span()
+                    others.append(_new_word(Word, (word_start, word_end, text[word_start:word_end])))
+                    match = search(text, word_end, stop)
                 found = sorted(found + others)
         return found
 
