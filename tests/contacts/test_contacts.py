@@ -118,6 +118,8 @@ def test_whatsapp_labels_make_whatsapp_not_phone(text: str, region: str, expecte
         ("011 15-2345-6789", "AR", "+5491123456789"),
         ("090-1234-5678", "JP", "+819012345678"),
         ("(202) 555-0147", "US", "+12025550147"),
+        ("+52 1 55 1234 5678", "MX", "+525512345678"),  # the mobile "1" Mexico dropped in 2019
+        ("+52 55 1234 5678", "US", "+525512345678"),
     ],
 )
 def test_phones_are_e164_read_with_the_sender_region(text: str, region: str, expected: str) -> None:

@@ -304,7 +304,14 @@ def _parse(raw: str, digits: str, international: bool, region: str | None, label
     for _, default, text in readings:
         if found := _full_e164(cleaned if text is None else text, default):
             return found
+    for number, default, _ in readings:
+        # Mexico dropped the mobile "1" after +52 in 2019; people and old wa.me links still write it.
+        if default is None and (legacy := _MX_LEGACY_MOBILE.fullmatch(number)):
+            return _fast_e164("52" + legacy.group(1), None)
     return None
+
+
+_MX_LEGACY_MOBILE = re.compile(r"521(\d{10})")
 
 
 def _fast_e164(digits: str, region: str | None) -> str | None:
