@@ -3,8 +3,10 @@
 webhook_ack_ms_p50/p99: the intake handler in-process; our time = the whole invocation minus the time spent
 inside the SQS SendMessage call (moto's), measured by timing around it. Peer: moto's SendMessage itself.
 capture_load_*: 10,000 signed events from 50 concurrent senders against the local runner (a subprocess, as a
-client would), 10% redeliveries and 5% bad signatures; then every accepted event must be processed: no lost
-contact, no duplicate lead.
+client would), 10% redeliveries and 5% bad signatures, each signed when it is sent; then every accepted event
+must be processed: a COMPLETED idempotency record for each distinct accepted event_id, none in progress, nothing
+in the DLQ, no lost contact, no duplicate lead. `CAPTURE_LOAD_EVENTS` / `CAPTURE_LOAD_PERSONS` shrink it for a
+quick try.
 """
 
 from __future__ import annotations
@@ -27,9 +29,9 @@ from bench.harness import metric, moto_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 ACK_EVENTS = 2_000
-LOAD_EVENTS = 10_000
+LOAD_EVENTS = int(os.environ.get("CAPTURE_LOAD_EVENTS", "10000"))
 SENDERS = 50
-PERSONS = 2_000
+PERSONS = int(os.environ.get("CAPTURE_LOAD_PERSONS", "2000"))
 
 
 def _event(account_id: str, person: int, message: int) -> dict[str, Any]:
@@ -167,12 +169,13 @@ def _drive(base: str, aws_port: int) -> dict[str, Any]:
     plan += [(rng.choice(originals), True) for _ in range(int(LOAD_EVENTS * 0.10))]  # redeliveries
     plan += [(_event(account, rng.randrange(PERSONS), 9), False) for _ in range(LOAD_EVENTS - len(plan))]  # bad
     rng.shuffle(plan)
-    app_now = _http("GET", f"{base}/_local/clock")[1]["epoch"]
+    # The platform signs each delivery when it sends it, by its own clock: the runner's app clock here.
+    clock_offset = _http("GET", f"{base}/_local/clock")[1]["epoch"] - time.time()
 
     def send(item: tuple[dict[str, Any], bool]) -> tuple[int, bool]:
         event, good = item
         raw = json.dumps(event).encode()
-        signature = sign(secret if good else "wrong-secret", raw, int(app_now))
+        signature = sign(secret if good else "wrong-secret", raw, int(time.time() + clock_offset))
         status, _ = _http(
             "POST", f"{base}/webhooks/messages", raw, {"Content-Type": "application/json", "X-Signature": signature}
         )
@@ -184,15 +187,8 @@ def _drive(base: str, aws_port: int) -> dict[str, Any]:
     send_seconds = time.perf_counter() - started
     accepted = sum(1 for status, good in results if good and status == 202)
     wrongly = sum(1 for status, good in results if (status == 202) != good)
-    import boto3
-
-    sqs = boto3.client(
-        "sqs",
-        region_name="us-east-1",
-        endpoint_url=f"http://127.0.0.1:{aws_port}",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",  # noqa: S106 - the local moto server takes any credentials
-    )
+    accepted_ids = {event["event_id"] for (event, _), (status, _) in zip(plan, results, strict=True) if status == 202}
+    sqs = _local_client("sqs", aws_port)
     queue = next(u for u in sqs.list_queues()["QueueUrls"] if "CaptureQueue" in u and "Dead" not in u)
     dlq = next(u for u in sqs.list_queues()["QueueUrls"] if "CaptureDeadLetter" in u)
     deadline = time.time() + 3600
@@ -202,6 +198,7 @@ def _drive(base: str, aws_port: int) -> dict[str, Any]:
             break
         time.sleep(2)
     drain_seconds = time.perf_counter() - started
+    completed, unfinished = _idempotency_records(aws_port)
     dead = int(
         sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"][
             "ApproximateNumberOfMessages"
@@ -216,8 +213,9 @@ def _drive(base: str, aws_port: int) -> dict[str, Any]:
         cursor = page["next_cursor"]
         if not cursor:
             break
-    persons = {e["user"]["id"] for e in originals}
-    expected_emails = {e["message"]["text"].rsplit(" ", 1)[-1] for e in originals}
+    delivered = [e for e in originals if e["event_id"] in accepted_ids]  # what the platform saw accepted
+    persons = {e["user"]["id"] for e in delivered}
+    expected_emails = {e["message"]["text"].rsplit(" ", 1)[-1] for e in delivered}
     stored = {
         c
         for lead in leads
@@ -233,6 +231,16 @@ def _drive(base: str, aws_port: int) -> dict[str, Any]:
         f"all processed after {drain_seconds:.0f}s; {dead} in the DLQ"
     )
     return {
+        "capture_load_unprocessed_events": metric(
+            len(accepted_ids) - completed + unfinished,
+            "events",
+            None,
+            f"distinct accepted event_ids ({len(accepted_ids)}) minus the capture worker's COMPLETED idempotency "
+            f"records ({completed}), plus records left in progress ({unfinished}); goal 0",
+        ),
+        "capture_load_wrong_answers": metric(
+            wrongly, "responses", None, "a good signature refused or a bad one accepted; goal 0"
+        ),
         "capture_load_lost_contacts": metric(lost + dead, "contacts", None, note),
         "capture_load_duplicate_leads": metric(
             duplicates, "leads", None, f"{len(leads)} leads for {len(persons)} people"
@@ -241,6 +249,34 @@ def _drive(base: str, aws_port: int) -> dict[str, Any]:
             LOAD_EVENTS / drain_seconds, "events/s", None, "accepted and processed end to end by the local runner"
         ),
     }
+
+
+def _local_client(service: str, aws_port: int) -> Any:
+    """A boto3 client of the runner's moto server, as `aws --endpoint-url` would use it."""
+    import boto3
+
+    return boto3.client(
+        service,
+        region_name="us-east-1",
+        endpoint_url=f"http://127.0.0.1:{aws_port}",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",  # noqa: S106 - the local moto server takes any credentials
+    )
+
+
+def _idempotency_records(aws_port: int) -> tuple[int, int]:
+    """(completed, not completed) Powertools idempotency records of the capture worker's `process_event`: one per
+    distinct event_id it has run, whatever the redeliveries."""
+    dynamodb = _local_client("dynamodb", aws_port)
+    completed = unfinished = 0
+    for page in dynamodb.get_paginator("scan").paginate(TableName="leadcenter-idempotency"):
+        for item in page["Items"]:
+            if "process_event" in item["id"]["S"]:
+                if item.get("status", {}).get("S") == "COMPLETED":
+                    completed += 1
+                else:
+                    unfinished += 1
+    return completed, unfinished
 
 
 def run() -> dict[str, Any]:
