@@ -47,6 +47,7 @@ def found(text: str, region: str | None = "ID") -> list[tuple[str, str]]:
         ("facebook.com/profile.php?id=100012345678", "ID", [("facebook", "100012345678")]),
         ("m.me/budishop", "ID", [("messenger", "budishop")]),
         ("messenger.com/t/budishop", "ID", [("messenger", "budishop")]),
+        ("facebook.com/messages/t/budishop", "PH", [("messenger", "budishop")]),
         ("line.me/ti/p/~Somchai99", "TH", [("line", "somchai99")]),
         ("line.me/R/ti/p/@shopdee", "TH", [("line", "shopdee")]),
         ("LINE ID: somchai_th", "TH", [("line", "somchai_th")]),

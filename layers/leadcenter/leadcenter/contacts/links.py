@@ -99,6 +99,8 @@ def _facebook(segments: list[str], query: str, _region: str | None) -> tuple[str
     if first == "people":
         person_id = _segment(segments, 2) or ""
         return ("facebook", person_id) if person_id.isdigit() else None
+    if first == "messages":  # facebook.com/messages/t/name: a Messenger chat, like messenger.com/t/name
+        return _messenger(segments[1:], query, _region)
     return _handle("facebook", first)
 
 
