@@ -34,21 +34,24 @@ class LambdaContext:
         return 20_000
 
 
+def _handler_path(function: Function) -> tuple[str, str]:
+    """(module, attribute): functions/<name>/app.py's `lambda_handler` is functions.<name>.app's attribute."""
+    module_name, attribute = function.handler.rsplit(".", 1)
+    return f"{function.code_uri.replace('/', '.')}.{module_name}", attribute
+
+
 def handler_of(function: Function) -> Any:
     """Imports functions/<name>/app.py as functions.<name>.app (each function's own module, no collisions)."""
-    package = function.code_uri.replace("/", ".")
-    module_name, attribute = function.handler.rsplit(".", 1)
-    module = importlib.import_module(f"{package}.{module_name}")
-    return getattr(module, attribute)
+    module_name, attribute = _handler_path(function)
+    return getattr(importlib.import_module(module_name), attribute)
 
 
 def fresh_handler(function: Function) -> Any:
     """The handler of a second container of the function: its module run again as a new module object, so its
     globals (a batch processor, a resolver's current event) are its own; the shared layer stays shared."""
-    package = function.code_uri.replace("/", ".")
-    module_name, attribute = function.handler.rsplit(".", 1)
+    module_name, attribute = _handler_path(function)
     handler_of(function)  # the package and the first container are imported first, as usual
-    spec = importlib.util.find_spec(f"{package}.{module_name}")
+    spec = importlib.util.find_spec(module_name)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -330,12 +330,18 @@ def not_before(message: dict[str, Any]) -> float | None:
         return None
 
 
+DEFAULT_QUEUE_CONCURRENCY = 4
+
+
 def local_queue_concurrency() -> int:
     """Containers per queue-triggered function (Lambda scales an SQS source out; two cores do not need many)."""
-    try:
-        return max(1, int(os.environ.get("LOCAL_QUEUE_CONCURRENCY", "4")))
-    except ValueError:
-        return 4
+    value = os.environ.get("LOCAL_QUEUE_CONCURRENCY", "").strip()
+    if not value:
+        return DEFAULT_QUEUE_CONCURRENCY
+    if not re.fullmatch(r"[1-9]\d{0,2}", value):
+        log(f"ignoring LOCAL_QUEUE_CONCURRENCY={value!r}: use a whole number from 1 to 999")
+        return DEFAULT_QUEUE_CONCURRENCY
+    return int(value)
 
 
 class QueueConsumer:

@@ -9,8 +9,9 @@ import time
 import uuid
 
 import boto3
+import pytest
 
-from local.runner import QueueConsumer
+from local.runner import QueueConsumer, local_queue_concurrency
 from local.template import Function, Stack
 from tests.local_fixtures import slow_app
 
@@ -67,3 +68,11 @@ def test_template_maximum_concurrency_reaches_the_consumer(stack: Stack) -> None
     functions = stack.functions()
     assert functions["JobsWorkerFunction"].max_concurrency == 10
     assert functions["CaptureWorkerFunction"].max_concurrency is None
+
+
+@pytest.mark.parametrize(("value", "expected"), [("", 4), ("2", 2), ("0", 4), ("-3", 4), ("two", 4), (" 8 ", 8)])
+def test_local_queue_concurrency_takes_whole_numbers_and_says_what_it_ignores(monkeypatch, capsys, value, expected):
+    monkeypatch.setenv("LOCAL_QUEUE_CONCURRENCY", value)
+    assert local_queue_concurrency() == expected
+    ignored = capsys.readouterr().out
+    assert ("ignoring LOCAL_QUEUE_CONCURRENCY" in ignored) == (value.strip() not in ("", "2", "8"))

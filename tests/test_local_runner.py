@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -12,7 +13,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 import requests
@@ -54,6 +55,15 @@ def wait_until_answering(base: str, process: subprocess.Popen[bytes], deadline: 
     return False
 
 
+def start_runner(port: int, aws_port: int, output: IO[bytes]) -> subprocess.Popen[bytes]:
+    """`make run` as a subprocess leading its own process group (moto's child process included)."""
+    python = ROOT / ".venv" / "bin" / "python"
+    command = [str(python if python.exists() else Path(sys.executable)), "-m", "local.runner",
+               "--port", str(port), "--aws-port", str(aws_port)]  # fmt: skip
+    return subprocess.Popen(command, cwd=ROOT, env=runner_environment(), stdout=output,
+                            stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+
+
 def stop(process: subprocess.Popen[bytes]) -> None:
     """The runner leads its own process group: end the group, then make sure."""
     for sig, grace in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
@@ -72,15 +82,11 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 @pytest.fixture(scope="module")
 def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
     port, aws_port = free_port(), free_port()
-    python = ROOT / ".venv" / "bin" / "python"
     log = tmp_path_factory.mktemp("runner") / "runner.log"
-    command = [str(python if python.exists() else Path(sys.executable)), "-m", "local.runner",
-               "--port", str(port), "--aws-port", str(aws_port)]  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     with log.open("wb") as output:
         started = time.monotonic()
-        process = subprocess.Popen(command, cwd=ROOT, env=runner_environment(), stdout=output,
-                                   stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+        process = start_runner(port, aws_port, output)
         try:
             # Waits longer than the limit so a slow start shows as a failed assertion, not an error.
             answering = wait_until_answering(base, process, started + 2 * READY_WITHIN_SECONDS)
@@ -192,12 +198,8 @@ def test_schemathesis_finds_no_server_error_and_no_schema_break(runner: Runner, 
 def test_moto_process_goes_when_the_runner_is_killed(tmp_path: Path) -> None:
     """moto serves from a child process; a runner killed without a word must not leave it holding the port."""
     port, aws_port = free_port(), free_port()
-    python = ROOT / ".venv" / "bin" / "python"
-    command = [str(python if python.exists() else Path(sys.executable)), "-m", "local.runner",
-               "--port", str(port), "--aws-port", str(aws_port)]  # fmt: skip
     with (tmp_path / "runner.log").open("wb") as output:
-        process = subprocess.Popen(command, cwd=ROOT, env=runner_environment(), stdout=output,
-                                   stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+        process = start_runner(port, aws_port, output)
         try:
             assert wait_until_answering(f"http://127.0.0.1:{port}", process, time.monotonic() + 60)
             with socket.create_connection(("127.0.0.1", aws_port), timeout=2):
@@ -215,3 +217,5 @@ def test_moto_process_goes_when_the_runner_is_killed(tmp_path: Path) -> None:
                 pytest.fail("the moto child outlived its runner")
         finally:
             stop(process)
+            with contextlib.suppress(ProcessLookupError):  # a moto child that outlived it, on failure
+                os.killpg(process.pid, signal.SIGKILL)

@@ -306,8 +306,9 @@ def _parse(raw: str, digits: str, international: bool, region: str | None, label
             return found
     for number, default, _ in readings:
         # Mexico dropped the mobile "1" after +52 in 2019; people and old wa.me links still write it.
-        if default is None and (legacy := _MX_LEGACY_MOBILE.fullmatch(number)):
-            return _fast_e164("52" + legacy.group(1), None)
+        legacy = _MX_LEGACY_MOBILE.fullmatch(number) if default is None else None
+        if legacy is not None and (found := _fast_e164("52" + legacy.group(1), None)):
+            return found
     return None
 
 
