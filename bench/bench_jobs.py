@@ -46,7 +46,7 @@ def _seed(account_id: str, count: int, rng: random.Random, start: int = 0) -> li
     from leadcenter.domain.leads import new_lead_id
     from leadcenter.model import Attribution, Contact, FormAnswer, FormData, Lead, LeadSource, OtherContact
     from leadcenter.store import leads as store
-    from leadcenter.store.leads import LeadState, TimelineEvent
+    from leadcenter.store.lead_items import LeadState, TimelineEvent
 
     region = "ap-southeast-1"
     now = clock.now()
@@ -135,9 +135,9 @@ def _drain() -> int:
 def _peer(account_id: str, lead_ids: list[str]) -> None:
     """Read-modify-write of each lead item: GetItem, change, PutItem."""
     from leadcenter import clock
-    from leadcenter.store import leads as store
+    from leadcenter.store import lead_items as store
 
-    item_cls: Any = store.models("ap-southeast-1").lead
+    item_cls = store.models("ap-southeast-1").lead
     for lead_id in lead_ids:
         item = item_cls.get(store.lead_pk(account_id), store.lead_sk(lead_id), consistent_read=True)
         now = clock.iso()

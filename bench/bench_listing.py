@@ -32,7 +32,7 @@ def _seed(account_id: str, rng: random.Random) -> dict[str, Any]:
     from leadcenter.store import leads as store
     from leadcenter.store.accounts import Account, Member
     from leadcenter.store.labels import Label
-    from leadcenter.store.leads import LeadState, TimelineEvent
+    from leadcenter.store.lead_items import LeadState, TimelineEvent
 
     now = clock.now()
     accounts.create_account(
@@ -116,9 +116,9 @@ def _first_page(account_id: str, params: dict[str, Any]) -> tuple[int, int, int]
 def _naive_page(account_id: str, params: dict[str, Any], data: dict[str, Any]) -> tuple[int, int]:
     """The naive design: Query the account partition newest first with a filter expression until 50 match."""
     from leadcenter import ids
-    from leadcenter.store import leads as store
+    from leadcenter.store import lead_items as store
 
-    item: Any = store.models("ap-southeast-1").lead
+    item = store.models("ap-southeast-1").lead
     condition = None
     for key, value in params.items():
         part = {

@@ -71,7 +71,7 @@ def _visible(account_id: str, lead_ids: list[str]) -> dict[str, int]:
 def run() -> dict[str, Any]:
     from leadcenter import clock
     from leadcenter.domain import retention
-    from leadcenter.store import leads as store
+    from leadcenter.store import lead_items, sweep
 
     with moto_stack():
         ids = _seed("bench-retention", LEADS)
@@ -80,13 +80,13 @@ def run() -> dict[str, Any]:
         try:
             visible = _visible("bench-retention", ids)
             # Peer first: the peer account's expired items, each deleted with its own DeleteItem.
-            m = store.models("ap-southeast-1")
-            stats = store.SweepStats()
+            m = lead_items.models("ap-southeast-1")
+            stats = sweep.SweepStats()
             now = int(clock.epoch())
             keys = [
                 key
                 for day in range(now // 86400 - 7, now // 86400 + 1)
-                for key in store.expired_keys("ap-southeast-1", day, now, stats)
+                for key in sweep.expired_keys("ap-southeast-1", day, now, stats)
                 if "bench-retention-peer" in key[0]
             ]
             with counting() as counter:

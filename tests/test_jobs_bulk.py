@@ -29,10 +29,9 @@ def _job_events(api, account, admin, lead_id, job_id):
 
 def _lead_items(account_id: str, lead_ids: list[str]) -> dict[str, object]:
     """The stored lead items (no personal data opened, access status untouched)."""
-    from leadcenter.store import leads as store
-    from leadcenter.store.leads import QueryStats
+    from leadcenter.store.lead_items import lead_pk, lead_sk, models
 
-    items = store.batch_get_leads("ap-southeast-1", account_id, lead_ids, QueryStats())
+    items = models("ap-southeast-1").lead.batch_get([(lead_pk(account_id), lead_sk(i)) for i in lead_ids])
     return {item.lead_id: item for item in items}
 
 
@@ -226,15 +225,18 @@ def test_bulk_delete_removes_leads_keeps_tombstones_and_reports_changed_ones(api
         timeline = lead_store.timeline("ap-southeast-1", account, lead_id)
         tombstones = [event for event in timeline if event.type == "deleted"]
         assert [(t.event_id, t.actor, t.data) for t in tombstones] == [(f"{job_id}-{lead_id}", admin, {})]
-    note = lead_store.models("ap-southeast-1").note
-    assert note.count(lead_store.children_pk(account, lead_ids[1]), note.sk.startswith("N#")) == 0
+    from leadcenter.store.lead_items import children_pk, models
+
+    note = models("ap-southeast-1").note
+    assert note.count(children_pk(account, lead_ids[1]), note.sk.startswith("N#")) == 0
     assert api.ok("GET", f"/accounts/{account}/leads/{lead_ids[5]}", admin)["status"] == "converted"
 
 
 def test_update_many_says_per_lead_why_a_shared_transaction_was_cancelled(api):
     from leadcenter import clock
     from leadcenter.store import leads as store
-    from leadcenter.store.leads import Change, LeadUpdate, TimelineEvent, UpdateResult
+    from leadcenter.store.lead_items import TimelineEvent
+    from leadcenter.store.leads import Change, LeadUpdate, UpdateResult
 
     # Given three leads: one gains two labels, one loses its label, one was edited since it was read
     admin = new_admin()

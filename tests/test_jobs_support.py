@@ -94,7 +94,7 @@ def seed(account_id: str, count: int, *, names: list[str] | None = None, **field
     from leadcenter.model import Contact, Lead, LeadSource
     from leadcenter.store import accounts
     from leadcenter.store import leads as store
-    from leadcenter.store.leads import LeadState, TimelineEvent
+    from leadcenter.store.lead_items import LeadState, TimelineEvent
 
     region = "ap-southeast-1"
     now = clock.now()

@@ -64,11 +64,11 @@ def test_every_handler_imports():
 
 
 def test_regional_table_indexes_match_the_store_models():
-    from leadcenter.store import leads
+    from leadcenter.store import lead_items
 
     declared = load()["Resources"]["LeadsTable"]["Properties"]["GlobalSecondaryIndexes"]
     in_template = {gsi["IndexName"]: tuple(k["AttributeName"] for k in gsi["KeySchema"]) for gsi in declared}
-    model = leads.models("us-east-1").lead
+    model = lead_items.models("us-east-1").lead
     in_model = {}
     for index in model._indexes.values():
         hash_key = next(a.attr_name for a in index.Meta.attributes.values() if a.is_hash_key)

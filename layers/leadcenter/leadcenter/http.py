@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
@@ -124,28 +121,3 @@ def caller_id(app: APIGatewayRestResolver) -> str:
     if not subject:
         raise Unauthorized("sign in first")
     return str(subject)
-
-
-# ---------------------------------------------------------------------------------------------- cursors
-
-
-def encode_cursor(payload: dict[str, Any]) -> str:
-    raw = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
-    signature = hmac.new(settings().cursor_secret.encode(), raw, hashlib.sha256).digest()[:12]
-    return base64.urlsafe_b64encode(raw + signature).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, check: Callable[[dict[str, Any]], bool] | None = None) -> dict[str, Any]:
-    """An opaque, signed cursor. Anything forged, truncated or made for another query is a 400."""
-    try:
-        blob = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        raw, signature = blob[:-12], blob[-12:]
-        expected = hmac.new(settings().cursor_secret.encode(), raw, hashlib.sha256).digest()[:12]
-        if not hmac.compare_digest(signature, expected):
-            raise ValueError("signature")
-        payload = json.loads(raw)
-        if not isinstance(payload, dict) or (check is not None and not check(payload)):
-            raise ValueError("shape")
-        return payload
-    except (ValueError, TypeError) as exc:
-        raise BadRequest("invalid cursor: pass back next_cursor exactly as it was returned") from exc

@@ -12,8 +12,9 @@ from leadcenter.adapters.status_events import STATUS_EVENT_NAMES
 from leadcenter.adapters.transport import MAX_URL_CHARS
 from leadcenter.api.accounts import AccountId
 from leadcenter.api.schemas import Strict
+from leadcenter.cursors import decode_cursor, encode_cursor
 from leadcenter.domain import crm as domain
-from leadcenter.http import caller_id, decode_cursor, encode_cursor
+from leadcenter.http import caller_id
 from leadcenter.policy import Access, Action, authorize
 from leadcenter.store.deliveries import Delivery
 from leadcenter.store.integrations import STATUS_EVENTS_ID, Endpoint

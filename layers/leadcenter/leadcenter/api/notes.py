@@ -14,7 +14,7 @@ from leadcenter.api.schemas import Strict
 from leadcenter.domain import notes as domain
 from leadcenter.http import caller_id
 from leadcenter.policy import Action, authorize
-from leadcenter.store.leads import Note
+from leadcenter.store.notes import Note
 
 router = Router()
 NoteId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z]+$")]

@@ -34,7 +34,8 @@ from leadcenter.policy import Access
 from leadcenter.regions import region_router
 from leadcenter.store import accounts as account_store
 from leadcenter.store import leads as lead_store
-from leadcenter.store.leads import Change, DuplicatePerson, TimelineEvent
+from leadcenter.store.lead_items import TimelineEvent
+from leadcenter.store.leads import Change, DuplicatePerson
 
 SYSTEM_ACTOR = "system:capture"
 PLATFORM_ACTOR = "platform"

@@ -108,7 +108,7 @@ class EventPage:
 
 
 def events(access: Access, conversation_id: str, limit: int, cursor: str | None) -> EventPage:
-    from leadcenter.http import decode_cursor, encode_cursor
+    from leadcenter.cursors import decode_cursor, encode_cursor
 
     get(access.account_id, conversation_id)
     after = None

@@ -34,7 +34,8 @@ from leadcenter.store import jobs as job_store
 from leadcenter.store import labels as label_store
 from leadcenter.store import leads as lead_store
 from leadcenter.store.jobs import Job
-from leadcenter.store.leads import Change, LeadUpdate, QueryStats, TimelineEvent, UpdateResult
+from leadcenter.store.lead_items import TimelineEvent
+from leadcenter.store.leads import Change, LeadSnapshot, LeadUpdate, UpdateResult
 
 MAX_BULK_LEADS = 10_000
 CHUNK_LEADS = 100
@@ -119,22 +120,18 @@ class Seen:
         )
 
     @classmethod
-    def of_item(cls, item: Any) -> Seen:
+    def of_snapshot(cls, lead: LeadSnapshot) -> Seen:
         return cls(
-            item.lead_id,
-            item.account_id,
-            item.Meta.region,
-            int(item.version),
-            int(item.expires_at),
-            item.status,
-            item.assignee,
-            tuple(sorted(item.labels or ())),
-            item.access_status == "accessed",
+            lead.lead_id,
+            lead.account_id,
+            lead.region,
+            lead.version,
+            lead.expires_epoch,
+            lead.status,
+            lead.assignee,
+            tuple(sorted(lead.label_ids)),
+            lead.accessed,
         )
-
-
-# What a job needs to know of a lead at start (Seen): read alone, not the whole item with its ciphertexts.
-SEEN_ATTRIBUTES = ("lead_id", "account_id", "version", "expires_at", "status", "assignee", "labels", "access_status")
 
 
 class JobRefused(DomainError):
@@ -434,9 +431,9 @@ def _resolve_ids(access: Access, lead_ids: list[str]) -> tuple[list[Seen], list[
     for region, region_ids in by_region.items():
         for account_id in lead_accounts(access):
             wanted = [lead_id for lead_id in region_ids if lead_id not in found]
-            for item in lead_store.batch_get_leads(region, account_id, wanted, QueryStats(), SEEN_ATTRIBUTES):
-                if item.expires_at > now:
-                    found[item.lead_id] = Seen.of_item(item)
+            for snapshot in lead_store.snapshots(region, account_id, wanted):
+                if snapshot.expires_epoch > now:
+                    found[snapshot.lead_id] = Seen.of_snapshot(snapshot)
     missing += [lead_id for lead_id in lead_ids if lead_id not in found and lead_id not in missing]
     return [found[lead_id] for lead_id in lead_ids if lead_id in found], missing
 
@@ -689,8 +686,8 @@ def _classify(region: str, changed: list[Seen], outcome: Outcome) -> None:
     now = clock.epoch()
     for account_id, leads in by_account.items():
         lead_ids = [lead.id for lead in leads]
-        items = lead_store.batch_get_leads(region, account_id, lead_ids, QueryStats(), ("lead_id", "expires_at"))
-        present = {item.lead_id for item in items if item.expires_at > now}
+        snapshots = lead_store.snapshots(region, account_id, lead_ids)
+        present = {snapshot.lead_id for snapshot in snapshots if snapshot.expires_epoch > now}
         for lead in leads:
             if lead.id in present:
                 outcome.fail(lead.id, "conflict", "the lead changed after the job started; it was left as it is")

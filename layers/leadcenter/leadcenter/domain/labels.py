@@ -10,7 +10,8 @@ from leadcenter.store import accounts as account_store
 from leadcenter.store import labels as label_store
 from leadcenter.store import leads as lead_store
 from leadcenter.store.labels import Label
-from leadcenter.store.leads import Change, TimelineEvent
+from leadcenter.store.lead_items import TimelineEvent
+from leadcenter.store.leads import Change
 
 MAX_LABELS_PER_ACCOUNT = 500
 

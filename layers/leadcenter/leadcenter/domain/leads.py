@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from leadcenter import clock, ids
 from leadcenter.config import settings
+from leadcenter.cursors import decode_cursor, encode_cursor
 from leadcenter.domain import conversations
-from leadcenter.errors import BadRequest, Conflict, NotFound, Unprocessable
+from leadcenter.errors import Conflict, NotFound, Unprocessable
 from leadcenter.model import AccessStatus, Attribution, Contact, FormData, LabelRef, Lead, LeadSource, LeadStatus
 from leadcenter.policy import Access
 from leadcenter.regions import region_router
 from leadcenter.store import accounts as account_store
 from leadcenter.store import catalog as catalog_store
 from leadcenter.store import labels as label_store
+from leadcenter.store import lead_query
 from leadcenter.store import leads as lead_store
-from leadcenter.store.leads import Change, LeadState, QueryStats, TimelineEvent
+from leadcenter.store.lead_items import LeadState, TimelineEvent
+from leadcenter.store.lead_query import LeadQuery, QueryStats
+from leadcenter.store.leads import Change
 
 # ---------------------------------------------------------------------------------------------- identity
 
@@ -299,10 +301,6 @@ class Page:
     stats: QueryStats
 
 
-# Which filter serves as the key (index) when several are given: the one expected to be most selective.
-_PRIMARY_ORDER = ("form", "assignee", "status", "source", "access")
-
-
 def _time_window(f: LeadFilter) -> tuple[datetime, datetime]:
     now = clock.now()
     low = now - timedelta(days=settings().retention_days)
@@ -317,51 +315,7 @@ def _time_window(f: LeadFilter) -> tuple[datetime, datetime]:
     return low, high
 
 
-def _dimensions(f: LeadFilter) -> dict[str, str]:
-    dims = {}
-    if f.form_id:
-        dims["form"] = f.form_id
-    if f.assignee:
-        dims["assignee"] = f.assignee
-    if f.status:
-        dims["status"] = f.status.value
-    if f.source:
-        dims["source"] = f.source.value
-    if f.access_status:
-        dims["access"] = f.access_status
-    return dims
-
-
-def _filter_condition(region: str, dims: dict[str, str], label: str | None) -> Any:
-    item: Any = lead_store.models(region).lead
-    attribute = {"form": item.form_id, "status": item.status, "source": item.source, "access": item.access_status}
-    condition = None
-    for dimension, value in dims.items():
-        if dimension == "assignee":
-            part = item.assignee.does_not_exist() if value == "none" else item.assignee == value
-        else:
-            part = attribute[dimension] == value
-        condition = part if condition is None else condition & part
-    if label:
-        part = item.labels.contains(label)
-        condition = part if condition is None else condition & part
-    return condition
-
-
-def _matches(state_item: Any, dims: dict[str, str]) -> bool:
-    values = {
-        "form": state_item.form_id,
-        "status": state_item.status,
-        "source": state_item.source,
-        "access": state_item.access_status,
-        "assignee": state_item.assignee or "none",
-    }
-    return all(values[d] == v for d, v in dims.items())
-
-
 def list_leads(access: Access, f: LeadFilter, limit: int, cursor: str | None) -> Page:
-    from leadcenter.http import decode_cursor, encode_cursor
-
     accounts = lead_accounts(access)
     if f.ad_account_id:
         accounts = [a for a in accounts if a == f.ad_account_id]
@@ -369,29 +323,26 @@ def list_leads(access: Access, f: LeadFilter, limit: int, cursor: str | None) ->
     after: str | None = None
     if cursor:
         after = decode_cursor(cursor, lambda p: p.get("f") == fingerprint and isinstance(p.get("k"), str))["k"]
-    stats = QueryStats()
-    regions_by_account = _regions_by_account(accounts, access)
-    if f.updated_since is not None:
-        items = _list_updated(regions_by_account, f, limit, after, stats)
-        sort_key = "upd_sk"
-    else:
-        items = _list_by_creation(regions_by_account, f, limit, after, stats)
-        sort_key = "sk"
-    page = items[:limit]
-    next_cursor = None
-    if len(items) > limit and page:
-        next_cursor = encode_cursor({"f": fingerprint, "k": getattr(page[-1], sort_key)})
-    states: list[LeadState] = []
-    by_region: dict[str, list[Any]] = {}
-    for item in page:
-        by_region.setdefault(item.Meta.region, []).append(item)
-    opened = {}
-    for region, region_items in by_region.items():
-        stats.requests += 1
-        for state in lead_store.open_items(region, region_items):
-            opened[state.lead.id] = state
-    states = [opened[item.lead_id] for item in page if item.lead_id in opened]
-    return Page(_decorate(states, label_names(_label_accounts(access, *accounts))), next_cursor, stats)
+    created_from, created_to = _time_window(f)
+    query = LeadQuery(
+        regions=_regions_by_account(accounts, access),
+        limit=limit,
+        created_from=created_from,
+        created_to=created_to,
+        now_epoch=int(clock.epoch()),
+        status=f.status.value if f.status else None,
+        label=f.label,
+        assignee=f.assignee,
+        access_status=f.access_status,
+        source=f.source.value if f.source else None,
+        form_id=f.form_id,
+        q=f.q,
+        updated_since=clock.iso(f.updated_since) if f.updated_since is not None else None,
+        after=after,
+    )
+    page = lead_query.find(query)
+    next_cursor = encode_cursor({"f": fingerprint, "k": page.last_key}) if page.last_key else None
+    return Page(_decorate(page.leads, label_names(_label_accounts(access, *accounts))), next_cursor, page.stats)
 
 
 def _regions_by_account(accounts: list[str], access: Access) -> dict[str, list[str]]:
@@ -401,127 +352,6 @@ def _regions_by_account(accounts: list[str], access: Access) -> dict[str, list[s
         account = access.account if account_id == access.account_id else account_store.get_account(account_id)
         result[account_id] = sorted(account.lead_regions)
     return result
-
-
-def _list_by_creation(
-    regions_by_account: dict[str, list[str]], f: LeadFilter, limit: int, after: str | None, stats: QueryStats
-) -> list[Any]:
-    low, high = _time_window(f)
-    if low > high:
-        return []
-    low_key = lead_store.lead_sk(ids.floor(low))
-    high_key = lead_store.lead_sk(ids.ceiling(high) + "~")
-    if after is not None:
-        high_key = min(high_key, after)
-    dims = _dimensions(f)
-    want = limit + 1
-    streams: list[list[Any]] = []
-    for account_id, regions in regions_by_account.items():
-        targets = _targets(account_id, f, dims)
-        for region in regions:
-            sk: Any = lead_store.models(region).lead.sk
-            range_condition = sk.between(low_key, high_key)
-            for index, hash_value, rest, label in targets:
-                if index == "label":
-                    streams.append(
-                        _label_stream(region, account_id, hash_value, range_condition, rest, want, after, stats)
-                    )
-                    continue
-                condition = _filter_condition(region, rest, label)
-                items = lead_store.query_index(
-                    region, index, hash_value, range_condition, condition, want + 1, None, stats
-                )
-                streams.append([i for i in items if i.sk != after])
-    merged = heapq.merge(*streams, key=lambda i: i.sk, reverse=True)
-    result = []
-    seen = set()
-    for item in merged:
-        if item.lead_id in seen:
-            continue
-        seen.add(item.lead_id)
-        result.append(item)
-        if len(result) >= want:
-            break
-    return result
-
-
-def _label_stream(
-    region: str,
-    account_id: str,
-    label_id: str,
-    range_condition: Any,
-    rest: dict[str, str],
-    want: int,
-    after: str | None,
-    stats: QueryStats,
-) -> list[Any]:
-    """Leads with a label (its link items, then the leads by key), further filtered in memory; pages through
-    the links until `want` leads match or the links run out."""
-    matched: list[Any] = []
-    start = None
-    while len(matched) < want:
-        links, start = lead_store.query_links(region, account_id, label_id, range_condition, want + 1, start, stats)
-        lead_ids = [link.lead_id for link in links if link.sk != after]
-        fetched = {i.lead_id: i for i in lead_store.batch_get_leads(region, account_id, lead_ids, stats)}
-        matched += [
-            fetched[i]
-            for i in lead_ids
-            if i in fetched and _matches(fetched[i], rest) and fetched[i].expires_at > clock.epoch()
-        ]
-        if start is None:
-            break
-    return matched[:want]
-
-
-def _targets(
-    account_id: str, f: LeadFilter, dims: dict[str, str]
-) -> list[tuple[str | None, str, dict[str, str], str | None]]:
-    """(index, hash key, filters left for a filter expression, label left) for each key query to run."""
-    if f.q:
-        matches = catalog_store.resolve([account_id], f.q)
-        return [
-            (f"by_{kind}", lead_store.dimension_key(account_id, kind, item_id), dims, f.label)
-            for _, kind, item_id in matches
-        ]
-    if f.label:
-        return [("label", f.label, dims, None)]
-    for dimension in _PRIMARY_ORDER:
-        if dimension in dims:
-            rest = {d: v for d, v in dims.items() if d != dimension}
-            return [(f"by_{dimension}", lead_store.dimension_key(account_id, dimension, dims[dimension]), rest, None)]
-    return [(None, lead_store.lead_pk(account_id), {}, None)]
-
-
-def _list_updated(
-    regions_by_account: dict[str, list[str]], f: LeadFilter, limit: int, after: str | None, stats: QueryStats
-) -> list[Any]:
-    """Incremental pull: oldest change first from `updated_since`, so a CRM that follows next_cursor sees
-    every change once; a lead changed again later moves behind the cursor and is seen again."""
-    if f.updated_since is None:
-        raise BadRequest("updated_since is required")
-    start = after or clock.iso(f.updated_since)
-    dims = _dimensions(f)
-    streams = []
-    for account_id, regions in regions_by_account.items():
-        for region in regions:
-            item: Any = lead_store.models(region).lead
-            condition = item.expires_at > int(clock.epoch())
-            rest = _filter_condition(region, dims, f.label)
-            if rest is not None:
-                condition &= rest
-            items = lead_store.query_index(
-                region,
-                "by_updated",
-                lead_store.lead_pk(account_id),
-                item.upd_sk >= start,
-                condition,
-                limit + 2,
-                None,
-                stats,
-                newest_first=False,
-            )
-            streams.append([i for i in items if i.upd_sk != after])
-    return list(heapq.merge(*streams, key=lambda i: i.upd_sk))[: limit + 1]
 
 
 # ---------------------------------------------------------------------------------------------- delete
@@ -555,16 +385,14 @@ def summary(access: Access) -> Summary:
     The creation-time window hides expired leads that DynamoDB TTL has not removed yet.
     """
     now = clock.now()
-    live_from = lead_store.lead_sk(ids.floor(now - timedelta(days=settings().retention_days)))
-    live_to = lead_store.lead_sk(ids.ceiling(now + timedelta(minutes=5)) + "~")
-    soon_to = lead_store.lead_sk(ids.ceiling(now - timedelta(days=settings().retention_days - 7)) + "~")
+    live_from = now - timedelta(days=settings().retention_days)
+    live_to = now + timedelta(minutes=5)
+    soon_to = now - timedelta(days=settings().retention_days - 7)
     by_status = dict.fromkeys((s.value for s in LeadStatus), 0)
     expiring = 0
     for account_id, regions in _regions_by_account(lead_accounts(access), access).items():
         for region in regions:
-            sk: Any = lead_store.models(region).lead.sk
             for status in by_status:
-                key = lead_store.dimension_key(account_id, "status", status)
-                by_status[status] += lead_store.count(region, "by_status", key, sk.between(live_from, live_to))
-            expiring += lead_store.count(region, None, lead_store.lead_pk(account_id), sk.between(live_from, soon_to))
+                by_status[status] += lead_query.count_created(region, account_id, live_from, live_to, status=status)
+            expiring += lead_query.count_created(region, account_id, live_from, soon_to)
     return Summary(by_status, sum(by_status.values()), expiring)

@@ -6,20 +6,21 @@ from leadcenter import clock, ids
 from leadcenter.domain.leads import load_state
 from leadcenter.errors import Forbidden
 from leadcenter.policy import Access
-from leadcenter.store import leads as lead_store
-from leadcenter.store.leads import Note, TimelineEvent
+from leadcenter.store import notes as note_store
+from leadcenter.store.lead_items import TimelineEvent
+from leadcenter.store.notes import Note
 
 
 def add(access: Access, lead_id: str, text: str) -> Note:
     state = load_state(access, lead_id)
     now = clock.iso()
     note = Note(ids.ulid(), access.caller, text, now, now)
-    lead_store.add_note(state, note, TimelineEvent(ids.ulid(), "note_added", access.caller, now, {"note_id": note.id}))
+    note_store.add_note(state, note, TimelineEvent(ids.ulid(), "note_added", access.caller, now, {"note_id": note.id}))
     return note
 
 
 def list_for(access: Access, lead_id: str) -> list[Note]:
-    return lead_store.list_notes(load_state(access, lead_id))
+    return note_store.list_notes(load_state(access, lead_id))
 
 
 def _may_change(access: Access, note: Note) -> None:
@@ -29,10 +30,10 @@ def _may_change(access: Access, note: Note) -> None:
 
 def edit(access: Access, lead_id: str, note_id: str, text: str) -> Note:
     state = load_state(access, lead_id)
-    note = lead_store.get_note(state, note_id)
+    note = note_store.get_note(state, note_id)
     _may_change(access, note)
     now = clock.iso()
-    lead_store.edit_note(
+    note_store.edit_note(
         state, note_id, text, now, TimelineEvent(ids.ulid(), "note_edited", access.caller, now, {"note_id": note_id})
     )
     return Note(note.id, note.author, text, note.created_at, now)
@@ -40,8 +41,8 @@ def edit(access: Access, lead_id: str, note_id: str, text: str) -> Note:
 
 def delete(access: Access, lead_id: str, note_id: str) -> None:
     state = load_state(access, lead_id)
-    note = lead_store.get_note(state, note_id)
+    note = note_store.get_note(state, note_id)
     _may_change(access, note)
-    lead_store.delete_note(
+    note_store.delete_note(
         state, note_id, TimelineEvent(ids.ulid(), "note_deleted", access.caller, clock.iso(), {"note_id": note_id})
     )

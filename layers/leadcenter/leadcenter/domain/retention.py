@@ -14,7 +14,9 @@ from leadcenter import clock, crypto, ids
 from leadcenter.domain import leads as lead_domain
 from leadcenter.regions import region_router
 from leadcenter.store import leads as lead_store
-from leadcenter.store.leads import SweepStats, TimelineEvent
+from leadcenter.store import sweep as sweep_store
+from leadcenter.store.lead_items import TimelineEvent
+from leadcenter.store.sweep import SweepStats
 
 # How many past days each run revisits: TTL normally wins within 2 days; a week covers missed runs.
 LOOKBACK_DAYS = 7
@@ -40,10 +42,10 @@ def sweep(regions: list[str] | None = None) -> SweepResult:
     for region in regions or region_router().storage_regions:
         stats = result.regions.setdefault(region, SweepStats())
         for day in range(today - LOOKBACK_DAYS, today + 1):
-            keys = lead_store.expired_keys(region, day, now, stats)
+            keys = sweep_store.expired_keys(region, day, now, stats)
             stats.found += len(keys)
             if keys:
-                lead_store.delete_keys(region, keys, stats)
+                sweep_store.delete_keys(region, keys, stats)
     return result
 
 

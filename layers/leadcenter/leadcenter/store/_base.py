@@ -7,12 +7,13 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 import botocore.session
 from pynamodb.connection import Connection
 from pynamodb.connection import base as _pynamodb_connection
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.models import MetaProtocol
 from pynamodb.transactions import TransactGet, TransactWrite
 
 from leadcenter.errors import Conflict, Throttled
@@ -33,8 +34,8 @@ def _shared_session() -> botocore.session.Session:
 _pynamodb_connection.get_session = _shared_session  # type: ignore[assignment]
 
 
-def table_meta(table_name: str, region: str) -> Any:
-    return type(
+def table_meta(table_name: str, region: str) -> MetaProtocol:
+    meta = type(
         "Meta",
         (),
         {
@@ -46,6 +47,7 @@ def table_meta(table_name: str, region: str) -> Any:
             "read_timeout_seconds": 10,
         },
     )
+    return cast(MetaProtocol, meta)
 
 
 @functools.cache
@@ -68,8 +70,15 @@ def _code(exc: Exception) -> str:
     return str(response.get("Error", {}).get("Code", getattr(exc, "cause_response_code", "") or ""))
 
 
-def cancellation_reasons(exc: TransactWriteError) -> list[str]:
-    return [reason.code or "None" if reason else "None" for reason in (exc.cancellation_reasons or [])]
+# The order pynamodb sends a transaction's items in, whatever order they were added in; cancellation reasons come
+# back in the same order (tests/test_store_transactions.py pins it).
+TRANSACTION_ORDER = ("ConditionCheck", "Delete", "Put", "Update")
+
+
+def cancellation_reasons(exc: TransactWriteError) -> list[str | None]:
+    """Why each item of a cancelled transaction failed (`ConditionalCheckFailed`, `TransactionConflict`, ...;
+    None where it did not), in TRANSACTION_ORDER."""
+    return [(reason.code or None) if reason else None for reason in (exc.cancellation_reasons or [])]
 
 
 @contextmanager

@@ -29,7 +29,6 @@ from pynamodb.models import Model
 from leadcenter import aws, clock
 from leadcenter.config import settings
 from leadcenter.errors import Conflict, Throttled
-from leadcenter.store import leads as lead_store
 from leadcenter.store._base import (
     cancellation_reasons,
     table_meta,
@@ -38,6 +37,7 @@ from leadcenter.store._base import (
     translate_write_errors,
 )
 from leadcenter.store.accounts import account_pk
+from leadcenter.store.lead_items import children_pk, models
 
 JOB_RECORD_DAYS = 365  # the job record is the audit trail of who changed or exported what, and when
 WORK_ITEM_DAYS = 7  # selections, chunks and markers only matter while the job runs
@@ -348,8 +348,8 @@ def errors(account_id: str, job_id: str, limit: int) -> list[dict[str, str]]:
 
 def applied_events(region: str, account_id: str, events: Sequence[tuple[str, str]]) -> set[str]:
     """Of (lead id, event id) pairs, the lead ids whose event exists: what an earlier attempt already wrote."""
-    m = lead_store.models(region)
-    keys = [(lead_store.children_pk(account_id, lead_id), f"T#{event_id}") for lead_id, event_id in events]
+    m = models(region)
+    keys = [(children_pk(account_id, lead_id), f"T#{event_id}") for lead_id, event_id in events]
     return {item.pk.rsplit("#", 1)[1] for item in m.event.batch_get(keys, consistent_read=True)} if keys else set()
 
 

@@ -7,9 +7,7 @@ Select=COUNT on that index key: it reads only that group's leads (paginated per 
 
 from __future__ import annotations
 
-from typing import Any
-
-from leadcenter.store import leads as lead_store
+from leadcenter.store.lead_items import dimension_key, lead_index, models
 
 DIMENSIONS = ("ad", "adgroup", "campaign")
 
@@ -18,10 +16,6 @@ def count_group(region: str, account_id: str, dimension: str, group_id: str, now
     """Leads of `account_id` in `region` attributed to one group, not yet expired (TTL deletes lazily)."""
     if dimension not in DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension}")
-    item_cls: Any = lead_store.models(region).lead
-    index = getattr(item_cls, f"by_{dimension}")
-    return int(
-        index.count(
-            lead_store.dimension_key(account_id, dimension, group_id), filter_condition=item_cls.expires_at > now_epoch
-        )
-    )
+    index = lead_index(region, f"by_{dimension}")
+    expires_at = models(region).lead.expires_at
+    return index.count(dimension_key(account_id, dimension, group_id), filter_condition=expires_at > now_epoch)
