@@ -1,16 +1,16 @@
 // Leads table: filters and search, cursor paging, per-row status, selection for bulk actions,
 // keyboard use (arrow keys move between rows, Enter opens the drawer, Space selects).
 
-import { path } from "../api.js";
-import { offers } from "../capabilities.js";
-import { announce, errorBox, field, h, notice, replace, select } from "../dom.js";
+import { path } from "../../api.js";
+import { offers } from "../../capabilities.js";
+import { announce, errorBox, field, h, notice, replace, select } from "../../dom.js";
 import {
   ACCESS, ACCESS_NAMES, EXPIRY_WARNING_DAYS, SOURCES, SOURCE_NAMES, SOURCE_SHORT, STATUSES, STATUS_NAMES, daysLeft, formatDate,
   formatDateTime, leadName, plural,
-} from "../format.js";
+} from "../../format.js";
 import {
   accountById, canSeeLeads, isAdmin, leadAccessTransferred, loadForms, loadLabels, loadMembers, state,
-} from "../state.js";
+} from "../../state.js";
 
 const FILTER_KEYS = ["q", "status", "label", "assignee", "access_status", "source", "form_id", "created_from",
   "created_to", "expiring_within_days"];
@@ -144,7 +144,7 @@ class LeadsView {
     refresh.addEventListener("click", () => this.loadPage());
     const exportButton = h("button", { type: "button", class: "button" }, "Export CSV");
     exportButton.addEventListener("click", async () => {
-      const { openExport } = await import("./export.js");
+      const { openExport } = await import("../export.js");
       openExport({ filter: this.apiFilter(), activeFilters: this.activeFilterCount() });
     });
     this.summary = h("ul", { class: "summary", "aria-label": "Leads by status", "aria-busy": "true" },
@@ -425,7 +425,7 @@ class LeadsView {
 
   async openLead(leadId) {
     this.setActiveRow(leadId, { focus: false });
-    const { openLeadDrawer } = await import("./drawer.js");
+    const { openLeadDrawer } = await import("../drawer.js");
     openLeadDrawer(leadId, {
       onUpdate: (lead) => this.replaceLead(lead),
       returnFocus: () => this.rowOf(leadId),
@@ -435,7 +435,7 @@ class LeadsView {
   /** The bulk bar, created on the first selection. */
   ensureBulk() {
     if (!this.bulkLoading) {
-      this.bulkLoading = import("./bulk.js").then(({ createBulkBar }) => {
+      this.bulkLoading = import("../bulk.js").then(({ createBulkBar }) => {
         this.bulk = createBulkBar({
           accountId: this.accountId,
           selection: () => this.selection(),
