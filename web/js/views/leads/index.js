@@ -2,21 +2,19 @@
 // keyboard use (arrow keys move between rows, Enter opens the drawer, Space selects).
 
 import { path } from "../../api.js";
-import { offers } from "../../capabilities.js";
 import { announce, errorBox, field, h, notice, replace, select } from "../../dom.js";
 import {
-  ACCESS, ACCESS_NAMES, EXPIRY_WARNING_DAYS, SOURCES, SOURCE_NAMES, SOURCE_SHORT, STATUSES, STATUS_NAMES, daysLeft, formatDate,
+  ACCESS_NAMES, EXPIRY_WARNING_DAYS, SOURCE_NAMES, SOURCE_SHORT, STATUSES, STATUS_NAMES, daysLeft, formatDate,
   formatDateTime, leadName, plural,
 } from "../../format.js";
 import {
   accountById, canSeeLeads, isAdmin, leadAccessTransferred, loadForms, loadLabels, loadMembers, state,
 } from "../../state.js";
+import { LeadFilters } from "./filters.js";
+import { LeadSummary } from "./summary.js";
 
-const FILTER_KEYS = ["q", "status", "label", "assignee", "access_status", "source", "form_id", "created_from",
-  "created_to", "expiring_within_days"];
 const PAGE_SIZES = [25, 50, 100];
 const DEFAULT_PAGE_SIZE = 50;
-const SEARCH_DELAY_MS = 350;
 let firstPagePainted = false;
 
 export function render(container, ctx) {
@@ -62,7 +60,6 @@ class LeadsView {
     this.container = container;
     this.ctx = ctx;
     this.accountId = state.account.id;
-    this.filters = Object.fromEntries(FILTER_KEYS.map((key) => [key, ctx.params.get(key) || ""]));
     this.pageSize = PAGE_SIZES.includes(Number(ctx.params.get("limit"))) ? Number(ctx.params.get("limit")) : DEFAULT_PAGE_SIZE;
     this.cursors = [null]; // cursors[i] fetches page i; Previous pops back to the one before
     this.pageIndex = 0;
@@ -72,15 +69,13 @@ class LeadsView {
     this.allMatching = false;
     this.activeRowId = null;
     this.controller = null;
-    this.searchTimer = null;
-    this.knownForms = new Map();
     this.bulk = null; // the bulk bar's module loads on the first selection
     this.bulkLoading = null;
     this.bulkLabels = [];
     this.bulkAssignees = [];
     this.cleanup = () => {
       if (this.controller) this.controller.abort();
-      clearTimeout(this.searchTimer);
+      this.filters.stop();
       if (this.bulk) this.bulk.stop();
     };
     this.build();
@@ -88,69 +83,23 @@ class LeadsView {
     this.loadPage().finally(() => {
       if (state.account?.id !== this.accountId) return;
       this.loadReferenceData();
-      this.loadSummary();
+      this.summary.load();
     });
   }
 
   // -------------------------------------------------------------------------------------- layout
 
   build() {
-    this.searchInput = h("input", {
-      type: "search", name: "q", value: this.filters.q, maxlength: 200, autocomplete: "off",
-      placeholder: "Ad, ad group, campaign or form name or ID",
-    });
-    this.statusSelect = select([["", "All statuses"], ...STATUSES], { name: "status", value: this.filters.status });
-    this.labelSelect = select([["", "All labels"]], { name: "label" });
-    this.assigneeSelect = select([["", "Anyone"], ["none", "Unassigned"]], { name: "assignee" });
-    this.accessSelect = select([["", "Viewed or not"], ...ACCESS], { name: "access_status", value: this.filters.access_status });
-    this.sourceSelect = select([["", "All sources"], ...SOURCES], { name: "source", value: this.filters.source });
-    this.formSelect = select([["", "All forms"]], { name: "form_id" });
-    this.fromInput = h("input", { type: "date", name: "created_from", value: this.filters.created_from });
-    this.toInput = h("input", { type: "date", name: "created_to", value: this.filters.created_to });
-    this.expiringSelect = select([["", "Any time"], ["7", "Within 7 days"], ["30", "Within 30 days"]],
-      { name: "expiring_within_days", value: this.filters.expiring_within_days });
-    this.setOptions(this.labelSelect, [["", "All labels"]], this.filters.label);
-    this.setOptions(this.assigneeSelect, [["", "Anyone"], ["none", "Unassigned"]], this.filters.assignee);
-    this.setOptions(this.formSelect, [["", "All forms"]], this.filters.form_id);
-
-    const clear = h("button", { type: "button", class: "button button-quiet" }, "Clear filters");
-    clear.addEventListener("click", () => this.clearFilters());
-    this.activeCount = h("span", { class: "badge", "aria-hidden": "true" });
-    const more = h("details", { class: "more-filters" },
-      h("summary", {}, "Filters ", this.activeCount),
-      h("div", { class: "filter-grid" },
-        field("Status", this.statusSelect), field("Label", this.labelSelect), field("Assignee", this.assigneeSelect),
-        field("Access status", this.accessSelect), field("Source", this.sourceSelect), field("Form", this.formSelect),
-        field("Created from", this.fromInput), field("Created to", this.toInput), field("Expires", this.expiringSelect),
-        h("div", { class: "field field-action" }, clear)));
-    more.open = window.matchMedia("(min-width: 761px)").matches;
-    this.filterForm = h("form", { class: "filters", role: "search", "aria-label": "Filter leads" },
-      field("Search", this.searchInput, { hint: "Matches ad, ad group, campaign or form: the ID exactly, or part of the name." }),
-      more);
-    this.filterForm.addEventListener("submit", (event) => {
-      event.preventDefault();
-      clearTimeout(this.searchTimer);
-      this.readFilters();
-    });
-    this.filterForm.addEventListener("change", (event) => {
-      if (event.target !== this.searchInput) this.readFilters();
-    });
-    this.searchInput.addEventListener("input", () => {
-      clearTimeout(this.searchTimer);
-      this.searchTimer = setTimeout(() => this.readFilters(), SEARCH_DELAY_MS);
-    });
+    this.filters = new LeadFilters(this.ctx.params, { onChange: () => this.filtersChanged() });
 
     const refresh = h("button", { type: "button", class: "button" }, "Refresh");
     refresh.addEventListener("click", () => this.loadPage());
     const exportButton = h("button", { type: "button", class: "button" }, "Export CSV");
     exportButton.addEventListener("click", async () => {
       const { openExport } = await import("../export.js");
-      openExport({ filter: this.apiFilter(), activeFilters: this.activeFilterCount() });
+      openExport({ filter: this.filters.apiFilter(), activeFilters: this.filters.activeCount() });
     });
-    this.summary = h("ul", { class: "summary", "aria-label": "Leads by status", "aria-busy": "true" },
-      // Placeholders keep the layout still until the counts arrive.
-      [...STATUSES.map(([, name]) => name), "Expire within 7 days"].map((name) =>
-        h("li", {}, h("span", { class: "summary-item" }, h("span", { class: "summary-count" }, "–"), h("span", {}, name)))));
+    this.summary = new LeadSummary(this.accountId, this.filters);
 
     this.selectAllBox = h("input", { type: "checkbox", "aria-label": "Select all leads on this page" });
     this.selectAllBox.addEventListener("change", () => this.togglePage(this.selectAllBox.checked));
@@ -190,8 +139,8 @@ class LeadsView {
 
     replace(this.container, h("section", { class: "leads", "aria-labelledby": "leads-title" },
       h("div", { class: "page-head" }, h("h2", { id: "leads-title" }, "Leads"), h("div", { class: "row" }, refresh, exportButton)),
-      this.summary,
-      this.filterForm,
+      this.summary.root,
+      this.filters.root,
       this.bulkArea,
       this.selectionBanner,
       h("p", { id: "leads-keys", class: "hint keys-hint" },
@@ -201,16 +150,6 @@ class LeadsView {
       h("nav", { class: "pager", "aria-label": "Pages of leads" }, this.previousButton, this.pageLabel, this.nextButton,
         field("Leads per page", sizeSelect, { className: "field field-inline" }))));
     this.renderSkeleton();
-    this.updateFilterCount();
-  }
-
-  setOptions(selectElement, options, value) {
-    const current = value !== undefined ? value : selectElement.value;
-    replace(selectElement, options.map(([optionValue, text]) => h("option", { value: optionValue }, text)));
-    if (current && !options.some(([optionValue]) => optionValue === current)) {
-      selectElement.append(h("option", { value: current }, current));
-    }
-    selectElement.value = current || "";
   }
 
   renderSkeleton() {
@@ -229,64 +168,17 @@ class LeadsView {
     ]);
     if (state.account?.id !== this.accountId) return;
     if (labels.status === "fulfilled") {
-      this.setOptions(this.labelSelect, [["", "All labels"], ...labels.value.map((l) => [l.id, l.name])], this.filters.label);
+      this.filters.setLabels(labels.value);
       this.bulkLabels = labels.value;
       if (this.bulk) this.bulk.setLabels(labels.value);
     }
     const admins = members.status === "fulfilled" && members.value ? members.value.filter((m) => m.role === "admin") : [];
     const people = admins.map((m) => m.user_id);
     if (!people.includes(state.session.user)) people.push(state.session.user);
-    this.setOptions(this.assigneeSelect, [["", "Anyone"], ["none", "Unassigned"], ...people.map((id) => [id, id])], this.filters.assignee);
+    this.filters.setAssignees(people);
     this.bulkAssignees = admins.map((m) => m.user_id);
     if (this.bulk) this.bulk.setAssignees(this.bulkAssignees);
-    if (forms.status === "fulfilled") {
-      for (const form of forms.value) this.knownForms.set(form.id, form.name);
-    }
-    this.renderFormOptions();
-  }
-
-  renderFormOptions() {
-    const options = [...this.knownForms].sort((a, b) => a[1].localeCompare(b[1]));
-    this.setOptions(this.formSelect, [["", "All forms"], ...options], this.filters.form_id);
-  }
-
-  async loadSummary() {
-    if ((await offers("GET", "/accounts/{account_id}/summary")) === false) {
-      replace(this.summary);
-      return;
-    }
-    try {
-      const summary = await state.api.get(path("accounts", this.accountId, "summary"));
-      this.renderSummary(summary);
-    } catch {
-      replace(this.summary); // the counts are a convenience; the table below says what matters
-    } finally {
-      this.summary.setAttribute("aria-busy", "false");
-    }
-  }
-
-  renderSummary(summary) {
-    const counts = summary.by_status || summary.status_counts || summary.counts || summary;
-    const expiring = summary.expiring_within_7_days ?? summary.expiring_soon ?? summary.expiring;
-    const items = STATUSES.filter(([status]) => typeof counts[status] === "number").map(([status, name]) => {
-      const button = h("button", { type: "button", class: "summary-item", dataset: { status }, "aria-pressed": String(this.filters.status === status) },
-        h("span", { class: "summary-count" }, String(counts[status])), h("span", {}, name));
-      button.addEventListener("click", () => {
-        this.statusSelect.value = this.filters.status === status ? "" : status;
-        this.readFilters();
-      });
-      return h("li", {}, button);
-    });
-    if (typeof expiring === "number") {
-      const button = h("button", { type: "button", class: "summary-item summary-expiring", "aria-pressed": String(this.filters.expiring_within_days === "7") },
-        h("span", { class: "summary-count" }, String(expiring)), h("span", {}, "Expire within 7 days"));
-      button.addEventListener("click", () => {
-        this.expiringSelect.value = this.filters.expiring_within_days === "7" ? "" : "7";
-        this.readFilters();
-      });
-      items.push(h("li", {}, button));
-    }
-    replace(this.summary, items);
+    this.filters.addForms(forms.status === "fulfilled" ? forms.value : []);
   }
 
   async loadPage() {
@@ -298,7 +190,7 @@ class LeadsView {
     if (!this.leads.length) this.renderSkeleton();
     try {
       const page = await state.api.get(path("accounts", this.accountId, "leads"), {
-        query: { ...this.apiFilter(), limit: this.pageSize, cursor: this.cursors[this.pageIndex] },
+        query: { ...this.filters.apiFilter(), limit: this.pageSize, cursor: this.cursors[this.pageIndex] },
         signal: controller.signal,
       });
       if (controller.signal.aborted) return;
@@ -329,16 +221,7 @@ class LeadsView {
   // -------------------------------------------------------------------------------------- rows
 
   renderRows() {
-    for (const lead of this.leads) {
-      if (lead.form && lead.form.form_id && !this.knownForms.has(lead.form.form_id)) {
-        this.knownForms.set(lead.form.form_id, lead.form.form_name || lead.form.form_id);
-        this.formsChanged = true;
-      }
-    }
-    if (this.formsChanged) {
-      this.formsChanged = false;
-      this.renderFormOptions();
-    }
+    this.filters.noteLeadForms(this.leads);
     if (!this.leads.some((lead) => lead.id === this.activeRowId)) this.activeRowId = this.leads[0]?.id || null;
     replace(this.tbody, this.leads.map((lead) => this.row(lead)));
     this.table.hidden = !this.leads.length;
@@ -348,13 +231,13 @@ class LeadsView {
   }
 
   emptyState() {
-    const filtered = this.activeFilterCount() > 0;
+    const filtered = this.filters.activeCount() > 0;
     if (!filtered && this.pageIndex === 0) {
       return h("div", { class: "empty" }, h("h3", {}, "No leads yet"),
         h("p", {}, "Leads from your instant forms and direct messages appear here as they arrive."));
     }
     const clear = h("button", { type: "button", class: "button" }, "Clear filters");
-    clear.addEventListener("click", () => this.clearFilters());
+    clear.addEventListener("click", () => this.filters.clear());
     return h("div", { class: "empty", role: "status" }, h("h3", {}, "No leads match"),
       h("p", {}, "No lead matches these filters. Change or clear them to see more."), clear);
   }
@@ -439,11 +322,11 @@ class LeadsView {
         this.bulk = createBulkBar({
           accountId: this.accountId,
           selection: () => this.selection(),
-          filter: () => this.apiFilter(),
+          filter: () => this.filters.apiFilter(),
           clear: () => this.clearSelection(),
           finished: () => {
             this.loadPage();
-            this.loadSummary();
+            this.summary.load();
           },
         });
         this.bulk.setLabels(this.bulkLabels);
@@ -499,7 +382,7 @@ class LeadsView {
         { headers: { "If-Match": String(lead.version) } });
       this.replaceLead(updated);
       announce(`${leadName(updated)}: status set to ${STATUS_NAMES[wanted]}.`);
-      this.loadSummary();
+      this.summary.load();
     } catch (error) {
       if (error.isConflict) {
         announce(`${leadName(lead)} was changed by someone else meanwhile. The table shows the latest version; make your change again.`, { tone: "error" });
@@ -515,73 +398,18 @@ class LeadsView {
 
   // -------------------------------------------------------------------------------------- filters
 
-  readFilters() {
-    const next = {
-      q: this.searchInput.value.trim(),
-      status: this.statusSelect.value,
-      label: this.labelSelect.value,
-      assignee: this.assigneeSelect.value,
-      access_status: this.accessSelect.value,
-      source: this.sourceSelect.value,
-      form_id: this.formSelect.value,
-      created_from: this.fromInput.value,
-      created_to: this.toInput.value,
-      expiring_within_days: this.expiringSelect.value,
-    };
-    if (FILTER_KEYS.every((key) => next[key] === this.filters[key])) return;
-    this.filters = next;
+  /** After a change of filters: back to page 1, nothing selected, the URL, the table and the counts. */
+  filtersChanged() {
     this.resetPaging();
     this.clearSelection();
     this.syncUrl();
-    this.updateFilterCount();
     this.loadPage();
-    this.loadSummaryPressed();
-  }
-
-  loadSummaryPressed() {
-    for (const button of this.summary.querySelectorAll("button[aria-pressed]")) {
-      const pressed = button.dataset.status ? this.filters.status === button.dataset.status : this.filters.expiring_within_days === "7";
-      button.setAttribute("aria-pressed", String(pressed));
-    }
-  }
-
-  clearFilters() {
-    this.searchInput.value = "";
-    for (const control of [this.statusSelect, this.labelSelect, this.assigneeSelect, this.accessSelect, this.sourceSelect,
-      this.formSelect, this.expiringSelect]) control.value = "";
-    this.fromInput.value = "";
-    this.toInput.value = "";
-    this.readFilters();
-    this.searchInput.focus();
-  }
-
-  activeFilterCount() {
-    return FILTER_KEYS.filter((key) => this.filters[key]).length;
-  }
-
-  updateFilterCount() {
-    const count = FILTER_KEYS.filter((key) => key !== "q" && this.filters[key]).length;
-    this.activeCount.textContent = count ? String(count) : "";
-    this.activeCount.hidden = !count;
-  }
-
-  /** The filters as the API takes them (list query, bulk and export `filter`). */
-  apiFilter() {
-    const filter = {};
-    for (const key of FILTER_KEYS) {
-      const value = this.filters[key];
-      if (!value) continue;
-      if (key === "created_from") filter[key] = new Date(`${value}T00:00:00`).toISOString();
-      else if (key === "created_to") filter[key] = new Date(`${value}T23:59:59`).toISOString();
-      else if (key === "expiring_within_days") filter[key] = Number(value);
-      else filter[key] = value;
-    }
-    return filter;
+    this.summary.syncPressed();
   }
 
   syncUrl() {
     const params = new URLSearchParams();
-    for (const key of FILTER_KEYS) if (this.filters[key]) params.set(key, this.filters[key]);
+    this.filters.writeParams(params);
     if (this.pageSize !== DEFAULT_PAGE_SIZE) params.set("limit", String(this.pageSize));
     this.ctx.replaceParams(params);
   }
@@ -652,7 +480,7 @@ class LeadsView {
   }
 
   selection() {
-    if (this.allMatching) return { allMatching: true, ids: [], count: null, filterCount: this.activeFilterCount() };
+    if (this.allMatching) return { allMatching: true, ids: [], count: null, filterCount: this.filters.activeCount() };
     return { allMatching: false, ids: [...this.selected], count: this.selected.size };
   }
 
@@ -676,7 +504,7 @@ class LeadsView {
     if (this.allMatching) {
       const clear = h("button", { type: "button", class: "link-button" }, "Clear selection");
       clear.addEventListener("click", () => this.clearSelection());
-      replace(banner, h("p", {}, this.activeFilterCount()
+      replace(banner, h("p", {}, this.filters.activeCount()
         ? "All leads that match the current filters are selected, on every page. "
         : "All leads in this account are selected, on every page. ", clear));
       banner.hidden = false;
@@ -684,7 +512,7 @@ class LeadsView {
     }
     if (this.leads.length && onPage === this.leads.length && this.nextCursor) {
       const all = h("button", { type: "button", class: "link-button select-all-matching" },
-        this.activeFilterCount() ? "Select all leads that match the filters" : "Select all leads in this account");
+        this.filters.activeCount() ? "Select all leads that match the filters" : "Select all leads in this account");
       all.addEventListener("click", () => {
         this.allMatching = true;
         this.updateSelectionUi();
