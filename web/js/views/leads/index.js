@@ -2,7 +2,7 @@
 // keyboard use (arrow keys move between rows, Enter opens the drawer, Space selects).
 
 import { path } from "../../api.js";
-import { announce, errorBox, field, h, notice, replace, select } from "../../dom.js";
+import { announce, errorBox, h, notice, replace, select } from "../../dom.js";
 import {
   ACCESS_NAMES, EXPIRY_WARNING_DAYS, SOURCE_NAMES, SOURCE_SHORT, STATUSES, STATUS_NAMES, daysLeft, formatDate,
   formatDateTime, leadName, plural,
@@ -11,10 +11,9 @@ import {
   accountById, canSeeLeads, isAdmin, leadAccessTransferred, loadForms, loadLabels, loadMembers, state,
 } from "../../state.js";
 import { LeadFilters } from "./filters.js";
+import { Pager } from "./paging.js";
 import { LeadSummary } from "./summary.js";
 
-const PAGE_SIZES = [25, 50, 100];
-const DEFAULT_PAGE_SIZE = 50;
 let firstPagePainted = false;
 
 export function render(container, ctx) {
@@ -60,11 +59,7 @@ class LeadsView {
     this.container = container;
     this.ctx = ctx;
     this.accountId = state.account.id;
-    this.pageSize = PAGE_SIZES.includes(Number(ctx.params.get("limit"))) ? Number(ctx.params.get("limit")) : DEFAULT_PAGE_SIZE;
-    this.cursors = [null]; // cursors[i] fetches page i; Previous pops back to the one before
-    this.pageIndex = 0;
     this.leads = [];
-    this.nextCursor = null;
     this.selected = new Set();
     this.allMatching = false;
     this.activeRowId = null;
@@ -121,17 +116,12 @@ class LeadsView {
     this.tableState = h("div", { class: "table-state" });
     this.tableWrap = h("div", { class: "table-wrap", "aria-busy": "true" }, this.table);
 
-    this.previousButton = h("button", { type: "button", class: "button", disabled: true }, "Previous");
-    this.nextButton = h("button", { type: "button", class: "button", disabled: true }, "Next");
-    this.previousButton.addEventListener("click", () => this.goPage(-1));
-    this.nextButton.addEventListener("click", () => this.goPage(1));
-    this.pageLabel = h("span", { class: "page-label", "aria-live": "polite" });
-    const sizeSelect = select(PAGE_SIZES.map((n) => [String(n), String(n)]), { value: String(this.pageSize) });
-    sizeSelect.addEventListener("change", () => {
-      this.pageSize = Number(sizeSelect.value);
-      this.resetPaging();
-      this.syncUrl();
-      this.loadPage();
+    this.pager = new Pager(this.ctx.params, {
+      onPage: () => this.pageChanged(),
+      onPageSize: () => {
+        this.syncUrl();
+        this.loadPage();
+      },
     });
 
     this.selectionBanner = h("div", { class: "selection-banner", hidden: true });
@@ -147,8 +137,7 @@ class LeadsView {
         "In the table, use the arrow keys to move between leads, Enter to open one and Space to select it."),
       this.tableWrap,
       this.tableState,
-      h("nav", { class: "pager", "aria-label": "Pages of leads" }, this.previousButton, this.pageLabel, this.nextButton,
-        field("Leads per page", sizeSelect, { className: "field field-inline" }))));
+      this.pager.root));
     this.renderSkeleton();
   }
 
@@ -190,12 +179,12 @@ class LeadsView {
     if (!this.leads.length) this.renderSkeleton();
     try {
       const page = await state.api.get(path("accounts", this.accountId, "leads"), {
-        query: { ...this.filters.apiFilter(), limit: this.pageSize, cursor: this.cursors[this.pageIndex] },
+        query: { ...this.filters.apiFilter(), limit: this.pager.pageSize, cursor: this.pager.cursor },
         signal: controller.signal,
       });
       if (controller.signal.aborted) return;
       this.leads = page.items || [];
-      this.nextCursor = page.next_cursor || null;
+      this.pager.nextCursor = page.next_cursor || null;
       this.renderRows();
       if (!firstPagePainted) {
         firstPagePainted = true;
@@ -204,11 +193,11 @@ class LeadsView {
     } catch (error) {
       if (error.name === "AbortError" || error.status === 401) return; // 401: the sign-in screen takes over
       this.leads = [];
-      this.nextCursor = null;
+      this.pager.nextCursor = null;
       replace(this.tbody);
       replace(this.tableState, errorBox(error, { retry: () => this.loadPage() }));
       this.table.hidden = true;
-      this.updatePager();
+      this.pager.update(this.leads.length);
       announce(error.message, { tone: "error" });
     } finally {
       if (this.controller === controller) {
@@ -226,13 +215,13 @@ class LeadsView {
     replace(this.tbody, this.leads.map((lead) => this.row(lead)));
     this.table.hidden = !this.leads.length;
     replace(this.tableState, this.leads.length ? null : this.emptyState());
-    this.updatePager();
+    this.pager.update(this.leads.length);
     this.updateSelectionUi();
   }
 
   emptyState() {
     const filtered = this.filters.activeCount() > 0;
-    if (!filtered && this.pageIndex === 0) {
+    if (!filtered && this.pager.pageIndex === 0) {
       return h("div", { class: "empty" }, h("h3", {}, "No leads yet"),
         h("p", {}, "Leads from your instant forms and direct messages appear here as they arrive."));
     }
@@ -400,7 +389,7 @@ class LeadsView {
 
   /** After a change of filters: back to page 1, nothing selected, the URL, the table and the counts. */
   filtersChanged() {
-    this.resetPaging();
+    this.pager.reset();
     this.clearSelection();
     this.syncUrl();
     this.loadPage();
@@ -410,41 +399,19 @@ class LeadsView {
   syncUrl() {
     const params = new URLSearchParams();
     this.filters.writeParams(params);
-    if (this.pageSize !== DEFAULT_PAGE_SIZE) params.set("limit", String(this.pageSize));
+    this.pager.writeParams(params);
     this.ctx.replaceParams(params);
   }
 
   // -------------------------------------------------------------------------------------- paging
 
-  resetPaging() {
-    this.cursors = [null];
-    this.pageIndex = 0;
-  }
-
-  goPage(step) {
-    if (step > 0 && this.nextCursor) {
-      this.cursors = this.cursors.slice(0, this.pageIndex + 1);
-      this.cursors.push(this.nextCursor);
-      this.pageIndex += 1;
-    } else if (step < 0 && this.pageIndex > 0) {
-      this.pageIndex -= 1;
-    } else {
-      return;
-    }
+  /** After Previous or Next: the new page, announced, from the top of the table. */
+  pageChanged() {
     this.activeRowId = null;
     this.loadPage().then(() => {
-      announce(`Page ${this.pageIndex + 1} of leads.`);
+      announce(`Page ${this.pager.pageIndex + 1} of leads.`);
       this.table.scrollIntoView({ block: "start", behavior: "instant" });
     });
-  }
-
-  updatePager() {
-    this.previousButton.disabled = this.pageIndex === 0;
-    this.nextButton.disabled = !this.nextCursor;
-    const first = this.pageIndex * this.pageSize + 1;
-    this.pageLabel.textContent = this.leads.length
-      ? `Page ${this.pageIndex + 1} · leads ${first}–${first + this.leads.length - 1}${this.nextCursor ? "" : " (last page)"}`
-      : `Page ${this.pageIndex + 1}`;
   }
 
   // -------------------------------------------------------------------------------------- selection
@@ -510,7 +477,7 @@ class LeadsView {
       banner.hidden = false;
       return;
     }
-    if (this.leads.length && onPage === this.leads.length && this.nextCursor) {
+    if (this.leads.length && onPage === this.leads.length && this.pager.nextCursor) {
       const all = h("button", { type: "button", class: "link-button select-all-matching" },
         this.filters.activeCount() ? "Select all leads that match the filters" : "Select all leads in this account");
       all.addEventListener("click", () => {
