@@ -12,6 +12,7 @@ import {
 } from "../../state.js";
 import { LeadFilters } from "./filters.js";
 import { Pager } from "./paging.js";
+import { LeadSelection } from "./selection.js";
 import { LeadSummary } from "./summary.js";
 
 let firstPagePainted = false;
@@ -60,18 +61,12 @@ class LeadsView {
     this.ctx = ctx;
     this.accountId = state.account.id;
     this.leads = [];
-    this.selected = new Set();
-    this.allMatching = false;
     this.activeRowId = null;
     this.controller = null;
-    this.bulk = null; // the bulk bar's module loads on the first selection
-    this.bulkLoading = null;
-    this.bulkLabels = [];
-    this.bulkAssignees = [];
     this.cleanup = () => {
       if (this.controller) this.controller.abort();
       this.filters.stop();
-      if (this.bulk) this.bulk.stop();
+      this.selection.stop();
     };
     this.build();
     // The first page first: the filters' options and the counts wait so they do not compete with it.
@@ -96,8 +91,18 @@ class LeadsView {
     });
     this.summary = new LeadSummary(this.accountId, this.filters);
 
-    this.selectAllBox = h("input", { type: "checkbox", "aria-label": "Select all leads on this page" });
-    this.selectAllBox.addEventListener("change", () => this.togglePage(this.selectAllBox.checked));
+    this.selection = new LeadSelection({
+      accountId: this.accountId,
+      leads: () => this.leads,
+      rows: () => this.tbody.querySelectorAll("tr[data-id]"),
+      morePages: () => Boolean(this.pager.nextCursor),
+      filter: () => this.filters.apiFilter(),
+      filterCount: () => this.filters.activeCount(),
+      finished: () => {
+        this.loadPage();
+        this.summary.load();
+      },
+    });
     this.tbody = h("tbody", {});
     this.tbody.addEventListener("keydown", (event) => this.onTableKey(event));
     this.tbody.addEventListener("click", (event) => this.onTableClick(event));
@@ -109,7 +114,7 @@ class LeadsView {
     this.table = h("table", { class: "leads-table", "aria-describedby": "leads-keys" },
       h("caption", { class: "visually-hidden" }, "Leads"),
       h("thead", {}, h("tr", {},
-        h("th", { scope: "col", class: "col-select" }, this.selectAllBox),
+        h("th", { scope: "col", class: "col-select" }, this.selection.selectAllBox),
         ["Lead", "Status", "Labels", "Assignee", "Source", "Ad / campaign", "Form", "Created", "Days left"]
           .map((name) => h("th", { scope: "col" }, name)))),
       this.tbody);
@@ -124,15 +129,13 @@ class LeadsView {
       },
     });
 
-    this.selectionBanner = h("div", { class: "selection-banner", hidden: true });
-    this.bulkArea = h("div", { class: "bulk-area" });
 
     replace(this.container, h("section", { class: "leads", "aria-labelledby": "leads-title" },
       h("div", { class: "page-head" }, h("h2", { id: "leads-title" }, "Leads"), h("div", { class: "row" }, refresh, exportButton)),
       this.summary.root,
       this.filters.root,
-      this.bulkArea,
-      this.selectionBanner,
+      this.selection.bulkArea,
+      this.selection.banner,
       h("p", { id: "leads-keys", class: "hint keys-hint" },
         "In the table, use the arrow keys to move between leads, Enter to open one and Space to select it."),
       this.tableWrap,
@@ -158,15 +161,13 @@ class LeadsView {
     if (state.account?.id !== this.accountId) return;
     if (labels.status === "fulfilled") {
       this.filters.setLabels(labels.value);
-      this.bulkLabels = labels.value;
-      if (this.bulk) this.bulk.setLabels(labels.value);
+      this.selection.setLabels(labels.value);
     }
     const admins = members.status === "fulfilled" && members.value ? members.value.filter((m) => m.role === "admin") : [];
     const people = admins.map((m) => m.user_id);
     if (!people.includes(state.session.user)) people.push(state.session.user);
     this.filters.setAssignees(people);
-    this.bulkAssignees = admins.map((m) => m.user_id);
-    if (this.bulk) this.bulk.setAssignees(this.bulkAssignees);
+    this.selection.setAssignees(admins.map((m) => m.user_id));
     this.filters.addForms(forms.status === "fulfilled" ? forms.value : []);
   }
 
@@ -216,7 +217,7 @@ class LeadsView {
     this.table.hidden = !this.leads.length;
     replace(this.tableState, this.leads.length ? null : this.emptyState());
     this.pager.update(this.leads.length);
-    this.updateSelectionUi();
+    this.selection.update();
   }
 
   emptyState() {
@@ -236,11 +237,11 @@ class LeadsView {
     const days = daysLeft(lead);
     const soon = days !== null && days <= EXPIRY_WARNING_DAYS;
     const status = select(STATUSES, { value: lead.status, "aria-label": `Status of ${name}`, class: "row-status" });
-    const checkbox = h("input", { type: "checkbox", class: "row-select", "aria-label": `Select ${name}`, checked: this.isSelected(lead.id) });
+    const checkbox = h("input", { type: "checkbox", class: "row-select", "aria-label": `Select ${name}`, checked: this.selection.isSelected(lead.id) });
     const ad = lead.ad || {};
     const form = lead.form || {};
     const labels = lead.labels || [];
-    const tr = h("tr", { dataset: { id: lead.id }, "aria-label": name, class: this.isSelected(lead.id) ? "is-selected" : "" },
+    const tr = h("tr", { dataset: { id: lead.id }, "aria-label": name, class: this.selection.isSelected(lead.id) ? "is-selected" : "" },
       h("td", { class: "col-select" }, checkbox),
       h("td", { "data-label": "Lead", class: "col-lead" },
         h("button", { type: "button", class: "link-button open-lead", tabindex: "-1" }, name),
@@ -304,29 +305,6 @@ class LeadsView {
     });
   }
 
-  /** The bulk bar, created on the first selection. */
-  ensureBulk() {
-    if (!this.bulkLoading) {
-      this.bulkLoading = import("../bulk.js").then(({ createBulkBar }) => {
-        this.bulk = createBulkBar({
-          accountId: this.accountId,
-          selection: () => this.selection(),
-          filter: () => this.filters.apiFilter(),
-          clear: () => this.clearSelection(),
-          finished: () => {
-            this.loadPage();
-            this.summary.load();
-          },
-        });
-        this.bulk.setLabels(this.bulkLabels);
-        this.bulk.setAssignees(this.bulkAssignees);
-        this.bulkArea.append(this.bulk.root);
-        return this.bulk;
-      });
-    }
-    return this.bulkLoading;
-  }
-
   onTableKey(event) {
     const row = event.target.closest("tr[data-id]");
     if (!row || event.target !== row) return; // controls inside a row keep their own keys
@@ -342,7 +320,7 @@ class LeadsView {
       this.openLead(row.dataset.id);
     } else if (event.key === " ") {
       event.preventDefault();
-      this.toggleLead(row.dataset.id, !this.isSelected(row.dataset.id));
+      this.selection.toggleLead(row.dataset.id, !this.selection.isSelected(row.dataset.id));
     }
   }
 
@@ -357,7 +335,7 @@ class LeadsView {
   onTableChange(event) {
     const row = event.target.closest("tr[data-id]");
     if (!row) return;
-    if (event.target.matches(".row-select")) this.toggleLead(row.dataset.id, event.target.checked);
+    if (event.target.matches(".row-select")) this.selection.toggleLead(row.dataset.id, event.target.checked);
     if (event.target.matches(".row-status")) this.changeStatus(row.dataset.id, event.target);
   }
 
@@ -390,7 +368,7 @@ class LeadsView {
   /** After a change of filters: back to page 1, nothing selected, the URL, the table and the counts. */
   filtersChanged() {
     this.pager.reset();
-    this.clearSelection();
+    this.selection.clear();
     this.syncUrl();
     this.loadPage();
     this.summary.syncPressed();
@@ -412,84 +390,5 @@ class LeadsView {
       announce(`Page ${this.pager.pageIndex + 1} of leads.`);
       this.table.scrollIntoView({ block: "start", behavior: "instant" });
     });
-  }
-
-  // -------------------------------------------------------------------------------------- selection
-
-  isSelected(leadId) {
-    return this.allMatching || this.selected.has(leadId);
-  }
-
-  toggleLead(leadId, on) {
-    if (this.allMatching) {
-      // Leaving "all matching" keeps the visible page selected, minus this one.
-      this.allMatching = false;
-      for (const lead of this.leads) this.selected.add(lead.id);
-    }
-    if (on) this.selected.add(leadId);
-    else this.selected.delete(leadId);
-    this.updateSelectionUi();
-  }
-
-  togglePage(on) {
-    if (!on) {
-      this.clearSelection();
-      return;
-    }
-    for (const lead of this.leads) this.selected.add(lead.id);
-    this.updateSelectionUi();
-  }
-
-  clearSelection() {
-    this.selected.clear();
-    this.allMatching = false;
-    this.updateSelectionUi();
-  }
-
-  selection() {
-    if (this.allMatching) return { allMatching: true, ids: [], count: null, filterCount: this.filters.activeCount() };
-    return { allMatching: false, ids: [...this.selected], count: this.selected.size };
-  }
-
-  updateSelectionUi() {
-    for (const row of this.tbody.querySelectorAll("tr[data-id]")) {
-      const on = this.isSelected(row.dataset.id);
-      row.classList.toggle("is-selected", on);
-      const box = row.querySelector(".row-select");
-      if (box) box.checked = on;
-    }
-    const onPage = this.leads.filter((lead) => this.isSelected(lead.id)).length;
-    this.selectAllBox.checked = this.leads.length > 0 && onPage === this.leads.length;
-    this.selectAllBox.indeterminate = onPage > 0 && onPage < this.leads.length;
-    this.renderSelectionBanner(onPage);
-    if (this.bulk) this.bulk.update();
-    else if (this.allMatching || this.selected.size) this.ensureBulk().then((bulk) => bulk.update());
-  }
-
-  renderSelectionBanner(onPage) {
-    const banner = this.selectionBanner;
-    if (this.allMatching) {
-      const clear = h("button", { type: "button", class: "link-button" }, "Clear selection");
-      clear.addEventListener("click", () => this.clearSelection());
-      replace(banner, h("p", {}, this.filters.activeCount()
-        ? "All leads that match the current filters are selected, on every page. "
-        : "All leads in this account are selected, on every page. ", clear));
-      banner.hidden = false;
-      return;
-    }
-    if (this.leads.length && onPage === this.leads.length && this.pager.nextCursor) {
-      const all = h("button", { type: "button", class: "link-button select-all-matching" },
-        this.filters.activeCount() ? "Select all leads that match the filters" : "Select all leads in this account");
-      all.addEventListener("click", () => {
-        this.allMatching = true;
-        this.updateSelectionUi();
-        announce("All matching leads are selected.");
-      });
-      replace(banner, h("p", {}, `All ${this.leads.length} leads on this page are selected. `, all));
-      banner.hidden = false;
-      return;
-    }
-    replace(banner);
-    banner.hidden = true;
   }
 }
