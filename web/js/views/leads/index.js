@@ -2,16 +2,14 @@
 // keyboard use (arrow keys move between rows, Enter opens the drawer, Space selects).
 
 import { path } from "../../api.js";
-import { announce, errorBox, h, notice, replace, select } from "../../dom.js";
-import {
-  ACCESS_NAMES, EXPIRY_WARNING_DAYS, SOURCE_NAMES, SOURCE_SHORT, STATUSES, STATUS_NAMES, daysLeft, formatDate,
-  formatDateTime, leadName, plural,
-} from "../../format.js";
+import { announce, errorBox, h, notice, replace } from "../../dom.js";
+import { STATUS_NAMES, leadName } from "../../format.js";
 import {
   accountById, canSeeLeads, isAdmin, leadAccessTransferred, loadForms, loadLabels, loadMembers, state,
 } from "../../state.js";
 import { LeadFilters } from "./filters.js";
 import { Pager } from "./paging.js";
+import { COLUMNS, leadRow, setTabStops, skeletonRows } from "./rows.js";
 import { LeadSelection } from "./selection.js";
 import { LeadSummary } from "./summary.js";
 
@@ -44,15 +42,6 @@ function transferredNotice(account) {
       h("p", {}, `The leads of ${account.name} are now managed by the Business Center ${holderName}. `,
         "This ad account's team, including the agency running it, can no longer view, manage, export or download them."),
       holder ? h("p", {}, h("a", { href: `#/a/${encodeURIComponent(holder.id)}/leads` }, `Open the leads in ${holder.name}`)) : null));
-}
-
-/**
- * One tab stop for the whole table (roving tabindex): the active row and its own controls are in the tab
- * order, the other rows are reached with the arrow keys. Otherwise Tab would visit 100 controls.
- */
-function setTabStops(row, active) {
-  row.tabIndex = active ? 0 : -1;
-  for (const control of row.querySelectorAll("input, select")) control.tabIndex = active ? 0 : -1;
 }
 
 class LeadsView {
@@ -115,8 +104,7 @@ class LeadsView {
       h("caption", { class: "visually-hidden" }, "Leads"),
       h("thead", {}, h("tr", {},
         h("th", { scope: "col", class: "col-select" }, this.selection.selectAllBox),
-        ["Lead", "Status", "Labels", "Assignee", "Source", "Ad / campaign", "Form", "Created", "Days left"]
-          .map((name) => h("th", { scope: "col" }, name)))),
+        COLUMNS.map((name) => h("th", { scope: "col" }, name)))),
       this.tbody);
     this.tableState = h("div", { class: "table-state" });
     this.tableWrap = h("div", { class: "table-wrap", "aria-busy": "true" }, this.table);
@@ -145,8 +133,7 @@ class LeadsView {
   }
 
   renderSkeleton() {
-    replace(this.tbody, Array.from({ length: 8 }, () =>
-      h("tr", { class: "skeleton", "aria-hidden": "true" }, Array.from({ length: 10 }, () => h("td", {}, h("span", {}))))));
+    replace(this.tbody, skeletonRows());
     replace(this.tableState, h("p", { class: "loading", role: "status" }, h("span", { class: "spinner", "aria-hidden": "true" }), "Loading leads…"));
   }
 
@@ -233,35 +220,7 @@ class LeadsView {
   }
 
   row(lead) {
-    const name = leadName(lead);
-    const days = daysLeft(lead);
-    const soon = days !== null && days <= EXPIRY_WARNING_DAYS;
-    const status = select(STATUSES, { value: lead.status, "aria-label": `Status of ${name}`, class: "row-status" });
-    const checkbox = h("input", { type: "checkbox", class: "row-select", "aria-label": `Select ${name}`, checked: this.selection.isSelected(lead.id) });
-    const ad = lead.ad || {};
-    const form = lead.form || {};
-    const labels = lead.labels || [];
-    const tr = h("tr", { dataset: { id: lead.id }, "aria-label": name, class: this.selection.isSelected(lead.id) ? "is-selected" : "" },
-      h("td", { class: "col-select" }, checkbox),
-      h("td", { "data-label": "Lead", class: "col-lead" },
-        h("button", { type: "button", class: "link-button open-lead", tabindex: "-1" }, name),
-        h("span", { class: "sub" }, lead.access_status === "accessed" ? ACCESS_NAMES.accessed : h("span", { class: "dot-new" }, ACCESS_NAMES.not_accessed))),
-      h("td", { "data-label": "Status" }, status),
-      h("td", { "data-label": "Labels" }, labels.length
-        ? h("ul", { class: "chips" }, labels.map((l) => h("li", { class: "chip" }, l.name)))
-        : h("span", { class: "muted" }, "—")),
-      h("td", { "data-label": "Assignee" }, lead.assignee || h("span", { class: "muted", title: "Unassigned" }, "—")),
-      h("td", { "data-label": "Source", title: SOURCE_NAMES[lead.source] || "" }, SOURCE_SHORT[lead.source] || lead.source),
-      h("td", { "data-label": "Ad / campaign", class: "col-ad" },
-        ad.ad_name || ad.campaign_name
-          ? h("div", {}, h("span", {}, ad.ad_name || "—"), h("span", { class: "sub" }, ad.campaign_name || ""))
-          : h("span", { class: "muted" }, "—")),
-      h("td", { "data-label": "Form", class: "col-form" }, form.form_name || h("span", { class: "muted" }, "—")),
-      h("td", { "data-label": "Created" }, h("time", { datetime: lead.created_at, title: formatDateTime(lead.created_at) }, formatDate(lead.created_at))),
-      h("td", { "data-label": "Days left", class: soon ? "days-left is-soon" : "days-left" },
-        days === null ? "—" : soon ? h("strong", { title: "Expires soon" }, plural(days, "day")) : plural(days, "day")));
-    setTabStops(tr, lead.id === this.activeRowId);
-    return tr;
+    return leadRow(lead, { selected: this.selection.isSelected(lead.id), active: lead.id === this.activeRowId });
   }
 
   replaceLead(lead) {
