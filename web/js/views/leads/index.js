@@ -1,5 +1,6 @@
-// Leads table: filters and search, cursor paging, per-row status, selection for bulk actions,
-// keyboard use (arrow keys move between rows, Enter opens the drawer, Space selects).
+// Leads screen: loads the pages of leads and assembles its parts: the status counts (summary.js), filters
+// and search (filters.js), the table's rows and keyboard use (rows.js), selection for bulk actions
+// (selection.js) and cursor paging (paging.js). A row's status changes here; a row opens the lead drawer.
 
 import { path } from "../../api.js";
 import { announce, errorBox, h, notice, replace } from "../../dom.js";
@@ -9,7 +10,7 @@ import {
 } from "../../state.js";
 import { LeadFilters } from "./filters.js";
 import { Pager } from "./paging.js";
-import { COLUMNS, leadRow, setTabStops, skeletonRows } from "./rows.js";
+import { COLUMNS, LeadRows } from "./rows.js";
 import { LeadSelection } from "./selection.js";
 import { LeadSummary } from "./summary.js";
 
@@ -50,7 +51,6 @@ class LeadsView {
     this.ctx = ctx;
     this.accountId = state.account.id;
     this.leads = [];
-    this.activeRowId = null;
     this.controller = null;
     this.cleanup = () => {
       if (this.controller) this.controller.abort();
@@ -83,7 +83,7 @@ class LeadsView {
     this.selection = new LeadSelection({
       accountId: this.accountId,
       leads: () => this.leads,
-      rows: () => this.tbody.querySelectorAll("tr[data-id]"),
+      rows: () => this.rows.all(),
       morePages: () => Boolean(this.pager.nextCursor),
       filter: () => this.filters.apiFilter(),
       filterCount: () => this.filters.activeCount(),
@@ -92,20 +92,18 @@ class LeadsView {
         this.summary.load();
       },
     });
-    this.tbody = h("tbody", {});
-    this.tbody.addEventListener("keydown", (event) => this.onTableKey(event));
-    this.tbody.addEventListener("click", (event) => this.onTableClick(event));
-    this.tbody.addEventListener("change", (event) => this.onTableChange(event));
-    this.tbody.addEventListener("focusin", (event) => {
-      const row = event.target.closest("tr[data-id]");
-      if (row) this.setActiveRow(row.dataset.id, { focus: false });
+    this.rows = new LeadRows({
+      isSelected: (leadId) => this.selection.isSelected(leadId),
+      onOpen: (leadId) => this.openLead(leadId),
+      onToggle: (leadId, on) => this.selection.toggleLead(leadId, on),
+      onStatus: (leadId, control) => this.changeStatus(leadId, control),
     });
     this.table = h("table", { class: "leads-table", "aria-describedby": "leads-keys" },
       h("caption", { class: "visually-hidden" }, "Leads"),
       h("thead", {}, h("tr", {},
         h("th", { scope: "col", class: "col-select" }, this.selection.selectAllBox),
         COLUMNS.map((name) => h("th", { scope: "col" }, name)))),
-      this.tbody);
+      this.rows.tbody);
     this.tableState = h("div", { class: "table-state" });
     this.tableWrap = h("div", { class: "table-wrap", "aria-busy": "true" }, this.table);
 
@@ -116,7 +114,6 @@ class LeadsView {
         this.loadPage();
       },
     });
-
 
     replace(this.container, h("section", { class: "leads", "aria-labelledby": "leads-title" },
       h("div", { class: "page-head" }, h("h2", { id: "leads-title" }, "Leads"), h("div", { class: "row" }, refresh, exportButton)),
@@ -133,7 +130,7 @@ class LeadsView {
   }
 
   renderSkeleton() {
-    replace(this.tbody, skeletonRows());
+    this.rows.skeleton();
     replace(this.tableState, h("p", { class: "loading", role: "status" }, h("span", { class: "spinner", "aria-hidden": "true" }), "Loading leads…"));
   }
 
@@ -182,7 +179,7 @@ class LeadsView {
       if (error.name === "AbortError" || error.status === 401) return; // 401: the sign-in screen takes over
       this.leads = [];
       this.pager.nextCursor = null;
-      replace(this.tbody);
+      this.rows.clear();
       replace(this.tableState, errorBox(error, { retry: () => this.loadPage() }));
       this.table.hidden = true;
       this.pager.update(this.leads.length);
@@ -199,8 +196,7 @@ class LeadsView {
 
   renderRows() {
     this.filters.noteLeadForms(this.leads);
-    if (!this.leads.some((lead) => lead.id === this.activeRowId)) this.activeRowId = this.leads[0]?.id || null;
-    replace(this.tbody, this.leads.map((lead) => this.row(lead)));
+    this.rows.render(this.leads);
     this.table.hidden = !this.leads.length;
     replace(this.tableState, this.leads.length ? null : this.emptyState());
     this.pager.update(this.leads.length);
@@ -219,83 +215,20 @@ class LeadsView {
       h("p", {}, "No lead matches these filters. Change or clear them to see more."), clear);
   }
 
-  row(lead) {
-    return leadRow(lead, { selected: this.selection.isSelected(lead.id), active: lead.id === this.activeRowId });
-  }
-
   replaceLead(lead) {
     const index = this.leads.findIndex((l) => l.id === lead.id);
     if (index < 0) return;
     this.leads[index] = lead;
-    const old = this.tbody.querySelector(`tr[data-id="${CSS.escape(lead.id)}"]`);
-    if (!old) return;
-    const hadFocus = old.contains(document.activeElement);
-    const focusedClass = hadFocus && document.activeElement !== old ? document.activeElement.className : null;
-    const fresh = this.row(lead);
-    old.replaceWith(fresh);
-    if (hadFocus) {
-      const target = focusedClass ? fresh.querySelector(`.${focusedClass.split(" ")[0]}`) : fresh;
-      (target || fresh).focus();
-    }
-  }
-
-  rowOf(leadId) {
-    return this.tbody.querySelector(`tr[data-id="${CSS.escape(leadId)}"]`);
-  }
-
-  setActiveRow(leadId, { focus = true } = {}) {
-    if (this.activeRowId !== leadId) {
-      const previous = this.activeRowId && this.rowOf(this.activeRowId);
-      if (previous) setTabStops(previous, false);
-      this.activeRowId = leadId;
-    }
-    const row = this.rowOf(leadId);
-    if (!row) return;
-    setTabStops(row, true);
-    if (focus) row.focus();
+    this.rows.replaceLead(lead);
   }
 
   async openLead(leadId) {
-    this.setActiveRow(leadId, { focus: false });
+    this.rows.setActive(leadId, { focus: false });
     const { openLeadDrawer } = await import("../drawer.js");
     openLeadDrawer(leadId, {
       onUpdate: (lead) => this.replaceLead(lead),
-      returnFocus: () => this.rowOf(leadId),
+      returnFocus: () => this.rows.rowOf(leadId),
     });
-  }
-
-  onTableKey(event) {
-    const row = event.target.closest("tr[data-id]");
-    if (!row || event.target !== row) return; // controls inside a row keep their own keys
-    const rows = [...this.tbody.querySelectorAll("tr[data-id]")];
-    const index = rows.indexOf(row);
-    const moves = { ArrowDown: index + 1, ArrowUp: index - 1, Home: 0, End: rows.length - 1 };
-    if (event.key in moves) {
-      event.preventDefault();
-      const target = rows[Math.max(0, Math.min(rows.length - 1, moves[event.key]))];
-      if (target) this.setActiveRow(target.dataset.id);
-    } else if (event.key === "Enter") {
-      event.preventDefault();
-      this.openLead(row.dataset.id);
-    } else if (event.key === " ") {
-      event.preventDefault();
-      this.selection.toggleLead(row.dataset.id, !this.selection.isSelected(row.dataset.id));
-    }
-  }
-
-  onTableClick(event) {
-    const row = event.target.closest("tr[data-id]");
-    if (!row) return;
-    if (event.target.closest("select, input, a, .chip-remove, .col-select")) return;
-    if (event.target.closest("button") && !event.target.closest(".open-lead")) return;
-    this.openLead(row.dataset.id);
-  }
-
-  onTableChange(event) {
-    const row = event.target.closest("tr[data-id]");
-    if (!row) return;
-    if (event.target.matches(".row-select")) this.selection.toggleLead(row.dataset.id, event.target.checked);
-    if (event.target.matches(".row-status")) this.changeStatus(row.dataset.id, event.target);
   }
 
   async changeStatus(leadId, control) {
@@ -313,7 +246,7 @@ class LeadsView {
       if (error.isConflict) {
         announce(`${leadName(lead)} was changed by someone else meanwhile. The table shows the latest version; make your change again.`, { tone: "error" });
         await this.loadPage();
-        this.rowOf(leadId)?.querySelector(".row-status")?.focus();
+        this.rows.rowOf(leadId)?.querySelector(".row-status")?.focus();
       } else {
         control.value = lead.status;
         control.disabled = false;
@@ -322,7 +255,7 @@ class LeadsView {
     }
   }
 
-  // -------------------------------------------------------------------------------------- filters
+  // -------------------------------------------------------------------------------------- filters, paging
 
   /** After a change of filters: back to page 1, nothing selected, the URL, the table and the counts. */
   filtersChanged() {
@@ -340,11 +273,9 @@ class LeadsView {
     this.ctx.replaceParams(params);
   }
 
-  // -------------------------------------------------------------------------------------- paging
-
   /** After Previous or Next: the new page, announced, from the top of the table. */
   pageChanged() {
-    this.activeRowId = null;
+    this.rows.activeRowId = null;
     this.loadPage().then(() => {
       announce(`Page ${this.pager.pageIndex + 1} of leads.`);
       this.table.scrollIntoView({ block: "start", behavior: "instant" });
