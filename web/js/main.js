@@ -13,7 +13,7 @@ import {
 } from "./state.js";
 
 const VIEWS = {
-  leads: { title: "Leads", load: () => import("./views/leads.js") },
+  leads: { title: "Leads", load: () => import("./views/leads/index.js") },
   labels: { title: "Labels", load: () => import("./views/labels.js") },
   members: { title: "Members", load: () => import("./views/members.js") },
   "lead-access": { title: "Lead access", load: () => import("./views/lead-access.js") },
