@@ -70,6 +70,21 @@ def test_stale_if_match_is_409_with_current_version(api, account):
     )
 
 
+@pytest.mark.parametrize("if_match", ["abc", "1.5", "-1", '"v1"', "*"])
+def test_malformed_if_match_on_a_form_is_400_and_changes_nothing(api, account, if_match):
+    body = {"name": "Test drive", "questions": [{"question": "Preferred date?", "type": "date"}]}
+    form = api.ok("POST", f"/accounts/{account}/forms", "validator", expect=201, json_body=body)
+    path = f"/accounts/{account}/forms/{form['id']}"
+    reply = api.call("PUT", path, "validator", json_body={**body, "name": "Changed"}, headers={"If-Match": if_match})
+    assert reply.status == 400 and reply.json()["error"]["code"] == "bad_request"
+    assert "If-Match" in reply.json()["error"]["message"]
+    assert api.ok("GET", path, "validator")["name"] == "Test drive"
+    # the forms a lead's If-Match takes still work: "1", quoted and weak
+    for good, version in [('W/"1"', 1), ('"2"', 2)]:
+        changed = api.ok("PUT", path, "validator", json_body=body, headers={"If-Match": good})
+        assert changed["version"] == version + 1
+
+
 def test_unknown_route_and_method(api):
     assert api.call("GET", "/nowhere", "validator").status == 404
     assert api.call("PUT", "/accounts", "validator", json_body={}).status == 405

@@ -1,6 +1,6 @@
 """CRM delivery worker: change notices fan out to destinations; attempts deliver, log and schedule retries.
 
-Powertools batch processing reports failed records only (ReportBatchItemFailures); a record fails when AWS did
+The batch set-up (partial batch responses, logging, metrics) is `leadcenter.sqs_worker`'s; a record fails when AWS did
 not answer (SQS redelivers it; after 5 receives it goes to the CRM dead-letter queue). A failing *receiver* is
 not a failed record: the worker logs the attempt and queues the next one itself, with backoff and jitter.
 Attempts are idempotent on the delivery id and attempt number (Powertools idempotency, the message's `key`): a
@@ -13,33 +13,20 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from aws_lambda_powertools.utilities.idempotency import idempotent_function
 from pydantic import ValidationError
 
 from leadcenter import clock
-from leadcenter.config import settings
 from leadcenter.crm_settings import crm_settings
 from leadcenter.domain import crm_delivery
 from leadcenter.domain.crm_changes import ChangeNotice
 from leadcenter.domain.crm_delivery import AttemptMessage
 from leadcenter.observability import logger
+from leadcenter.sqs_worker import idempotency_for, sqs_handler
 from leadcenter.store import crm_queue
 
-processor = BatchProcessor(event_type=EventType.SQS)
-persistence = DynamoDBPersistenceLayer(table_name=settings().idempotency_table)
-idempotency = IdempotencyConfig(
-    event_key_jmespath="key",
-    raise_on_no_idempotency_key=True,
-    expires_after_seconds=crm_settings().idempotency_seconds,
-)
+idempotency, persistence = idempotency_for("key", crm_settings().idempotency_seconds)
 
 
 def process_message(message: dict[str, Any]) -> dict[str, Any]:
@@ -72,8 +59,4 @@ def record_handler(record: SQSRecord) -> dict[str, Any]:
     return process_message(message=message)
 
 
-@logger.inject_lambda_context
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    # In-progress records expire with this invocation's remaining time, so a crashed run does not block retries.
-    idempotency.register_lambda_context(context)
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+lambda_handler = sqs_handler(record_handler, idempotency=idempotency)

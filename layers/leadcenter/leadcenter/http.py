@@ -121,3 +121,13 @@ def caller_id(app: APIGatewayRestResolver) -> str:
     if not subject:
         raise Unauthorized("sign in first")
     return str(subject)
+
+
+def if_match_version(if_match: str | None, what: str) -> int | None:
+    """The version an `If-Match` header names (`7`, `"7"` or `W/"7"`); None when absent; anything else is a 400."""
+    if if_match is None:
+        return None
+    value = if_match.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise BadRequest(f"If-Match must be the {what}'s version number")
+    return int(value)

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from leadcenter import clock, ids
 from leadcenter.api.schemas import AccountIn, AccountList, AccountOut, MemberIn, MemberList, MemberOut
-from leadcenter.errors import NotFound, Unprocessable
+from leadcenter.domain import accounts as members
 from leadcenter.http import caller_id
 from leadcenter.policy import Action, authorize
 from leadcenter.regions import region_router
@@ -75,25 +75,11 @@ def list_members(account_id: AccountId) -> MemberList:
 @router.put("/accounts/<account_id>/members/<user_id>", summary="Add a member or change role and scopes (admin)")
 def put_member(account_id: AccountId, user_id: UserId, body: MemberIn) -> MemberOut:
     access = authorize(caller_id(router), account_id, Action.MEMBERS_MANAGE)  # type: ignore[arg-type]
-    if access.account.type == "ad_account" and body.lead_access:
-        raise Unprocessable("lead_access scopes exist only in a Business Center", field="lead_access")
-    scopes: tuple[Any, ...] = (
-        ("leads_center", "download", "crm") if body.role == "admin" else tuple(body.lead_access or ())
-    )
-    existing = store.get_member(account_id, user_id)
-    if existing and existing.role == "admin" and body.role != "admin":
-        store.ensure_another_admin(account_id, user_id)
-    member = Member(
-        account_id, user_id, body.role, tuple(dict.fromkeys(scopes)), existing.added_at if existing else clock.iso()
-    )
-    store.put_member(member, access.caller)
-    return _member_out(member)
+    return _member_out(members.set_member(access, user_id, body.role, body.lead_access))
 
 
 @router.delete("/accounts/<account_id>/members/<user_id>", summary="Remove a member (admin)", status_code=204)
 def delete_member(account_id: AccountId, user_id: UserId) -> tuple[dict[str, Any], int]:
-    authorize(caller_id(router), account_id, Action.MEMBERS_MANAGE)  # type: ignore[arg-type]
-    if store.get_member(account_id, user_id) is None:
-        raise NotFound(f"{user_id} is not a member of this account")
-    store.remove_member(account_id, user_id)
+    access = authorize(caller_id(router), account_id, Action.MEMBERS_MANAGE)  # type: ignore[arg-type]
+    members.remove_member(access, user_id)
     return {}, 204

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from leadcenter import clock, ids
 from leadcenter.api.accounts import AccountId
 from leadcenter.api.schemas import Strict
-from leadcenter.http import caller_id
+from leadcenter.http import caller_id, if_match_version
 from leadcenter.policy import Action, authorize
 from leadcenter.store import catalog
 from leadcenter.store import forms as store
@@ -91,8 +91,9 @@ def put_form(
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> FormOut:
     authorize(caller_id(router), account_id, Action.FORMS_EDIT)  # type: ignore[arg-type]
+    given = if_match_version(if_match, "form")
     current = store.get_form(account_id, form_id)
-    expected = int(if_match.strip('"')) if if_match and if_match.strip('"').isdigit() else current.version
+    expected = current.version if given is None else given
     form = Form(
         form_id,
         body.name,

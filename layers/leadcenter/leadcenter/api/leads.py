@@ -13,7 +13,7 @@ from leadcenter.api.accounts import AccountId
 from leadcenter.api.schemas import ActivityList, ActivityOut, LeadFilterIn, LeadIn, LeadList, LeadPatchIn
 from leadcenter.domain import leads as domain
 from leadcenter.errors import BadRequest
-from leadcenter.http import caller_id
+from leadcenter.http import caller_id, if_match_version
 from leadcenter.model import AccessStatus, Attribution, FormData, Lead, LeadSource, LeadStatus
 from leadcenter.policy import Action, authorize
 
@@ -151,16 +151,7 @@ def patch_lead(
     )
     if "status" in fields_set and body.status is None:
         raise BadRequest("status cannot be null")
-    return domain.update_lead(access, lead_id, patch, _version(if_match))
-
-
-def _version(if_match: str | None) -> int | None:
-    if if_match is None:
-        return None
-    value = if_match.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
-        raise BadRequest("If-Match must be the lead's version number")
-    return int(value)
+    return domain.update_lead(access, lead_id, patch, if_match_version(if_match, "lead"))
 
 
 @router.delete(

@@ -24,7 +24,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from leadcenter import clock, crypto, ids
+from leadcenter import business_metrics, clock, crypto, ids
 from leadcenter.domain import attribution, auto_capture, conversations, retention
 from leadcenter.domain import leads as lead_domain
 from leadcenter.errors import BadRequest, Conflict, NotFound
@@ -331,6 +331,7 @@ def _on_message(event: PlatformEvent, person: Person) -> Outcome:
     if not scanning:
         return Outcome(event.event_id, event.type, "not_scanned", reason="auto-capture is off")
     found = detected(event.message.text, person.country)
+    business_metrics.message_scanned(with_contacts=bool(found))
     if not found:
         return Outcome(event.event_id, event.type, "unchanged")
     upsert = upsert_person_lead(

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from leadcenter import clock, ids
+from leadcenter import business_metrics, clock, ids
 from leadcenter.adapters import EventType, LeadEvent, adapter_for
 from leadcenter.adapters.status_events import event_name
 from leadcenter.crm_settings import crm_settings
@@ -268,14 +268,17 @@ def _send(delivery: Delivery, endpoint: Endpoint, url: str, number: int) -> Outc
         delivery_store.record(delivery, attempt=number, status="succeeded", at=stamp, response_code=result.status_code)
         if endpoint.failing_since:
             integration_store.record_success(endpoint, stamp)
+        business_metrics.crm_delivery("delivered")
         return Outcome("succeeded", delivery.id, delivery.target_id, number, result.status_code)
     error = result.error or "failed"
     failing_since = clock.parse_iso(integration_store.record_failure(endpoint, stamp))
     window = timedelta(seconds=crm_settings().disable_after_seconds)
     if now - failing_since >= window:
         integration_store.disable(endpoint, _disabled_reason(failing_since, window, result.status_code, error), stamp)
+        business_metrics.crm_delivery("disabled")
         return _fail(delivery, number, stamp, result.status_code, "endpoint_disabled")
     if now.timestamp() >= delivery.deadline:
+        business_metrics.crm_delivery("failed")
         return _fail(delivery, number, stamp, result.status_code, error)
     next_at = min(now.timestamp() + backoff_seconds(number), float(delivery.deadline))
     # Queued before it is logged: a crash in between repeats this attempt rather than losing the next one.
@@ -284,6 +287,7 @@ def _send(delivery: Delivery, endpoint: Endpoint, url: str, number: int) -> Outc
     next_iso = clock.iso(datetime.fromtimestamp(next_at, tz=now.tzinfo))
     delivery_store.record(delivery, attempt=number, status="retrying", at=stamp, response_code=result.status_code,
                           error=error, next_attempt_at=next_iso)  # fmt: skip
+    business_metrics.crm_delivery("retried")
     return Outcome("retrying", delivery.id, delivery.target_id, number, result.status_code, error)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from leadcenter import clock, ids
+from leadcenter import business_metrics, clock, ids
 from leadcenter.config import settings
 from leadcenter.cursors import decode_cursor, encode_cursor
 from leadcenter.domain import conversations
@@ -126,6 +126,7 @@ def create_lead(account_id: str, new: NewLead, actor: str, *, event_type: str = 
     state = LeadState(lead, set(new.label_ids), int(_expiry(now).timestamp()), new.person_hash)
     event = TimelineEvent(ids.ulid(now), event_type, actor, stamp, {"source": new.source.value})
     lead_store.create(state, new.dedupe_digests, event)
+    business_metrics.lead_captured(new.source.value)
     if storage_region not in _known_regions(account_id):
         account_store.add_lead_region(account_id, storage_region)
     catalog_store.record(

@@ -6,13 +6,19 @@ import contextlib
 from dataclasses import dataclass, field
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from leadcenter.config import settings
-from leadcenter.errors import Conflict, NotFound
-from leadcenter.store._base import table_meta, transact_get, transact_write, translate_write_errors
+from leadcenter.errors import Conflict, DomainError, NotFound
+from leadcenter.store._base import (
+    cancellation_reasons,
+    table_meta,
+    transact_get,
+    transact_write,
+    translate_write_errors,
+)
 
 
 def account_pk(account_id: str) -> str:
@@ -42,6 +48,9 @@ class AccountItem(Model):
     # Set while lead access is transferred to a Business Center; the version guards concurrent transfers.
     lead_access_holder = UnicodeAttribute(null=True)
     lead_access_version = NumberAttribute(default=0)
+    # How many members are admins; every member write moves it in the same transaction (`change_member`).
+    # Absent on accounts created before it existed: the first admin change counts them (`_ensure_admin_count`).
+    admin_count = NumberAttribute(null=True)
 
 
 class MemberItem(Model):
@@ -118,6 +127,7 @@ def create_account(account: Account, creator: Member) -> None:
         country=account.country,
         created_at=account.created_at,
         created_by=creator.user_id,
+        admin_count=1 if creator.role == "admin" else 0,
     )
     with translate_write_errors("account already exists"), transact_write(settings().home_region) as tx:
         tx.save(item, condition=AccountItem.pk.does_not_exist())
@@ -171,20 +181,85 @@ def get_member(account_id: str, user_id: str) -> Member | None:
         return None
 
 
-def put_member(member: Member, added_by: str) -> None:
-    _member_item(member, added_by).save()
+@dataclass(frozen=True)
+class AdminFloor:
+    """The domain's rule for one change: at least `minimum` admins after it, or `error` is raised."""
+
+    minimum: int
+    error: DomainError
 
 
-def ensure_another_admin(account_id: str, user_id: str) -> None:
-    """An account keeps at least one admin: the last one can be neither removed nor demoted."""
-    admins = [m.user_id for m in list_members(account_id) if m.role == "admin"]
-    if admins == [user_id]:
-        raise Conflict("the last admin of an account cannot be removed or demoted")
+def change_member(
+    account_id: str,
+    user_id: str,
+    *,
+    before: Member | None,
+    after: Member | None,
+    changed_by: str,
+    admins_delta: int,
+    floor: AdminFloor | None = None,
+) -> bool:
+    """Writes (or, with `after=None`, removes) one member and moves the account's admin count, in one transaction.
+
+    The member item is written only if it still holds the role read (`before`; absent when None), so the count
+    stays exact under concurrent changes. `floor` is checked against the count in the same transaction: two
+    admins demoting or removing each other at once cannot both succeed. False: nothing was written because the
+    member changed meanwhile or the transaction collided with another; read again and retry.
+    """
+    if admins_delta:
+        _ensure_admin_count(account_id)
+    key = (account_pk(account_id), f"M#{user_id}")
+    unchanged = MemberItem.pk.does_not_exist() if before is None else MemberItem.role == before.role
+    try:
+        with transact_write(settings().home_region) as tx:
+            if after is None:
+                tx.delete(MemberItem(*key), condition=unchanged)
+            else:
+                tx.save(_member_item(after, changed_by), condition=unchanged)
+            if admins_delta:
+                condition = AccountItem.admin_count.exists()
+                if floor is not None:
+                    condition &= AccountItem.admin_count >= floor.minimum - admins_delta
+                tx.update(
+                    AccountItem(account_pk(account_id), "META"),
+                    actions=[AccountItem.admin_count.add(admins_delta)],
+                    condition=condition,
+                )
+    except TransactWriteError as exc:
+        reasons = cancellation_reasons(exc)
+        if reasons[:1] == ["ConditionalCheckFailed"] or "TransactionConflict" in reasons:
+            return False
+        if floor is not None and reasons[1:2] == ["ConditionalCheckFailed"]:
+            raise floor.error from exc
+        with translate_write_errors("the account changed meanwhile; retry"):
+            raise
+    return True
 
 
-def remove_member(account_id: str, user_id: str) -> None:
-    ensure_another_admin(account_id, user_id)
-    MemberItem(pk=account_pk(account_id), sk=f"M#{user_id}").delete()
+def _ensure_admin_count(account_id: str) -> None:
+    """Counts the admins of an account created before `admin_count` existed, once (conditionally)."""
+    try:
+        item = AccountItem.get(account_pk(account_id), "META", attributes_to_get=["pk", "admin_count"])
+    except DoesNotExist as exc:
+        raise NotFound(f"account {account_id} not found") from exc
+    if item.admin_count is not None:
+        return
+    admins = sum(1 for member in list_members(account_id) if member.role == "admin")
+    # Conflict: another change counted them first; that count stands (every later change moved it).
+    with contextlib.suppress(Conflict), translate_write_errors("already counted"):
+        AccountItem(account_pk(account_id), "META").update(
+            actions=[AccountItem.admin_count.set(admins)],
+            condition=AccountItem.pk.exists() & AccountItem.admin_count.does_not_exist(),
+        )
+
+
+def admin_count(account_id: str) -> int | None:
+    """The stored count (None before the account's first admin change, for accounts older than the count)."""
+    try:
+        count = AccountItem.get(account_pk(account_id), "META", attributes_to_get=["pk", "admin_count"]).admin_count
+    except DoesNotExist:
+        return None
+    return None if count is None else int(count)
 
 
 def add_lead_region(account_id: str, region: str) -> None:

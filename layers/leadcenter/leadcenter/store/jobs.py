@@ -26,7 +26,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
-from leadcenter import aws, clock
+from leadcenter import aws, business_metrics, clock
 from leadcenter.config import settings
 from leadcenter.errors import Conflict, Throttled
 from leadcenter.store._base import (
@@ -325,13 +325,14 @@ def _transition(account_id: str, job_id: str, state: str, at: str, failure: dict
     actions: list[Action] = [JobItem.state.set(state), JobItem.finished_at.set(at), JobItem.updated_at.set(at)]
     if failure is not None:
         actions.append(JobItem.failure.set(json.dumps(failure)))
+    item = JobItem(pk=account_pk(account_id), sk=_job_sk(job_id))
     try:
         with translate_write_errors("the job already finished"):
-            JobItem(pk=account_pk(account_id), sk=_job_sk(job_id)).update(
-                actions=actions, condition=JobItem.state.is_in("queued", "running")
-            )
+            item.update(actions=actions, condition=JobItem.state.is_in("queued", "running"))
     except Conflict:
         return False
+    # The one place a job reaches its final state, once (conditional); the update returned the job's type.
+    business_metrics.job_finished(item.type, state)
     return True
 
 
