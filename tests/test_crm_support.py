@@ -23,7 +23,8 @@ import boto3
 from leadcenter import clock, webhook_signature
 from leadcenter.config import settings
 from leadcenter.crm_settings import crm_settings
-from local.runner import QueueConsumer, StreamPoller
+from local.sqs_source import QueueConsumer
+from local.stream_source import StreamPoller
 from local.template import Stack
 
 

@@ -11,7 +11,7 @@ import uuid
 import boto3
 import pytest
 
-from local.runner import QueueConsumer, local_queue_concurrency
+from local.sqs_source import QueueConsumer, local_queue_concurrency
 from local.template import Function, Stack
 from tests.local_fixtures import slow_app
 
