@@ -1,4 +1,4 @@
-"""Helpers for the issue 9 tests: a real HTTP receiver on 127.0.0.1, and the CRM pipeline driven in-process.
+"""Helpers of the issue 9 tests: a real HTTP receiver on 127.0.0.1, and the CRM pipeline driven in-process.
 
 The pipeline is the deployed one, run by hand: the local runner's stream poller feeds the lead tables' streams
 (every storage region) to CrmStreamFunction, and the CRM queue's messages go to CrmDeliveryFunction through
