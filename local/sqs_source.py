@@ -14,7 +14,7 @@ import queue
 import re
 import threading
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,7 +35,7 @@ def queue_arn(queue_url: str, region: str = HOME_REGION) -> str:
     return f"arn:aws:sqs:{region}:{account}:{name}"
 
 
-def lambda_message_attributes(attributes: dict[str, Any]) -> dict[str, Any]:
+def lambda_message_attributes(attributes: Mapping[str, Any]) -> dict[str, Any]:
     """boto3's MessageAttributes in the camelCase shape Lambda's SQS event uses."""
     converted = {}
     for name, value in attributes.items():
@@ -50,7 +50,7 @@ def lambda_message_attributes(attributes: dict[str, Any]) -> dict[str, Any]:
     return converted
 
 
-def sqs_record(message: dict[str, Any], arn: str, region: str = HOME_REGION) -> dict[str, Any]:
+def sqs_record(message: Mapping[str, Any], arn: str, region: str = HOME_REGION) -> dict[str, Any]:
     """One record of Lambda's SQS event, from a message as boto3's receive_message returns it (receive with
     `MessageAttributeNames=["All"]` for its attributes to reach the function)."""
     return {
@@ -67,7 +67,7 @@ def sqs_record(message: dict[str, Any], arn: str, region: str = HOME_REGION) -> 
 
 
 def sqs_event(
-    messages: Sequence[dict[str, Any]],
+    messages: Sequence[Mapping[str, Any]],
     *,
     arn: str | None = None,
     queue_url: str | None = None,
