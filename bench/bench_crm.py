@@ -41,7 +41,7 @@ def _p99(values: list[float]) -> float:
 def _latency() -> dict[str, Any]:
     import requests
 
-    from tests.test_crm_support import Receiver, wait_for
+    from tests.helpers.crm import Receiver, wait_for
     from tests.test_local_runner import free_port, runner_environment, stop, wait_until_answering
 
     port, aws_port = free_port(), free_port()
@@ -107,7 +107,7 @@ def _no_loss() -> dict[str, Any]:
         from leadcenter.store import accounts
         from leadcenter.store import deliveries as delivery_store
         from leadcenter.store.accounts import Account, Member
-        from tests.test_crm_support import Pipeline, Receiver, fails_at_random
+        from tests.helpers.crm import Pipeline, Receiver, fails_at_random
 
         logger.setLevel("WARNING")
         # Only Singapore's storage region has changes here; the other regions' streams are left alone.

@@ -20,7 +20,6 @@ import random
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -80,26 +79,6 @@ def _seed(account_id: str, count: int, rng: random.Random, start: int = 0) -> li
     return lead_ids
 
 
-def _sqs_event(messages: Sequence[Mapping[str, Any]], arn: str) -> dict[str, Any]:
-    """Received messages as the Lambda SQS event the worker gets."""
-    return {
-        "Records": [
-            {
-                "messageId": m["MessageId"],
-                "receiptHandle": m["ReceiptHandle"],
-                "body": m["Body"],
-                "attributes": m.get("Attributes", {}),
-                "messageAttributes": {},
-                "md5OfBody": "",
-                "eventSource": "aws:sqs",
-                "eventSourceARN": arn,
-                "awsRegion": "us-east-1",
-            }
-            for m in messages
-        ]
-    }
-
-
 def _context() -> Any:
     """The local runner's stand-in for Lambda's context object."""
     from local.gateway import LambdaContext
@@ -113,17 +92,18 @@ def _drain() -> int:
 
     from functions.jobs_worker import app as worker
     from leadcenter.config import settings
+    from local.sqs_source import sqs_event
 
     sqs = boto3.client("sqs", region_name=settings().home_region)
     url = settings().jobs_queue_url
-    arn = f"arn:aws:sqs:{settings().home_region}:123456789012:{url.rsplit('/', 1)[-1]}"
     invocations = 0
     while True:
         messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=300,
+                                       MessageAttributeNames=["All"],
                                        MessageSystemAttributeNames=["All"]).get("Messages", [])  # fmt: skip
         if not messages:
             return invocations
-        event = _sqs_event(messages, arn)
+        event = sqs_event(messages, queue_url=url, region=settings().home_region)
         result = worker.lambda_handler(event, _context())
         invocations += 1
         failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
@@ -207,14 +187,16 @@ def _export_step() -> None:
 
     from functions.jobs_worker import app as worker
     from leadcenter.config import settings
+    from local.sqs_source import sqs_event
 
     sqs = boto3.client("sqs", region_name=settings().home_region)
     url = settings().jobs_queue_url
-    [message] = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, VisibilityTimeout=900,
-                                    MessageSystemAttributeNames=["All"])["Messages"]  # fmt: skip
+    received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, VisibilityTimeout=900,
+                                   MessageAttributeNames=["All"], MessageSystemAttributeNames=["All"])  # fmt: skip
+    [message] = received["Messages"]
     assert json.loads(message["Body"])["kind"] == "start"
     baseline = _peak_rss_mb()
-    event = _sqs_event([message], f"arn:aws:sqs:us-east-1:123456789012:{url.rsplit('/', 1)[-1]}")
+    event = sqs_event([message], queue_url=url, region=settings().home_region)
     started = time.perf_counter()
     result = worker.lambda_handler(event, _context())
     seconds = time.perf_counter() - started

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.test_capture_support import deliver, enable_auto_capture, leads_of, platform_event, purge
+from tests.helpers.capture import deliver, enable_auto_capture, leads_of, platform_event, purge
 
 NOW = datetime.now(UTC)
 ADS = {

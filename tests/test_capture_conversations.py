@@ -8,7 +8,7 @@ import pytest
 
 from leadcenter.domain import conversations
 from leadcenter.model import Lead
-from tests.test_capture_support import deliver, enable_auto_capture, leads_of, platform_event, purge
+from tests.helpers.capture import deliver, enable_auto_capture, leads_of, platform_event, purge
 
 
 @pytest.fixture(autouse=True)

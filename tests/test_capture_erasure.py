@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.test_capture_support import deliver, enable_auto_capture, leads_of, platform_event
+from tests.helpers.capture import deliver, enable_auto_capture, leads_of, platform_event
 
 
 def test_erasure_event_removes_the_person_everywhere(api, gateway):

@@ -9,7 +9,7 @@ import pytest
 
 from leadcenter.domain import capture
 from leadcenter.model import Contact, OtherContact
-from tests.test_capture_support import deliver, enable_auto_capture, leads_of, platform_event, purge
+from tests.helpers.capture import deliver, enable_auto_capture, leads_of, platform_event, purge
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from leadcenter import webhook_signature
 from leadcenter.errors import Unauthorized
-from tests.test_capture_support import (
+from tests.helpers.capture import (
     SECRET,
     WEBHOOK,
     encode,
@@ -214,3 +214,13 @@ def test_deployed_without_a_secret_every_event_is_refused(api, monkeypatch):
     finally:
         monkeypatch.undo()
         reset_settings()
+
+
+def test_the_signer_matches_the_contract() -> None:
+    # The header is t=<unix>,s=<hex HMAC-SHA256(secret, "<t>.<raw body>")>, computed independently here.
+    import hashlib
+    import hmac
+
+    body = b'{"event_id":"e"}'
+    expected = hmac.new(SECRET.encode(), b"1700000000." + body, hashlib.sha256).hexdigest()
+    assert webhook_signature.sign(SECRET, body, 1700000000) == f"t=1700000000,s={expected}"

@@ -9,7 +9,7 @@ import boto3
 import pytest
 
 from leadcenter.domain import capture
-from tests.test_capture_support import (
+from tests.helpers.capture import (
     deliver,
     enable_auto_capture,
     leads_of,
@@ -239,7 +239,7 @@ def test_events_for_unknown_accounts_and_erasure_requests_are_acknowledged(api, 
 
 def test_a_stray_queue_message_is_rejected_without_retries(api, gateway):
     # Only the webhook writes to the queue; anything else is logged as rejected and dropped.
-    from tests.test_capture_support import queue_url, sqs
+    from tests.helpers.capture import queue_url, sqs
 
     sqs().send_message(QueueUrl=queue_url(), MessageBody='{"event_id": "stray-1", "type": "nonsense"}')
     assert run_worker(gateway, receive_all()) == {"batchItemFailures": []}

@@ -13,8 +13,8 @@ from leadcenter import clock
 from leadcenter.domain.leads import NewLead, create_lead
 from leadcenter.model import Contact, LeadSource
 from leadcenter.store import deliveries as delivery_store
+from tests.helpers.crm import Pipeline, Receiver, valid_signature
 from tests.support import Api
-from tests.test_crm_support import Pipeline, Receiver, valid_signature
 
 
 @pytest.fixture

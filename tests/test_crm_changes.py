@@ -10,7 +10,7 @@ import pytest
 from botocore.config import Config
 
 from leadcenter.domain.crm_changes import notice
-from local.runner import _matches
+from local.stream_source import filter_matches
 
 LEAD = {
     "pk": "A#acc1",
@@ -80,7 +80,7 @@ def test_the_templates_event_filter_lets_lead_items_through_only(stack):
     assert len(filters) == 2
 
     def passes(record: dict) -> bool:
-        return any(_matches(record, pattern) for pattern in filters)
+        return any(filter_matches(record, pattern) for pattern in filters)
 
     lead = {"pk": "A#a", "sk": "L#1", "version": 2}
     link = {"pk": "A#a#LB#l", "sk": "L#1", "lead_id": "1"}

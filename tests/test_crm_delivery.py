@@ -11,8 +11,8 @@ import pytest
 from leadcenter import clock
 from leadcenter.domain import crm_delivery
 from leadcenter.domain.crm_changes import ChangeNotice
+from tests.helpers.crm import Pipeline, Receiver, fails_first, valid_signature
 from tests.support import Api
-from tests.test_crm_support import Pipeline, Receiver, fails_first, valid_signature
 
 
 @pytest.fixture

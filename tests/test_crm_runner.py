@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.test_crm_support import Receiver, fails_first, valid_signature, wait_for
+from tests.helpers.crm import Receiver, fails_first, valid_signature, wait_for
 from tests.test_local_runner import free_port, runner_environment, stop, wait_until_answering
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.test_jobs_support import drain, job, new_admin, purge, queued_count, seed
+from tests.helpers.jobs import drain, job, new_admin, purge, queued_count, seed
 
 
 @pytest.fixture(autouse=True)

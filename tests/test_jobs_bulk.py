@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from tests.test_jobs_support import drain, job, new_admin, purge, queued_count, seed
+from tests.helpers.jobs import drain, job, new_admin, purge, queued_count, seed
 
 
 @pytest.fixture(autouse=True)

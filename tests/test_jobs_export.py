@@ -12,7 +12,7 @@ import pytest
 
 from leadcenter.config import settings
 from leadcenter.domain import export
-from tests.test_jobs_support import drain, job, new_admin, purge, queued_count
+from tests.helpers.jobs import drain, job, new_admin, purge, queued_count
 
 FORMULA = "=cmd|' /C calc'!A0"
 NAMES = [

@@ -9,7 +9,7 @@ from datetime import timedelta
 from urllib.parse import quote
 
 from leadcenter import clock
-from tests.test_jobs_support import new_admin, seed
+from tests.helpers.jobs import new_admin, seed
 
 
 def _pull(api, account, admin, since: str, limit: int, between_pages) -> list[tuple[str, int]]:

@@ -11,7 +11,7 @@ import uuid
 import boto3
 import pytest
 
-from local.runner import QueueConsumer, local_queue_concurrency
+from local.sqs_source import QueueConsumer, local_queue_concurrency, sqs_event
 from local.template import Function, Stack
 from tests.local_fixtures import slow_app
 
@@ -76,3 +76,20 @@ def test_local_queue_concurrency_takes_whole_numbers_and_says_what_it_ignores(mo
     assert local_queue_concurrency() == expected
     ignored = capsys.readouterr().out
     assert ("ignoring LOCAL_QUEUE_CONCURRENCY" in ignored) == (value.strip() not in ("", "2", "8"))
+
+
+def test_the_sqs_event_keeps_message_attributes_and_names_the_queue() -> None:
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.create_queue(QueueName=f"local-event-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="{}", MessageAttributes={
+        "not_before": {"DataType": "String", "StringValue": "1700000000.000"},
+        "blob": {"DataType": "Binary", "BinaryValue": b"\x00\x01"},
+    })  # fmt: skip
+    received = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"], MessageSystemAttributeNames=["All"])
+    [record] = sqs_event(received["Messages"], queue_url=url)["Records"]
+    assert record["eventSource"] == "aws:sqs" and record["body"] == "{}"
+    assert record["eventSourceARN"] == f"arn:aws:sqs:us-east-1:123456789012:{url.rsplit('/', 1)[-1]}"
+    assert record["messageAttributes"]["not_before"]["stringValue"] == "1700000000.000"
+    assert record["messageAttributes"]["blob"] == {"stringValue": None, "binaryValue": "AAE=", "stringListValues": [],
+                                                   "binaryListValues": [], "dataType": "Binary"}  # fmt: skip
+    assert record["attributes"]["ApproximateReceiveCount"] == "1"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -175,6 +176,69 @@ def test_oversized_body_is_413_json(runner: Runner) -> None:
     headers = {"Authorization": f"Bearer {token(runner)}", "Content-Type": "application/json"}
     reply = requests.post(f"{runner.base}/accounts", headers=headers, data=b"x" * (1024 * 1024 + 1), timeout=30)
     assert_json_error(reply, 413)
+
+
+def raw_exchange(runner: Runner, data: bytes) -> bytes:
+    """Sends bytes as they are and reads the answer until the server closes the connection."""
+    port = int(runner.base.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(data)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    return answer
+
+
+def test_an_undeclared_method_on_a_known_path_is_json_405(runner: Runner) -> None:
+    for method in ("PATCH", "TRACE", "OPTIONS", "PROPFIND"):
+        reply = requests.request(method, f"{runner.base}/accounts", timeout=10)
+        assert_json_error(reply, 405)
+        assert set(reply.headers["Allow"].split(", ")) == {"GET", "POST"}
+    head = requests.head(f"{runner.base}/accounts", timeout=10)
+    assert head.status_code == 405 and head.headers["Content-Type"] == "application/json" and not head.content
+    assert requests.put(f"{runner.base}/_local/clock", timeout=10).headers["Allow"] == "GET, POST"
+    assert_json_error(requests.request("PROPFIND", f"{runner.base}/nowhere", timeout=10), 404)
+
+
+def test_a_204_answer_has_neither_body_nor_content_type(runner: Runner) -> None:
+    headers = {"Authorization": f"Bearer {token(runner)}"}
+    account = requests.post(f"{runner.base}/accounts", headers=headers, timeout=30,
+                            json={"name": "Empty", "type": "ad_account", "country": "SG"}).json()["id"]  # fmt: skip
+    member = f"{runner.base}/accounts/{account}/members/bob-{uuid.uuid4().hex[:6]}"
+    assert requests.put(member, json={"role": "analyst"}, headers=headers, timeout=30).status_code == 200
+    reply = requests.delete(member, headers=headers, timeout=30)
+    assert reply.status_code == 204, reply.text
+    assert reply.content == b"" and "Content-Type" not in reply.headers
+
+
+def test_requests_http_itself_refuses_are_answered_in_json(runner: Runner) -> None:
+    too_long_target = b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n"
+    too_long_header = b"GET / HTTP/1.1\r\nX-Big: " + b"b" * 70000 + b"\r\n\r\n"
+    for request, status in ((too_long_target, b"414"), (too_long_header, b"431")):
+        head, _, body = raw_exchange(runner, request).partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 " + status) and b"Content-Type: application/json" in head, head
+        assert json.loads(body)["error"]["code"]
+    # An unknown HTTP version is answered as HTTP/0.9 is: no status line, no headers; the body is still JSON.
+    assert json.loads(raw_exchange(runner, b"GET / HTTP/9.9\r\n\r\n"))["error"]["code"]
+
+
+def test_an_oversized_body_announced_with_expect_100_is_refused_before_it_is_sent(runner: Runner) -> None:
+    request = (b"POST /accounts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+               b"Content-Length: 2000000\r\nExpect: 100-continue\r\n\r\n")  # fmt: skip
+    head, _, body = raw_exchange(runner, request).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413 "), head
+    assert json.loads(body)["error"]["code"] == "payload_too_large"
+
+
+def test_chunked_bodies_are_read_and_limited(runner: Runner) -> None:
+    def chunks(size: int) -> Iterator[bytes]:
+        for start in range(0, size, 65536):
+            yield b" " * min(65536, size - start)
+        yield b'{"sub": "chunky"}'
+
+    reply = requests.post(f"{runner.base}/_local/token", data=chunks(1000), timeout=10)
+    assert reply.status_code == 200 and reply.json()["sub"] == "chunky", reply.text
+    assert_json_error(requests.post(f"{runner.base}/_local/token", data=chunks(2 * 1024 * 1024), timeout=30), 413)
 
 
 @pytest.mark.slow

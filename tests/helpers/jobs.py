@@ -1,4 +1,4 @@
-"""Issue 6 test helpers: seed leads fast, and drive the jobs worker in-process from the real jobs queue."""
+"""Helpers of the issue 6 tests: seed leads fast, and drive the jobs worker in-process from the real jobs queue."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import boto3
 
 from leadcenter.config import settings
 from local.gateway import Gateway, context_for
-from tests.support import Api, purge_queue, sqs_lambda_event
+from local.sqs_source import sqs_event
+from tests.support import Api, purge_queue
 from tests.support import queued_count as support_queued_count
 
 
@@ -36,10 +37,6 @@ def queued_count() -> int:
     return support_queued_count(queue_url(), settings().home_region)
 
 
-def _event(messages: list[dict[str, Any]]) -> dict[str, Any]:
-    return sqs_lambda_event(queue_url(), messages)
-
-
 def drain(
     gateway: Gateway,
     *,
@@ -56,6 +53,7 @@ def drain(
     invocations = 0
     while limit is None or invocations < limit:
         received = sqs().receive_message(QueueUrl=queue_url(), MaxNumberOfMessages=batch, VisibilityTimeout=300,
+                                         MessageAttributeNames=["All"],
                                          MessageSystemAttributeNames=["All"])  # fmt: skip
         messages = received.get("Messages", [])
         if not messages:
@@ -64,7 +62,7 @@ def drain(
             before_batch(invocations)
         try:
             context: Any = context_for(function)  # the runner's stand-in for Lambda's context
-            result = worker.lambda_handler(_event(messages), context)
+            result = worker.lambda_handler(sqs_event(messages, queue_url=queue_url()), context)
         except BaseException:
             for message in messages:
                 sqs().change_message_visibility(

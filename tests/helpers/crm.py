@@ -1,4 +1,4 @@
-"""Helpers for the issue 9 tests: a real HTTP receiver on 127.0.0.1, and the CRM pipeline driven in-process.
+"""Helpers of the issue 9 tests: a real HTTP receiver on 127.0.0.1, and the CRM pipeline driven in-process.
 
 The pipeline is the deployed one, run by hand: the local runner's stream poller feeds the lead tables' streams
 (every storage region) to CrmStreamFunction, and the CRM queue's messages go to CrmDeliveryFunction through
@@ -23,7 +23,8 @@ import boto3
 from leadcenter import clock, webhook_signature
 from leadcenter.config import settings
 from leadcenter.crm_settings import crm_settings
-from local.runner import QueueConsumer, StreamPoller
+from local.sqs_source import QueueConsumer
+from local.stream_source import StreamPoller
 from local.template import Stack
 
 
