@@ -35,6 +35,11 @@ def _describe(errors: Any) -> tuple[int, str, list[dict[str, Any]]]:
     for error in errors:
         kind = error.get("type", "invalid")
         location = [str(part) for part in error.get("loc", ()) if part != "body" or len(error.get("loc", ())) == 1]
+        if kind in ("union_tag_invalid", "union_tag_not_found"):
+            # A body discriminated on a field (bulk `action`): name that field rather than the body. Below it,
+            # an error's location starts with the tag it chose (`set_status.value`).
+            discriminator = str((error.get("ctx") or {}).get("discriminator", "")).strip("'")
+            location = [part for part in location if part != "body"] + ([discriminator] if discriminator else [])
         if kind in ("json_invalid", "model_attributes_type") and tuple(error.get("loc", ())) in (("body",), ()):
             status = 400
         problems.append({"field": ".".join(location), "problem": kind, "detail": _message(error)})
@@ -44,6 +49,9 @@ def _describe(errors: Any) -> tuple[int, str, list[dict[str, Any]]]:
 
 
 def _message(error: dict[str, Any]) -> str:
+    ctx = error.get("ctx") or {}
+    if error.get("type") in ("union_tag_invalid", "union_tag_not_found") and "expected_tags" in ctx:
+        return f"must be one of {ctx['expected_tags']}"[:200]  # the tags are ours, not the caller's input
     message = str(error.get("msg", ""))
     return message.split(",")[0][:200]
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from pydantic import BaseModel, Field
 
 from leadcenter.api.accounts import AccountId
@@ -16,6 +16,7 @@ from leadcenter.api.schemas import LeadFilterIn, Strict
 from leadcenter.domain import jobs as domain
 from leadcenter.domain.jobs import BulkAction
 from leadcenter.http import caller_id
+from leadcenter.model import LeadStatus
 from leadcenter.policy import Action, authorize
 from leadcenter.store.jobs import Job
 
@@ -25,17 +26,55 @@ JobId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z]+
 LeadIdItem = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z-]+$")]
 
 
-class BulkIn(Strict):
-    action: BulkAction
-    value: str | list[str] | None = Field(
-        default=None,
-        description="set_status: a status; add_labels/remove_labels: label ids; set_assignee: an admin's user id "
-        "or null to unassign; delete: none",
-    )
+LabelIdItem = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[0-9a-z]+$")]
+UserIdValue = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.@:-]+$")]
+
+
+class _BulkSelection(Strict):
     lead_ids: list[LeadIdItem] | None = Field(default=None, max_length=domain.MAX_BULK_LEADS)
     filter: LeadFilterIn | None = Field(
         default=None, description="the list filters, resolved when the job starts ({} = every lead)"
     )
+
+
+class BulkSetStatusIn(_BulkSelection):
+    action: Literal[BulkAction.SET_STATUS]
+    value: LeadStatus = Field(description="the status every lead gets")
+
+    def change(self) -> domain.BulkChange:
+        return domain.SetStatus(self.value)
+
+
+class BulkLabelsIn(_BulkSelection):
+    action: Literal[BulkAction.ADD_LABELS, BulkAction.REMOVE_LABELS]
+    value: list[LabelIdItem] = Field(min_length=1, max_length=50, description="label ids (1 to 50)")
+
+    def change(self) -> domain.BulkChange:
+        return domain.ChangeLabels(self.action, self.value)
+
+
+class BulkSetAssigneeIn(_BulkSelection):
+    action: Literal[BulkAction.SET_ASSIGNEE]
+    value: UserIdValue | None = Field(description="an admin's user id, or null to unassign (required)")
+
+    def change(self) -> domain.BulkChange:
+        return domain.SetAssignee(self.value)
+
+
+class BulkDeleteIn(_BulkSelection):
+    action: Literal[BulkAction.DELETE]
+    value: None = Field(default=None, description="none: delete takes no value")
+
+    def change(self) -> domain.BulkChange:
+        return domain.DeleteLeads()
+
+
+# The body of POST .../leads/bulk: `value`'s type follows `action`, so a wrong value is a validation error
+# (422, its field named) before the route runs.
+BulkIn = Annotated[
+    BulkSetStatusIn | BulkLabelsIn | BulkSetAssigneeIn | BulkDeleteIn,
+    Body(discriminator="action", title="BulkIn"),
+]
 
 
 class ExportIn(Strict):
@@ -135,9 +174,7 @@ def bulk(account_id: AccountId, body: BulkIn) -> tuple[JobAccepted, int]:
     access = authorize(caller_id(router), account_id, action)  # type: ignore[arg-type]
     job = domain.create_bulk_job(
         access,
-        body.action,
-        body.value,
-        value_given="value" in body.model_fields_set,
+        body.change(),
         lead_ids=body.lead_ids,
         lead_filter=lead_filter(body.filter) if body.filter is not None else None,
     )
