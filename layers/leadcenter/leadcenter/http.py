@@ -10,8 +10,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from leadcenter.config import settings
 from leadcenter.errors import BadRequest, DomainError, PayloadTooLarge, Unauthorized
@@ -125,9 +127,14 @@ def _check_body(event: Mapping[str, Any]) -> None:
             raise BadRequest("the body must be a JSON object")
 
 
-def caller_id(app: APIGatewayRestResolver) -> str:
-    """The caller, as the API Gateway Cognito authorizer established it; never from body or header."""
-    claims = (app.current_event.request_context.authorizer.claims or {}) if app.current_event.request_context else {}
+def caller_id(app: Router | APIGatewayRestResolver) -> str:
+    """The caller, as the API Gateway Cognito authorizer established it; never from body or header.
+
+    Takes the resolver or any of its routers (whose current event is the resolver's)."""
+    event = app.current_event
+    if not isinstance(event, APIGatewayProxyEvent):  # not a REST API event: no Cognito authorizer behind it
+        raise Unauthorized("sign in first")
+    claims = (event.request_context.authorizer.claims or {}) if event.request_context else {}
     subject = claims.get("sub") if isinstance(claims, dict) else None
     if not subject:
         raise Unauthorized("sign in first")

@@ -49,7 +49,7 @@ def _member_out(member: Member) -> MemberOut:
 
 @router.post("/accounts", summary="Create an account; the caller becomes its admin", status_code=201)
 def create_account(body: AccountIn) -> tuple[AccountOut, int]:
-    caller = caller_id(router)  # type: ignore[arg-type]
+    caller = caller_id(router)
     country = region_router().validate_country(body.country)
     now = clock.iso()
     account = Account(
@@ -62,19 +62,19 @@ def create_account(body: AccountIn) -> tuple[AccountOut, int]:
 
 @router.get("/accounts", summary="The accounts the caller is a member of")
 def list_accounts() -> AccountList:
-    caller = caller_id(router)  # type: ignore[arg-type]
+    caller = caller_id(router)
     return AccountList(items=[_out(a, m) for a, m in store.accounts_of(caller)])
 
 
 @router.get("/accounts/<account_id>/members", summary="Members of an account (admin)")
 def list_members(account_id: AccountId) -> MemberList:
-    authorize(caller_id(router), account_id, Action.MEMBERS_MANAGE)  # type: ignore[arg-type]
+    authorize(caller_id(router), account_id, Action.MEMBERS_MANAGE)
     return MemberList(items=[_member_out(m) for m in store.list_members(account_id)])
 
 
 @router.put("/accounts/<account_id>/members/<user_id>", summary="Add a member or change role and scopes (admin)")
 def put_member(account_id: AccountId, user_id: UserId, body: MemberIn) -> MemberOut:
-    access = authorize(caller_id(router), account_id, Action.MEMBERS_MANAGE)  # type: ignore[arg-type]
+    access = authorize(caller_id(router), account_id, Action.MEMBERS_MANAGE)
     if access.account.type == "ad_account" and body.lead_access:
         raise Unprocessable("lead_access scopes exist only in a Business Center", field="lead_access")
     scopes: tuple[Any, ...] = (
@@ -92,7 +92,7 @@ def put_member(account_id: AccountId, user_id: UserId, body: MemberIn) -> Member
 
 @router.delete("/accounts/<account_id>/members/<user_id>", summary="Remove a member (admin)", status_code=204)
 def delete_member(account_id: AccountId, user_id: UserId) -> tuple[dict[str, Any], int]:
-    authorize(caller_id(router), account_id, Action.MEMBERS_MANAGE)  # type: ignore[arg-type]
+    authorize(caller_id(router), account_id, Action.MEMBERS_MANAGE)
     if store.get_member(account_id, user_id) is None:
         raise NotFound(f"{user_id} is not a member of this account")
     store.remove_member(account_id, user_id)

@@ -49,19 +49,19 @@ def _out(application: Application) -> AutoCaptureOut:
 
 @router.put("/accounts/<account_id>/auto-capture", summary="Apply for auto-capture (admin); pending until reviewed")
 def apply(account_id: AccountId, body: AutoCaptureIn) -> AutoCaptureOut:
-    access = authorize(caller_id(router), account_id, Action.SETTINGS_MANAGE)  # type: ignore[arg-type]
+    access = authorize(caller_id(router), account_id, Action.SETTINGS_MANAGE)
     return _out(domain.apply(access, str(body.privacy_policy_url), body.company_name))
 
 
 @router.get("/accounts/<account_id>/auto-capture", summary="The auto-capture application and whether it is on")
 def get_auto_capture(account_id: AccountId) -> AutoCaptureOut:
-    authorize(caller_id(router), account_id, Action.SETTINGS_MANAGE)  # type: ignore[arg-type]
+    authorize(caller_id(router), account_id, Action.SETTINGS_MANAGE)
     return _out(domain.get(account_id))
 
 
 @router.patch("/accounts/<account_id>/auto-capture", summary="Switch auto-capture on or off (admin; on once approved)")
 def set_enabled(account_id: AccountId, body: AutoCapturePatchIn) -> AutoCaptureOut:
-    access = authorize(caller_id(router), account_id, Action.SETTINGS_MANAGE)  # type: ignore[arg-type]
+    access = authorize(caller_id(router), account_id, Action.SETTINGS_MANAGE)
     return _out(domain.set_enabled(access, body.enabled))
 
 
@@ -70,7 +70,7 @@ def _reviewer() -> str:
     authorises it like any route, with a bearer token."""
     event = cast(APIGatewayProxyEvent, router.current_event)
     arn = event.request_context.identity.user_arn
-    return arn or caller_id(router)  # type: ignore[arg-type]
+    return arn or caller_id(router)
 
 
 @router.post("/review/auto-capture/<account_id>", summary="Platform review of an auto-capture application")
@@ -81,7 +81,7 @@ def review(account_id: AccountId, body: ReviewIn) -> AutoCaptureOut:
 
 @router.get("/accounts/<account_id>/attribution", summary="Attribution windows (days after a click or a view)")
 def get_windows(account_id: AccountId) -> AttributionWindowsOut:
-    authorize(caller_id(router), account_id, Action.SETTINGS_MANAGE)  # type: ignore[arg-type]
+    authorize(caller_id(router), account_id, Action.SETTINGS_MANAGE)
     windows = attribution.windows(account_id)
     return AttributionWindowsOut(
         click_window_days=windows.click_window_days,
@@ -92,7 +92,7 @@ def get_windows(account_id: AccountId) -> AttributionWindowsOut:
 
 @router.put("/accounts/<account_id>/attribution", summary="Change the attribution windows (admin)")
 def put_windows(account_id: AccountId, body: AttributionWindowsIn) -> AttributionWindowsOut:
-    access = authorize(caller_id(router), account_id, Action.SETTINGS_MANAGE)  # type: ignore[arg-type]
+    access = authorize(caller_id(router), account_id, Action.SETTINGS_MANAGE)
     windows = attribution.set_windows(access, body.click_window_days, body.view_window_days)
     return AttributionWindowsOut(
         click_window_days=windows.click_window_days,

@@ -61,13 +61,13 @@ def _out(form: Form) -> FormOut:
 
 @router.get("/accounts/<account_id>/forms", summary="Instant forms of the account")
 def list_forms(account_id: AccountId) -> FormList:
-    authorize(caller_id(router), account_id, Action.FORMS_VIEW)  # type: ignore[arg-type]
+    authorize(caller_id(router), account_id, Action.FORMS_VIEW)
     return FormList(items=[_out(f) for f in store.list_forms(account_id)])
 
 
 @router.post("/accounts/<account_id>/forms", summary="Create an instant form", status_code=201)
 def create_form(account_id: AccountId, body: FormIn) -> tuple[FormOut, int]:
-    authorize(caller_id(router), account_id, Action.FORMS_EDIT)  # type: ignore[arg-type]
+    authorize(caller_id(router), account_id, Action.FORMS_EDIT)
     now = clock.iso()
     form = Form(
         f"form-{ids.ulid().lower()}", body.name, tuple((q.question, q.type) for q in body.questions), now, now, 1
@@ -79,7 +79,7 @@ def create_form(account_id: AccountId, body: FormIn) -> tuple[FormOut, int]:
 
 @router.get("/accounts/<account_id>/forms/<form_id>", summary="View Instant Form: its questions")
 def get_form(account_id: AccountId, form_id: FormId) -> FormOut:
-    authorize(caller_id(router), account_id, Action.FORMS_VIEW)  # type: ignore[arg-type]
+    authorize(caller_id(router), account_id, Action.FORMS_VIEW)
     return _out(store.get_form(account_id, form_id))
 
 
@@ -90,7 +90,7 @@ def put_form(
     body: FormIn,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> FormOut:
-    authorize(caller_id(router), account_id, Action.FORMS_EDIT)  # type: ignore[arg-type]
+    authorize(caller_id(router), account_id, Action.FORMS_EDIT)
     current = store.get_form(account_id, form_id)
     expected = int(if_match.strip('"')) if if_match and if_match.strip('"').isdigit() else current.version
     form = Form(

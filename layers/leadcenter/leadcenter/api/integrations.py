@@ -156,7 +156,7 @@ def _status_events_out(view: domain.StatusEvents) -> StatusEventsOut:
 
 
 def _access(account_id: str) -> Access:
-    return authorize(caller_id(router), account_id, Action.CRM_MANAGE)  # type: ignore[arg-type]
+    return authorize(caller_id(router), account_id, Action.CRM_MANAGE)
 
 
 def _deliveries(account_id: str, target_id: str, limit: int, cursor: str | None, status: str | None) -> DeliveryList:

@@ -171,7 +171,7 @@ def _out(job: Job) -> JobOut:
 )
 def bulk(account_id: AccountId, body: BulkIn) -> tuple[JobAccepted, int]:
     action = Action.LEADS_DELETE if body.action == BulkAction.DELETE else Action.LEADS_MANAGE
-    access = authorize(caller_id(router), account_id, action)  # type: ignore[arg-type]
+    access = authorize(caller_id(router), account_id, action)
     job = domain.create_bulk_job(
         access,
         body.change(),
@@ -183,14 +183,14 @@ def bulk(account_id: AccountId, body: BulkIn) -> tuple[JobAccepted, int]:
 
 @router.post("/accounts/<account_id>/exports", summary="Export leads to a CSV file in the background", status_code=202)
 def create_export(account_id: AccountId, body: ExportIn) -> tuple[JobAccepted, int]:
-    access = authorize(caller_id(router), account_id, Action.LEADS_DOWNLOAD)  # type: ignore[arg-type]
+    access = authorize(caller_id(router), account_id, Action.LEADS_DOWNLOAD)
     job = domain.create_export_job(access, lead_filter(body.filter or LeadFilterIn()))
     return JobAccepted(job_id=job.id), 202
 
 
 @router.get("/accounts/<account_id>/jobs/<job_id>", summary="A background job's progress and result")
 def get_job(account_id: AccountId, job_id: JobId) -> JobOut:
-    access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)  # type: ignore[arg-type]
+    access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)
     return _out(domain.get_job(access, job_id))
 
 
@@ -201,7 +201,7 @@ def get_job(account_id: AccountId, job_id: JobId) -> JobOut:
     responses={302: {"description": "Location: the presigned S3 URL of the CSV; the body holds it too"}},
 )
 def download(account_id: AccountId, job_id: JobId) -> Response[str]:
-    access = authorize(caller_id(router), account_id, Action.LEADS_DOWNLOAD)  # type: ignore[arg-type]
+    access = authorize(caller_id(router), account_id, Action.LEADS_DOWNLOAD)
     url = domain.download_url(access, job_id)
     return Response(
         status_code=302,

@@ -60,7 +60,7 @@ def _out(state: domain.LeadAccessState) -> LeadAccessOut:
     summary="Ad account: who holds its lead access, and the history. Business Center: whose it holds",
 )
 def get_lead_access(account_id: AccountId) -> LeadAccessOut:
-    authorize(caller_id(router), account_id, Action.LEAD_ACCESS_VIEW)  # type: ignore[arg-type]
+    authorize(caller_id(router), account_id, Action.LEAD_ACCESS_VIEW)
     return _out(domain.state(account_id))
 
 
@@ -71,7 +71,7 @@ def get_lead_access(account_id: AccountId) -> LeadAccessOut:
     responses={200: {"description": "already done: nothing changed"}},
 )
 def transfer(account_id: AccountId, body: TransferIn) -> tuple[LeadAccessOut, int]:
-    access = authorize(caller_id(router), account_id, Action.LEAD_ACCESS_TRANSFER)  # type: ignore[arg-type]
+    access = authorize(caller_id(router), account_id, Action.LEAD_ACCESS_TRANSFER)
     if body.confirm is not True:
         raise Unprocessable("confirm must be true: the agency loses access to this ad account's leads", field="confirm")
     result, changed = domain.transfer(access, body.business_center_id)

@@ -45,19 +45,19 @@ def _out(note: Note) -> NoteOut:
 
 @router.get("/accounts/<account_id>/leads/<lead_id>/notes", summary="Notes on a lead, oldest first")
 def list_notes(account_id: AccountId, lead_id: LeadId) -> NoteList:
-    access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)  # type: ignore[arg-type]
+    access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)
     return NoteList(items=[_out(n) for n in domain.list_for(access, lead_id)])
 
 
 @router.post("/accounts/<account_id>/leads/<lead_id>/notes", summary="Add a note", status_code=201)
 def add_note(account_id: AccountId, lead_id: LeadId, body: NoteIn) -> tuple[NoteOut, int]:
-    access = authorize(caller_id(router), account_id, Action.LEADS_MANAGE)  # type: ignore[arg-type]
+    access = authorize(caller_id(router), account_id, Action.LEADS_MANAGE)
     return _out(domain.add(access, lead_id, body.text)), 201
 
 
 @router.patch("/accounts/<account_id>/leads/<lead_id>/notes/<note_id>", summary="Edit a note (author or admin)")
 def edit_note(account_id: AccountId, lead_id: LeadId, note_id: NoteId, body: NoteIn) -> NoteOut:
-    access = authorize(caller_id(router), account_id, Action.LEADS_MANAGE)  # type: ignore[arg-type]
+    access = authorize(caller_id(router), account_id, Action.LEADS_MANAGE)
     return _out(domain.edit(access, lead_id, note_id, body.text))
 
 
@@ -65,6 +65,6 @@ def edit_note(account_id: AccountId, lead_id: LeadId, note_id: NoteId, body: Not
     "/accounts/<account_id>/leads/<lead_id>/notes/<note_id>", summary="Delete a note (author or admin)", status_code=204
 )
 def delete_note(account_id: AccountId, lead_id: LeadId, note_id: NoteId) -> tuple[dict[str, Any], int]:
-    access = authorize(caller_id(router), account_id, Action.LEADS_MANAGE)  # type: ignore[arg-type]
+    access = authorize(caller_id(router), account_id, Action.LEADS_MANAGE)
     domain.delete(access, lead_id, note_id)
     return {}, 204
