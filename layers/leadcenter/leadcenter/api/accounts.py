@@ -22,29 +22,8 @@ UserId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9
 
 
 def _out(account: Account, member: Member) -> AccountOut:
-    return AccountOut.model_validate(
-        {
-            "id": account.account_id,
-            "name": account.name,
-            "type": account.type,
-            "country": account.country,
-            "role": member.role,
-            "lead_access": list(member.lead_access),
-            "created_at": account.created_at,
-            "lead_access_transferred_to": account.lead_access_holder,
-        }
-    )
-
-
-def _member_out(member: Member) -> MemberOut:
-    return MemberOut.model_validate(
-        {
-            "user_id": member.user_id,
-            "role": member.role,
-            "lead_access": list(member.lead_access),
-            "added_at": member.added_at,
-        }
-    )
+    """The account's attributes, and the caller's role and scopes in it from their membership."""
+    return AccountOut.model_validate(vars(account) | {"role": member.role, "lead_access": member.lead_access})
 
 
 @router.post("/accounts", summary="Create an account; the caller becomes its admin", status_code=201)
@@ -69,7 +48,7 @@ def list_accounts() -> AccountList:
 @router.get("/accounts/<account_id>/members", summary="Members of an account (admin)")
 def list_members(account_id: AccountId) -> MemberList:
     authorize(caller_id(router), account_id, Action.MEMBERS_MANAGE)
-    return MemberList(items=[_member_out(m) for m in store.list_members(account_id)])
+    return MemberList(items=[MemberOut.model_validate(m) for m in store.list_members(account_id)])
 
 
 @router.put("/accounts/<account_id>/members/<user_id>", summary="Add a member or change role and scopes (admin)")
@@ -87,7 +66,7 @@ def put_member(account_id: AccountId, user_id: UserId, body: MemberIn) -> Member
         account_id, user_id, body.role, tuple(dict.fromkeys(scopes)), existing.added_at if existing else clock.iso()
     )
     store.put_member(member, access.caller)
-    return _member_out(member)
+    return MemberOut.model_validate(member)
 
 
 @router.delete("/accounts/<account_id>/members/<user_id>", summary="Remove a member (admin)", status_code=204)

@@ -30,21 +30,10 @@ router = Router()
 
 def _out(application: Application) -> AutoCaptureOut:
     due = application.review_due_at
-    return AutoCaptureOut(
-        account_id=application.account_id,
-        status=application.status,  # type: ignore[arg-type]
-        enabled=application.enabled,
-        privacy_policy_url=application.privacy_policy_url,
-        company_name=application.company_name,
-        applied_by=application.applied_by,
-        applied_at=application.applied_at,
-        reviewed_at=application.reviewed_at,
-        decision_reason=application.decision_reason,
-        # Deployed, a person reviews: a due time would promise what only the local runner does.
-        review_due_at=clock.iso(datetime.fromtimestamp(due, tz=UTC))
-        if due is not None and settings().local_mode and application.status == "pending"
-        else None,
-    )
+    # Deployed, a person reviews: a due time would promise what only the local runner does.
+    shown = due is not None and settings().local_mode and application.status == "pending"
+    review_due_at = clock.iso(datetime.fromtimestamp(due, tz=UTC)) if shown and due is not None else None
+    return AutoCaptureOut.model_validate(vars(application) | {"review_due_at": review_due_at})
 
 
 @router.put("/accounts/<account_id>/auto-capture", summary="Apply for auto-capture (admin); pending until reviewed")
@@ -82,20 +71,11 @@ def review(account_id: AccountId, body: ReviewIn) -> AutoCaptureOut:
 @router.get("/accounts/<account_id>/attribution", summary="Attribution windows (days after a click or a view)")
 def get_windows(account_id: AccountId) -> AttributionWindowsOut:
     authorize(caller_id(router), account_id, Action.SETTINGS_MANAGE)
-    windows = attribution.windows(account_id)
-    return AttributionWindowsOut(
-        click_window_days=windows.click_window_days,
-        view_window_days=windows.view_window_days,
-        updated_at=windows.updated_at,
-    )
+    return AttributionWindowsOut.model_validate(attribution.windows(account_id))
 
 
 @router.put("/accounts/<account_id>/attribution", summary="Change the attribution windows (admin)")
 def put_windows(account_id: AccountId, body: AttributionWindowsIn) -> AttributionWindowsOut:
     access = authorize(caller_id(router), account_id, Action.SETTINGS_MANAGE)
     windows = attribution.set_windows(access, body.click_window_days, body.view_window_days)
-    return AttributionWindowsOut(
-        click_window_days=windows.click_window_days,
-        view_window_days=windows.view_window_days,
-        updated_at=windows.updated_at,
-    )
+    return AttributionWindowsOut.model_validate(windows)

@@ -44,10 +44,5 @@ def conversation_events(
 ) -> ConversationEventList:
     access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)
     page = domain.events(access, conversation_id, limit, cursor)
-    items = [
-        ConversationEventOut(
-            id=e.key, type=e.type, summary=domain.summary(e), at=e.at, actor=e.actor, lead_id=e.lead_id, data=e.data
-        )
-        for e in page.events
-    ]
+    items = [ConversationEventOut.model_validate(vars(e) | {"summary": domain.summary(e)}) for e in page.events]
     return ConversationEventList(items=items, next_cursor=page.next_cursor)

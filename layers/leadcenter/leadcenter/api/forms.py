@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from leadcenter import clock, ids
 from leadcenter.api.accounts import AccountId
-from leadcenter.api.schemas import Strict
+from leadcenter.api.schemas import FromAttributes, Strict
 from leadcenter.http import caller_id
 from leadcenter.policy import Action, authorize
 from leadcenter.store import catalog
@@ -34,7 +34,7 @@ class FormIn(Strict):
     questions: list[Question] = Field(min_length=1, max_length=50)
 
 
-class FormOut(BaseModel):
+class FormOut(FromAttributes):
     id: str
     name: str
     questions: list[Question]
@@ -49,14 +49,8 @@ class FormList(BaseModel):
 
 
 def _out(form: Form) -> FormOut:
-    return FormOut(
-        id=form.id,
-        name=form.name,
-        questions=[Question(question=q, type=t) for q, t in form.questions],  # type: ignore[arg-type]
-        created_at=form.created_at,
-        updated_at=form.updated_at,
-        version=form.version,
-    )
+    questions = [{"question": question, "type": kind} for question, kind in form.questions]
+    return FormOut.model_validate(vars(form) | {"questions": questions})
 
 
 @router.get("/accounts/<account_id>/forms", summary="Instant forms of the account")

@@ -8,11 +8,11 @@ from typing import Annotated, Any, Literal
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
-from pydantic import BaseModel, Field
+from pydantic import AliasPath, BaseModel, Field
 
 from leadcenter.api.accounts import AccountId
 from leadcenter.api.leads import lead_filter
-from leadcenter.api.schemas import LeadFilterIn, Strict
+from leadcenter.api.schemas import FromAttributes, LeadFilterIn, Strict
 from leadcenter.domain import jobs as domain
 from leadcenter.domain.jobs import BulkAction
 from leadcenter.http import caller_id
@@ -85,18 +85,18 @@ class JobAccepted(BaseModel):
     job_id: str
 
 
-class JobErrorOut(BaseModel):
+class JobErrorOut(FromAttributes):
     lead_id: str
     code: str
     message: str
 
 
-class JobFailureOut(BaseModel):
+class JobFailureOut(FromAttributes):
     code: str
     message: str
 
 
-class JobResultOut(BaseModel):
+class JobResultOut(FromAttributes):
     download_url: str = Field(
         description="this API's download route (relative to the API base URL): it checks your access again and "
         "answers 302 to a presigned S3 URL valid 10 minutes"
@@ -107,7 +107,7 @@ class JobResultOut(BaseModel):
     file_expires_at: str | None = None
 
 
-class JobOut(BaseModel):
+class JobOut(FromAttributes):
     id: str
     type: str
     action: str
@@ -119,9 +119,11 @@ class JobOut(BaseModel):
     errors: list[JobErrorOut] = Field(description=f"the first {domain.ERRORS_SHOWN} leads that failed, and why")
     result: JobResultOut | None = None
     failure: JobFailureOut | None = Field(default=None, description="why a failed job did not run")
-    filter: dict[str, Any] | None = None
-    lead_ids: int | None = Field(default=None, description="how many lead ids the job named")
-    created_by: str
+    filter: dict[str, Any] | None = Field(default=None, validation_alias=AliasPath("selection", "filter"))
+    lead_ids: int | None = Field(
+        default=None, validation_alias=AliasPath("selection", "lead_ids"), description="how many lead ids the job named"
+    )
+    created_by: str = Field(validation_alias="actor")
     created_at: str
     updated_at: str
     started_at: str | None = None
@@ -133,35 +135,11 @@ def _download_path(job: Job) -> str:
 
 
 def _out(job: Job) -> JobOut:
+    """The job's attributes; an export's result as this API offers it (its download route), once it ran."""
     result = None
     if job.result is not None and job.state in ("succeeded", "partially_failed"):
-        result = JobResultOut(
-            download_url=_download_path(job),
-            rows=job.result["rows"],
-            bytes=job.result["bytes"],
-            columns=job.result["columns"],
-            file_expires_at=domain.file_expires_at(job),
-        )
-    return JobOut(
-        id=job.id,
-        type=job.type,
-        action=job.action,
-        value=job.value,
-        state=job.state,
-        total=job.total,
-        done=job.done,
-        failed=job.failed,
-        errors=[JobErrorOut.model_validate(error) for error in job.errors],
-        result=result,
-        failure=JobFailureOut.model_validate(job.failure) if job.failure else None,
-        filter=job.selection.get("filter"),
-        lead_ids=job.selection.get("lead_ids"),
-        created_by=job.actor,
-        created_at=job.created_at,
-        updated_at=job.updated_at,
-        started_at=job.started_at,
-        finished_at=job.finished_at,
-    )
+        result = job.result | {"download_url": _download_path(job), "file_expires_at": domain.file_expires_at(job)}
+    return JobOut.model_validate(vars(job) | {"result": result, "failure": job.failure or None})
 
 
 @router.post(

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import BaseModel, Field
 
 from leadcenter.api.accounts import AccountId
-from leadcenter.api.schemas import Strict
+from leadcenter.api.schemas import FromAttributes, Strict
 from leadcenter.domain import labels as domain
 from leadcenter.http import caller_id
 from leadcenter.policy import Action, authorize
@@ -24,7 +24,7 @@ class LabelIn(Strict):
     name: str = Field(min_length=1, max_length=50, pattern=r"\S")
 
 
-class LabelOut(BaseModel):
+class LabelOut(FromAttributes):
     id: str
     name: str
     created_at: str
@@ -36,7 +36,7 @@ class LabelList(BaseModel):
 
 
 def _out(label: Label) -> LabelOut:
-    return LabelOut(id=label.id, name=label.name, created_at=label.created_at)
+    return LabelOut.model_validate(label)
 
 
 @router.get("/accounts/<account_id>/labels", summary="The account's labels, by name")

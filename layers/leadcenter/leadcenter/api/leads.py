@@ -7,10 +7,17 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
-from pydantic import BaseModel
 
 from leadcenter.api.accounts import AccountId
-from leadcenter.api.schemas import ActivityList, ActivityOut, LeadFilterIn, LeadIn, LeadList, LeadPatchIn
+from leadcenter.api.schemas import (
+    ActivityList,
+    ActivityOut,
+    FromAttributes,
+    LeadFilterIn,
+    LeadIn,
+    LeadList,
+    LeadPatchIn,
+)
 from leadcenter.domain import leads as domain
 from leadcenter.errors import BadRequest
 from leadcenter.http import caller_id
@@ -110,7 +117,7 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-class SummaryOut(BaseModel):
+class SummaryOut(FromAttributes):
     by_status: dict[str, int]
     total: int
     expiring_within_7_days: int
@@ -120,9 +127,7 @@ class SummaryOut(BaseModel):
 def summary(account_id: AccountId) -> SummaryOut:
     access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)
     result = domain.summary(access)
-    return SummaryOut(
-        by_status=result.by_status, total=result.total, expiring_within_7_days=result.expiring_within_7_days
-    )
+    return SummaryOut.model_validate(result)
 
 
 @router.get("/accounts/<account_id>/leads/<lead_id>", summary="One lead; the first read marks it accessed")
@@ -176,6 +181,4 @@ def delete_lead(account_id: AccountId, lead_id: LeadId) -> tuple[dict[str, Any],
 def activity(account_id: AccountId, lead_id: LeadId) -> ActivityList:
     access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)
     events = domain.timeline(access, lead_id)
-    return ActivityList(
-        items=[ActivityOut(id=e.event_id, type=e.type, actor=e.actor, at=e.at, data=e.data) for e in events]
-    )
+    return ActivityList(items=[ActivityOut.model_validate(e) for e in events])

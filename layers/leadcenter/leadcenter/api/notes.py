@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from leadcenter.api.accounts import AccountId
 from leadcenter.api.leads import LeadId
-from leadcenter.api.schemas import Strict
+from leadcenter.api.schemas import FromAttributes, Strict
 from leadcenter.domain import notes as domain
 from leadcenter.http import caller_id
 from leadcenter.policy import Action, authorize
@@ -24,7 +24,7 @@ class NoteIn(Strict):
     text: str = Field(min_length=1, max_length=5000)
 
 
-class NoteOut(BaseModel):
+class NoteOut(FromAttributes):
     id: str
     author: str
     text: str
@@ -38,9 +38,7 @@ class NoteList(BaseModel):
 
 
 def _out(note: Note) -> NoteOut:
-    return NoteOut(
-        id=note.id, author=note.author, text=note.text, created_at=note.created_at, updated_at=note.updated_at
-    )
+    return NoteOut.model_validate(note)
 
 
 @router.get("/accounts/<account_id>/leads/<lead_id>/notes", summary="Notes on a lead, oldest first")

@@ -20,5 +20,5 @@ router = Router()
 def lead_report(account_id: AccountId, group_by: Annotated[GroupBy, Query()] = "ad") -> LeadReportOut:
     access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)
     rows = attribution.lead_report(access, group_by)
-    items = [GroupCountOut(id=row.id, name=row.name, leads=row.leads) for row in rows]
+    items = [GroupCountOut.model_validate(row) for row in rows]
     return LeadReportOut(group_by=group_by, items=items, total=sum(row.leads for row in rows))
