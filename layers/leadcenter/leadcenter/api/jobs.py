@@ -24,8 +24,7 @@ router = Router()
 # Lenient on purpose: the caller's access is checked first, and an unknown job is then a 404.
 JobId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z]+$")]
 LeadIdItem = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z-]+$")]
-
-
+# The label and user id rules of the labels and members routes.
 LabelIdItem = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[0-9a-z]+$")]
 UserIdValue = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.@:-]+$")]
 
