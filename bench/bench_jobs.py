@@ -210,7 +210,7 @@ def run() -> dict[str, Any]:
     with moto_stack():
         from leadcenter import clock
         from leadcenter.domain import jobs as domain
-        from leadcenter.domain.jobs import BulkAction
+        from leadcenter.model import LeadStatus
         from leadcenter.policy import Action, authorize
         from leadcenter.store import accounts, jobs
         from leadcenter.store.accounts import Account, Member
@@ -230,7 +230,7 @@ def run() -> dict[str, Any]:
         with counting() as counter:
             wall, cpu = time.perf_counter(), time.process_time()
             job = domain.create_bulk_job(
-                access, BulkAction.SET_STATUS, "qualified", value_given=True, lead_ids=lead_ids, lead_filter=None
+                access, domain.SetStatus(LeadStatus.QUALIFIED), lead_ids=lead_ids, lead_filter=None
             )
             _drain()
             ours_wall, ours_cpu = time.perf_counter() - wall, time.process_time() - cpu

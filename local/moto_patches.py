@@ -189,7 +189,7 @@ def _cached_service_list() -> None:
     import moto.backends as backends
 
     services = frozenset(backends.list_of_moto_modules())
-    backends.list_of_moto_modules = lambda: services  # type: ignore[assignment,return-value]
+    backends.list_of_moto_modules = lambda: services
 
 
 _query_scope = threading.local()
@@ -213,7 +213,7 @@ def _unsorted_query_candidates(table_class: Any) -> None:
     def all_items(self: Any) -> list[Any]:
         scope = getattr(_query_scope, "value", None)
         if scope is None or scope[0] is not self:
-            return sorted_all_items(self)  # type: ignore[no-any-return]
+            return sorted_all_items(self)
         hash_key = scope[1]
         if hash_key is not None:
             if hash_key not in self.items:

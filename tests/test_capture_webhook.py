@@ -164,6 +164,85 @@ def test_an_invalid_event_is_described_without_echoing_it(api):
     assert "+6591234567" not in reply.body and "ZZ" not in reply.body
 
 
+# Each type with its part: what the webhook accepts.
+COMPLETE = {
+    "message.received": {"message": {"id": "m-1", "text": "hello"}},
+    "form.submitted": {"form": {"form_id": "f-1", "answers": [{"question": "Email?", "answer": "a@b.co"}]}},
+    "ad.touch": {"touch": {"kind": "click", "ad_id": "ad-1"}},
+    "user.erasure_requested": {},
+}
+
+
+def _event_of(type_: str, **changes: object) -> dict[str, object]:
+    event = {k: v for k, v in platform_event("acct-x", type_).items() if k != "message"}
+    return {**event, **COMPLETE[type_], **changes}
+
+
+@pytest.mark.parametrize("type_", sorted(COMPLETE))
+def test_each_type_with_its_part_is_accepted(api, type_):
+    event = _event_of(type_)
+    assert post(api, event).status == 202
+    [message] = receive_all()
+    assert message["MessageAttributes"]["event_type"]["StringValue"] == type_
+
+
+@pytest.mark.parametrize(
+    ("type_", "missing"),
+    [
+        ("message.received", "message"),
+        ("form.submitted", "form"),
+        ("ad.touch", "touch"),
+        ("message.received", "user"),
+        ("form.submitted", "user"),
+        ("ad.touch", "user"),
+        ("user.erasure_requested", "user"),
+    ],
+)
+def test_an_event_without_the_part_its_type_needs_is_refused_and_not_queued(api, type_, missing):
+    event = {k: v for k, v in _event_of(type_).items() if k != missing}
+    reply = post(api, event)
+    assert reply.status == 422, reply.body
+    error = reply.json()["error"]
+    assert error["code"] == "validation_failed"
+    assert {"field": f"{type_}.{missing}", "problem": "missing"} in [
+        {"field": p["field"], "problem": p["problem"]} for p in error["problems"]
+    ], error
+    assert queued_count() == 0
+
+
+@pytest.mark.parametrize(
+    ("type_", "part", "field"),
+    [
+        ("message.received", {"message": {"id": "m-1"}}, "message.received.message.text"),
+        ("message.received", {"message": "hello"}, "message.received.message"),
+        ("form.submitted", {"form": {"answers": []}}, "form.submitted.form.form_id"),
+        (
+            "form.submitted",
+            {"form": {"form_id": "f-1", "answers": [{"question": "Q"}]}},
+            "form.submitted.form.answers.0.answer",
+        ),
+        ("ad.touch", {"touch": {"kind": "hover", "ad_id": "ad-1"}}, "ad.touch.touch.kind"),
+        ("ad.touch", {"touch": {"kind": "click"}}, "ad.touch.touch.ad_id"),
+        # a part of another type does not stand in for this type's own
+        ("ad.touch", {"touch": None, "message": {"id": "m-1", "text": "hello"}}, "ad.touch.touch"),
+    ],
+)
+def test_an_event_whose_part_is_malformed_is_refused_naming_it(api, type_, part, field):
+    reply = post(api, _event_of(type_, **part))
+    assert reply.status == 422, reply.body
+    assert field in [p["field"] for p in reply.json()["error"]["problems"]], reply.body
+    assert queued_count() == 0
+
+
+@pytest.mark.parametrize("body", [{"type": "message.deleted"}, {"type": None}, {}])
+def test_an_unknown_or_missing_type_names_the_type_field(api, body):
+    event = {k: v for k, v in _event_of("message.received").items() if k != "type"}
+    reply = post(api, {**event, **body})
+    assert reply.status == 422, reply.body
+    assert reply.json()["error"]["problems"][0]["field"] == "type", reply.body
+    assert queued_count() == 0
+
+
 # ---------------------------------------------------------------------------------------------- the verifier itself
 
 

@@ -138,3 +138,70 @@ def test_unknown_jobs_are_404(api, world):
     admin, account = world["admin"], world["account"]
     assert api.call("GET", f"/accounts/{account}/jobs/01J00000000000000000000000", admin).status == 404
     assert api.call("GET", f"/accounts/{account}/jobs/01J00000000000000000000000/download", admin).status == 404
+
+
+@pytest.mark.parametrize(
+    "action,value,field",
+    [
+        ("set_status", "won", "set_status.value"),  # not a status
+        ("set_status", ["qualified"], "set_status.value"),
+        ("set_status", None, "set_status.value"),
+        ("add_labels", [], "add_labels.value"),  # empty
+        ("add_labels", "hot", "add_labels.value"),  # not a list
+        ("add_labels", [7], "add_labels.value.0"),  # not a label id
+        ("add_labels", ["x"] * 51, "add_labels.value"),  # too many
+        ("remove_labels", [], "remove_labels.value"),
+        ("remove_labels", {"id": "hot"}, "remove_labels.value"),
+        ("remove_labels", ["Bad Label!"], "remove_labels.value.0"),
+        ("set_assignee", ["someone"], "set_assignee.value"),
+        ("set_assignee", 42, "set_assignee.value"),
+        ("set_assignee", "not a user id!", "set_assignee.value"),
+        ("delete", "qualified", "delete.value"),
+        ("delete", [], "delete.value"),
+    ],
+)
+def test_a_wrong_value_for_each_action_is_refused_by_validation_naming_the_field(api, world, action, value, field):
+    body = {"action": action, "value": value, "lead_ids": [world["lead"]]}
+    reply = api.call("POST", f"/accounts/{world['account']}/leads/bulk", world["admin"], json_body=body)
+    assert reply.status == 422, (body, reply.body[:300])
+    error = reply.json()["error"]
+    assert error["code"] == "validation_failed"
+    assert field in {problem["field"] for problem in error["problems"]}, error
+    assert error["message"].startswith(f"{field}: "), error
+    assert queued_count() == 0
+
+
+@pytest.mark.parametrize("action", ["set_status", "add_labels", "remove_labels", "set_assignee"])
+def test_an_action_that_needs_a_value_is_refused_without_one(api, world, action):
+    body = {"action": action, "lead_ids": [world["lead"]]}
+    reply = api.call("POST", f"/accounts/{world['account']}/leads/bulk", world["admin"], json_body=body)
+    assert reply.status == 422, reply.body[:300]
+    problems = reply.json()["error"]["problems"]
+    assert {"field": f"{action}.value", "problem": "missing"} in [
+        {"field": p["field"], "problem": p["problem"]} for p in problems
+    ], problems
+    assert queued_count() == 0
+
+
+@pytest.mark.parametrize("body", [{"action": "archive"}, {"value": "qualified"}, {"action": None}])
+def test_an_unknown_or_missing_action_names_the_action_field(api, world, body):
+    body = {**body, "lead_ids": [world["lead"]]}
+    reply = api.call("POST", f"/accounts/{world['account']}/leads/bulk", world["admin"], json_body=body)
+    assert reply.status == 422, reply.body[:300]
+    error = reply.json()["error"]
+    assert error["code"] == "validation_failed" and error["problems"][0]["field"] == "action", error
+    assert queued_count() == 0
+
+
+def test_delete_accepts_an_explicit_null_value_and_jobs_keep_their_typed_value(api, world):
+    admin, account, lead = world["admin"], world["account"], world["lead"]
+    twice = [world["label"], world["label"]]
+    labelled = api.ok("POST", f"/accounts/{account}/leads/bulk", admin, expect=202,
+                      json_body={"action": "add_labels", "value": twice, "lead_ids": [lead]})  # fmt: skip
+    assert job(api, account, admin, labelled["job_id"])["value"] == [world["label"]]
+    status = api.ok("POST", f"/accounts/{account}/leads/bulk", admin, expect=202,
+                    json_body={"action": "set_status", "value": "contacted", "lead_ids": [lead]})  # fmt: skip
+    assert job(api, account, admin, status["job_id"])["value"] == "contacted"
+    deleted = api.ok("POST", f"/accounts/{account}/leads/bulk", admin, expect=202,
+                     json_body={"action": "delete", "value": None, "lead_ids": [lead]})  # fmt: skip
+    assert job(api, account, admin, deleted["job_id"])["value"] is None

@@ -7,8 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from leadcenter.config import settings
 from leadcenter.errors import BadRequest, DomainError, PayloadTooLarge, Unauthorized
@@ -32,6 +34,11 @@ def _describe(errors: Any) -> tuple[int, str, list[dict[str, Any]]]:
     for error in errors:
         kind = error.get("type", "invalid")
         location = [str(part) for part in error.get("loc", ()) if part != "body" or len(error.get("loc", ())) == 1]
+        if kind in ("union_tag_invalid", "union_tag_not_found"):
+            # A body discriminated on a field (bulk `action`): name that field rather than the body. Below it,
+            # an error's location starts with the tag it chose (`set_status.value`).
+            discriminator = str((error.get("ctx") or {}).get("discriminator", "")).strip("'")
+            location = [part for part in location if part != "body"] + ([discriminator] if discriminator else [])
         if kind in ("json_invalid", "model_attributes_type") and tuple(error.get("loc", ())) in (("body",), ()):
             status = 400
         problems.append({"field": ".".join(location), "problem": kind, "detail": _message(error)})
@@ -41,6 +48,9 @@ def _describe(errors: Any) -> tuple[int, str, list[dict[str, Any]]]:
 
 
 def _message(error: dict[str, Any]) -> str:
+    ctx = error.get("ctx") or {}
+    if error.get("type") in ("union_tag_invalid", "union_tag_not_found") and "expected_tags" in ctx:
+        return f"must be one of {ctx['expected_tags']}"[:200]  # the tags are ours, not the caller's input
     message = str(error.get("msg", ""))
     return message.split(",")[0][:200]
 
@@ -114,9 +124,14 @@ def _check_body(event: Mapping[str, Any]) -> None:
             raise BadRequest("the body must be a JSON object")
 
 
-def caller_id(app: APIGatewayRestResolver) -> str:
-    """The caller, as the API Gateway Cognito authorizer established it; never from body or header."""
-    claims = (app.current_event.request_context.authorizer.claims or {}) if app.current_event.request_context else {}
+def caller_id(app: Router | APIGatewayRestResolver) -> str:
+    """The caller, as the API Gateway Cognito authorizer established it; never from body or header.
+
+    Takes the resolver or any of its routers (whose current event is the resolver's)."""
+    event = app.current_event
+    if not isinstance(event, APIGatewayProxyEvent):  # not a REST API event: no Cognito authorizer behind it
+        raise Unauthorized("sign in first")
+    claims = (event.request_context.authorizer.claims or {}) if event.request_context else {}
     subject = claims.get("sub") if isinstance(claims, dict) else None
     if not subject:
         raise Unauthorized("sign in first")

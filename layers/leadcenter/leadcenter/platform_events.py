@@ -8,14 +8,12 @@ worker parses the queued raw body with the same models.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 from leadcenter.regions import region_router
 
-EventType = Literal["message.received", "form.submitted", "ad.touch", "user.erasure_requested"]
-EVENT_TYPES: tuple[str, ...] = ("message.received", "form.submitted", "ad.touch", "user.erasure_requested")
 # Conversation ids appear in URL paths (/conversations/{c}/...): only characters that need no escaping there.
 CONVERSATION_ID_PATTERN = r"^[A-Za-z0-9._:@=+~-]+$"
 
@@ -63,25 +61,41 @@ class AdTouch(_Platform):
     campaign_name: str | None = Field(default=None, max_length=200)
 
 
-class PlatformEvent(_Platform):
+class _Event(_Platform):
+    """What every event carries; each type adds its own part, required (a discriminated union on `type`)."""
+
     event_id: str = Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")
-    type: EventType
     account_id: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
     occurred_at: datetime
     conversation_id: str | None = Field(default=None, min_length=1, max_length=128, pattern=CONVERSATION_ID_PATTERN)
     user: PlatformUser
-    message: DirectMessage | None = None
-    form: FormSubmission | None = None
-    touch: AdTouch | None = None
 
     @field_validator("occurred_at")
     @classmethod
     def _utc(cls, value: datetime) -> datetime:
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
-    @model_validator(mode="after")
-    def _part_for_type(self) -> PlatformEvent:
-        required = {"message.received": "message", "form.submitted": "form", "ad.touch": "touch"}.get(self.type)
-        if required and getattr(self, required) is None:
-            raise ValueError(f"a {self.type} event needs '{required}'")
-        return self
+
+class MessageReceived(_Event):
+    type: Literal["message.received"]
+    message: DirectMessage
+
+
+class FormSubmitted(_Event):
+    type: Literal["form.submitted"]
+    form: FormSubmission
+
+
+class AdTouched(_Event):
+    type: Literal["ad.touch"]
+    touch: AdTouch
+
+
+class ErasureRequested(_Event):
+    type: Literal["user.erasure_requested"]
+
+
+# Other parts an event may carry (`form` on a message, say) are ignored like any unknown field.
+PlatformEventTypes = MessageReceived | FormSubmitted | AdTouched | ErasureRequested
+PlatformEvent = Annotated[PlatformEventTypes, Field(discriminator="type")]
+PLATFORM_EVENT: TypeAdapter[PlatformEvent] = TypeAdapter(PlatformEvent)

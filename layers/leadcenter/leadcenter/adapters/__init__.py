@@ -13,10 +13,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from pydantic import TypeAdapter
+
 from leadcenter.model import Lead
 
 TargetKind = Literal["webhook", "status_events"]
 EventType = Literal["lead.created", "lead.updated", "lead.deleted", "lead.status_changed"]
+_TARGET_KIND: TypeAdapter[TargetKind] = TypeAdapter(TargetKind)
+_EVENT_TYPE: TypeAdapter[EventType] = TypeAdapter(EventType)
+
+
+def parse_target_kind(stored: str) -> TargetKind:
+    """A stored kind as its type; one no version of this code wrote is an error (ValidationError)."""
+    return _TARGET_KIND.validate_python(stored)
+
+
+def parse_event_type(stored: str) -> EventType:
+    """A stored event type as its type; one no version of this code wrote is an error (ValidationError)."""
+    return _EVENT_TYPE.validate_python(stored)
 
 
 @dataclass(frozen=True)

@@ -130,12 +130,14 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     """Connects to a vetted address; SNI and certificate verification use the host name."""
 
     def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
-        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        tls = ssl.create_default_context()
+        super().__init__(host, port, timeout=timeout, context=tls)
         self._address = address
+        self._tls = tls
 
     def connect(self) -> None:
         raw = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(raw, server_hostname=self.host)  # type: ignore[attr-defined]
+        self.sock = self._tls.wrap_socket(raw, server_hostname=self.host)
 
 
 def post(url: str, body: bytes, headers: dict[str, str], *, local_mode: bool) -> DeliveryResult:

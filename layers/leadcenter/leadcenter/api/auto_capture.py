@@ -30,38 +30,27 @@ router = Router()
 
 def _out(application: Application) -> AutoCaptureOut:
     due = application.review_due_at
-    return AutoCaptureOut(
-        account_id=application.account_id,
-        status=application.status,  # type: ignore[arg-type]
-        enabled=application.enabled,
-        privacy_policy_url=application.privacy_policy_url,
-        company_name=application.company_name,
-        applied_by=application.applied_by,
-        applied_at=application.applied_at,
-        reviewed_at=application.reviewed_at,
-        decision_reason=application.decision_reason,
-        # Deployed, a person reviews: a due time would promise what only the local runner does.
-        review_due_at=clock.iso(datetime.fromtimestamp(due, tz=UTC))
-        if due is not None and settings().local_mode and application.status == "pending"
-        else None,
-    )
+    # Deployed, a person reviews: a due time would promise what only the local runner does.
+    shown = due is not None and settings().local_mode and application.status == "pending"
+    review_due_at = clock.iso(datetime.fromtimestamp(due, tz=UTC)) if shown and due is not None else None
+    return AutoCaptureOut.model_validate(vars(application) | {"review_due_at": review_due_at})
 
 
 @router.put("/accounts/<account_id>/auto-capture", summary="Apply for auto-capture (admin); pending until reviewed")
 def apply(account_id: AccountId, body: AutoCaptureIn) -> AutoCaptureOut:
-    access = authorize(caller_id(router), account_id, Action.SETTINGS_MANAGE)  # type: ignore[arg-type]
+    access = authorize(caller_id(router), account_id, Action.SETTINGS_MANAGE)
     return _out(domain.apply(access, str(body.privacy_policy_url), body.company_name))
 
 
 @router.get("/accounts/<account_id>/auto-capture", summary="The auto-capture application and whether it is on")
 def get_auto_capture(account_id: AccountId) -> AutoCaptureOut:
-    authorize(caller_id(router), account_id, Action.SETTINGS_MANAGE)  # type: ignore[arg-type]
+    authorize(caller_id(router), account_id, Action.SETTINGS_MANAGE)
     return _out(domain.get(account_id))
 
 
 @router.patch("/accounts/<account_id>/auto-capture", summary="Switch auto-capture on or off (admin; on once approved)")
 def set_enabled(account_id: AccountId, body: AutoCapturePatchIn) -> AutoCaptureOut:
-    access = authorize(caller_id(router), account_id, Action.SETTINGS_MANAGE)  # type: ignore[arg-type]
+    access = authorize(caller_id(router), account_id, Action.SETTINGS_MANAGE)
     return _out(domain.set_enabled(access, body.enabled))
 
 
@@ -70,7 +59,7 @@ def _reviewer() -> str:
     authorises it like any route, with a bearer token."""
     event = cast(APIGatewayProxyEvent, router.current_event)
     arn = event.request_context.identity.user_arn
-    return arn or caller_id(router)  # type: ignore[arg-type]
+    return arn or caller_id(router)
 
 
 @router.post("/review/auto-capture/<account_id>", summary="Platform review of an auto-capture application")
@@ -81,21 +70,12 @@ def review(account_id: AccountId, body: ReviewIn) -> AutoCaptureOut:
 
 @router.get("/accounts/<account_id>/attribution", summary="Attribution windows (days after a click or a view)")
 def get_windows(account_id: AccountId) -> AttributionWindowsOut:
-    authorize(caller_id(router), account_id, Action.SETTINGS_MANAGE)  # type: ignore[arg-type]
-    windows = attribution.windows(account_id)
-    return AttributionWindowsOut(
-        click_window_days=windows.click_window_days,
-        view_window_days=windows.view_window_days,
-        updated_at=windows.updated_at,
-    )
+    authorize(caller_id(router), account_id, Action.SETTINGS_MANAGE)
+    return AttributionWindowsOut.model_validate(attribution.windows(account_id))
 
 
 @router.put("/accounts/<account_id>/attribution", summary="Change the attribution windows (admin)")
 def put_windows(account_id: AccountId, body: AttributionWindowsIn) -> AttributionWindowsOut:
-    access = authorize(caller_id(router), account_id, Action.SETTINGS_MANAGE)  # type: ignore[arg-type]
+    access = authorize(caller_id(router), account_id, Action.SETTINGS_MANAGE)
     windows = attribution.set_windows(access, body.click_window_days, body.view_window_days)
-    return AttributionWindowsOut(
-        click_window_days=windows.click_window_days,
-        view_window_days=windows.view_window_days,
-        updated_at=windows.updated_at,
-    )
+    return AttributionWindowsOut.model_validate(windows)

@@ -11,10 +11,11 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from leadcenter import clock, webhook_signature
 from leadcenter.api.capture_schemas import WebhookAccepted
@@ -23,10 +24,12 @@ from leadcenter.domain import intake as domain
 from leadcenter.errors import BadRequest, DomainError
 from leadcenter.http import error_response
 from leadcenter.observability import logger
-from leadcenter.platform_events import PlatformEvent
+from leadcenter.platform_events import PlatformEventTypes
 
 router = Router()
 WEBHOOK_PATH = "/webhooks/messages"
+# A union discriminated on `type`: each type's part (`message`, `form`, `touch`) is required for that type.
+PlatformEventBody = Annotated[PlatformEventTypes, Body(discriminator="type", title="PlatformEvent")]
 
 
 def _header(headers: Mapping[str, Any] | None, name: str) -> str | None:
@@ -84,7 +87,7 @@ def resolve(app: APIGatewayRestResolver, event: dict[str, Any], context: Any) ->
     status_code=202,
     responses={202: {"description": "queued"}, 401: {"description": "missing, malformed, stale or wrong signature"}},
 )
-def receive_platform_event(body: PlatformEvent) -> tuple[WebhookAccepted, int]:
+def receive_platform_event(body: PlatformEventBody) -> tuple[WebhookAccepted, int]:
     raw = check_signature(router.current_event.raw_event)
     try:
         text = raw.decode("utf-8")

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, HttpUrl, field_validator
 
-from leadcenter.api.schemas import Strict
+from leadcenter.api.schemas import FromAttributes, Strict
 
 GroupBy = Literal["ad", "adgroup", "campaign"]
 
@@ -46,7 +46,7 @@ class ReviewIn(Strict):
     reason: str | None = Field(default=None, max_length=500)
 
 
-class AutoCaptureOut(BaseModel):
+class AutoCaptureOut(FromAttributes):
     account_id: str
     status: Literal["pending", "approved", "rejected"]
     enabled: bool
@@ -70,14 +70,14 @@ class AttributionWindowsIn(Strict):
     )
 
 
-class AttributionWindowsOut(BaseModel):
+class AttributionWindowsOut(FromAttributes):
     click_window_days: int
     view_window_days: int
     updated_at: str | None = None
 
 
-class ConversationEventOut(BaseModel):
-    id: str
+class ConversationEventOut(FromAttributes):
+    id: str = Field(validation_alias="key")
     type: str
     summary: str = Field(description="the notice as the DM page shows it")
     at: str
@@ -91,7 +91,7 @@ class ConversationEventList(BaseModel):
     next_cursor: str | None = None
 
 
-class GroupCountOut(BaseModel):
+class GroupCountOut(FromAttributes):
     id: str
     name: str | None = None
     leads: int

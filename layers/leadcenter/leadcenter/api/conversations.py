@@ -27,7 +27,7 @@ ConversationId = Annotated[str, Path(min_length=1, max_length=128, pattern=CONVE
     responses={200: {"description": "already done: nothing changed"}},
 )
 def mark_as_lead(account_id: AccountId, conversation_id: ConversationId) -> tuple[Lead, int]:
-    access = authorize(caller_id(router), account_id, Action.LEADS_MANAGE)  # type: ignore[arg-type]
+    access = authorize(caller_id(router), account_id, Action.LEADS_MANAGE)
     lead, created = capture.mark_as_lead(access, conversation_id)
     return lead, 201 if created else 200
 
@@ -42,12 +42,7 @@ def conversation_events(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> ConversationEventList:
-    access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)  # type: ignore[arg-type]
+    access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)
     page = domain.events(access, conversation_id, limit, cursor)
-    items = [
-        ConversationEventOut(
-            id=e.key, type=e.type, summary=domain.summary(e), at=e.at, actor=e.actor, lead_id=e.lead_id, data=e.data
-        )
-        for e in page.events
-    ]
+    items = [ConversationEventOut.model_validate(vars(e) | {"summary": domain.summary(e)}) for e in page.events]
     return ConversationEventList(items=items, next_cursor=page.next_cursor)

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AliasPath, BaseModel, ConfigDict, Field, field_validator
 
 from leadcenter.adapters.status_events import STATUS_EVENT_NAMES
 from leadcenter.adapters.transport import MAX_URL_CHARS
 from leadcenter.api.accounts import AccountId
-from leadcenter.api.schemas import Strict
+from leadcenter.api.schemas import FromAttributes, Strict
 from leadcenter.cursors import decode_cursor, encode_cursor
 from leadcenter.domain import crm as domain
 from leadcenter.http import caller_id
 from leadcenter.policy import Access, Action, authorize
-from leadcenter.store.deliveries import Delivery
 from leadcenter.store.integrations import STATUS_EVENTS_ID, Endpoint
 
 router = Router()
@@ -48,7 +48,7 @@ class WebhookPatchIn(Strict):
     _events = field_validator("events")(_unique)
 
 
-class WebhookOut(BaseModel):
+class WebhookOut(FromAttributes):
     id: str
     url: str
     events: list[WebhookEvent]
@@ -61,6 +61,16 @@ class WebhookOut(BaseModel):
     created_at: str | None
     created_by: str | None
 
+    @field_validator("url", mode="before")
+    @classmethod
+    def _url(cls, url: str | None) -> str:
+        return url or ""
+
+    @field_validator("events", mode="before")
+    @classmethod
+    def _sorted(cls, events: Iterable[str]) -> list[str]:
+        return sorted(events)
+
 
 class WebhookCreatedOut(WebhookOut):
     secret: str = Field(description="signs every delivery (X-Signature); shown only now, store it safely")
@@ -71,9 +81,9 @@ class WebhookList(BaseModel):
     next_cursor: str | None = None
 
 
-class DeliveryOut(BaseModel):
+class DeliveryOut(FromAttributes):
     id: str = Field(description="also the event_id the receiver sees (X-Event-Id)")
-    type: str
+    type: str = Field(validation_alias="event_type")
     lead_id: str
     lead_account_id: str
     lead_version: int
@@ -100,64 +110,33 @@ class StatusEventsIn(Strict):
     enabled: bool = True
 
 
-class StatusEventsOut(BaseModel):
+class StatusEventsOut(FromAttributes):
+    # `mapping` is always sent: documented as required, as it was before it had a default.
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
     url: str | None
     source: Literal["account", "platform", "off"]
     enabled: bool
     has_access_token: bool
-    disabled_reason: str | None
-    failing_since: str | None
-    mapping: dict[str, str] = Field(description="lead status -> event sent; other statuses send nothing")
+    disabled_reason: str | None = Field(validation_alias=AliasPath("endpoint", "disabled_reason"))
+    failing_since: str | None = Field(validation_alias=AliasPath("endpoint", "failing_since"))
+    mapping: dict[str, str] = Field(
+        default_factory=lambda: dict(STATUS_EVENT_NAMES),
+        description="lead status -> event sent; other statuses send nothing",
+    )
+
+
+def _webhook_attributes(endpoint: Endpoint) -> dict[str, Any]:
+    """The endpoint's attributes, with its status as the API names it."""
+    return vars(endpoint) | {"status": "active" if endpoint.enabled else "disabled"}
 
 
 def _webhook_out(endpoint: Endpoint) -> WebhookOut:
-    return WebhookOut(
-        id=endpoint.id,
-        url=endpoint.url or "",
-        events=sorted(endpoint.events),  # type: ignore[arg-type]
-        status="active" if endpoint.enabled else "disabled",
-        enabled=endpoint.enabled,
-        disabled_reason=endpoint.disabled_reason,
-        disabled_at=endpoint.disabled_at,
-        failing_since=endpoint.failing_since,
-        last_success_at=endpoint.last_success_at,
-        created_at=endpoint.created_at,
-        created_by=endpoint.created_by,
-    )
-
-
-def _delivery_out(delivery: Delivery) -> DeliveryOut:
-    return DeliveryOut(
-        id=delivery.id,
-        type=delivery.event_type,
-        lead_id=delivery.lead_id,
-        lead_account_id=delivery.lead_account_id,
-        lead_version=delivery.lead_version,
-        status=delivery.status,  # type: ignore[arg-type]
-        attempts=delivery.attempts,
-        last_response_code=delivery.last_response_code,
-        last_error=delivery.last_error,
-        next_attempt_at=delivery.next_attempt_at,
-        occurred_at=delivery.occurred_at,
-        created_at=delivery.created_at,
-        updated_at=delivery.updated_at,
-    )
-
-
-def _status_events_out(view: domain.StatusEvents) -> StatusEventsOut:
-    return StatusEventsOut(
-        url=view.url,
-        source=view.source,  # type: ignore[arg-type]
-        enabled=view.enabled,
-        has_access_token=view.has_access_token,
-        disabled_reason=view.endpoint.disabled_reason,
-        failing_since=view.endpoint.failing_since,
-        mapping=STATUS_EVENT_NAMES,
-    )
+    return WebhookOut.model_validate(_webhook_attributes(endpoint))
 
 
 def _access(account_id: str) -> Access:
-    return authorize(caller_id(router), account_id, Action.CRM_MANAGE)  # type: ignore[arg-type]
+    return authorize(caller_id(router), account_id, Action.CRM_MANAGE)
 
 
 def _deliveries(account_id: str, target_id: str, limit: int, cursor: str | None, status: str | None) -> DeliveryList:
@@ -168,7 +147,7 @@ def _deliveries(account_id: str, target_id: str, limit: int, cursor: str | None,
         after = decode_cursor(cursor, lambda p: p.get("f") == fingerprint and isinstance(p.get("k"), str))["k"]
     items, last = domain.list_deliveries(access, target_id, limit=limit, after=after, status=status)
     next_cursor = encode_cursor({"f": fingerprint, "k": last}) if last else None
-    return DeliveryList(items=[_delivery_out(d) for d in items], next_cursor=next_cursor)
+    return DeliveryList(items=[DeliveryOut.model_validate(d) for d in items], next_cursor=next_cursor)
 
 
 # ---------------------------------------------------------------------------------------------- webhooks
@@ -177,7 +156,7 @@ def _deliveries(account_id: str, target_id: str, limit: int, cursor: str | None,
 @router.post("/accounts/<account_id>/integrations/webhooks", summary="Add a webhook endpoint (secret shown once)")
 def create_webhook(account_id: AccountId, body: WebhookIn) -> tuple[WebhookCreatedOut, int]:
     endpoint, secret = domain.create_webhook(_access(account_id), body.url, [str(e) for e in body.events])
-    return WebhookCreatedOut(**_webhook_out(endpoint).model_dump(), secret=secret), 201
+    return WebhookCreatedOut.model_validate(_webhook_attributes(endpoint) | {"secret": secret}), 201
 
 
 @router.get("/accounts/<account_id>/integrations/webhooks", summary="Webhook endpoints (no secrets)")
@@ -224,7 +203,7 @@ def list_webhook_deliveries(
 def replay_webhook_delivery(
     account_id: AccountId, webhook_id: WebhookId, delivery_id: DeliveryId
 ) -> tuple[DeliveryOut, int]:
-    return _delivery_out(domain.replay(_access(account_id), webhook_id, delivery_id)), 202
+    return DeliveryOut.model_validate(domain.replay(_access(account_id), webhook_id, delivery_id)), 202
 
 
 # ---------------------------------------------------------------------------------------------- status events
@@ -232,7 +211,7 @@ def replay_webhook_delivery(
 
 @router.get("/accounts/<account_id>/integrations/status-events", summary="Lead status feedback to the ad platform")
 def get_status_events(account_id: AccountId) -> StatusEventsOut:
-    return _status_events_out(domain.status_events(_access(account_id)))
+    return StatusEventsOut.model_validate(domain.status_events(_access(account_id)))
 
 
 @router.put("/accounts/<account_id>/integrations/status-events", summary="Set the ad-platform events endpoint")
@@ -240,7 +219,7 @@ def put_status_events(account_id: AccountId, body: StatusEventsIn) -> StatusEven
     view = domain.put_status_events(
         _access(account_id), url=body.url, access_token=body.access_token, enabled=body.enabled
     )
-    return _status_events_out(view)
+    return StatusEventsOut.model_validate(view)
 
 
 @router.get(
@@ -261,4 +240,4 @@ def list_status_event_deliveries(
     summary="Send a status event again now",
 )
 def replay_status_event_delivery(account_id: AccountId, delivery_id: DeliveryId) -> tuple[DeliveryOut, int]:
-    return _delivery_out(domain.replay(_access(account_id), STATUS_EVENTS_ID, delivery_id)), 202
+    return DeliveryOut.model_validate(domain.replay(_access(account_id), STATUS_EVENTS_ID, delivery_id)), 202

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import BaseModel, Field
 
 from leadcenter.api.accounts import AccountId
-from leadcenter.api.schemas import Strict
+from leadcenter.api.schemas import FromAttributes, Strict
 from leadcenter.domain import labels as domain
 from leadcenter.http import caller_id
 from leadcenter.policy import Action, authorize
@@ -24,7 +24,7 @@ class LabelIn(Strict):
     name: str = Field(min_length=1, max_length=50, pattern=r"\S")
 
 
-class LabelOut(BaseModel):
+class LabelOut(FromAttributes):
     id: str
     name: str
     created_at: str
@@ -36,12 +36,12 @@ class LabelList(BaseModel):
 
 
 def _out(label: Label) -> LabelOut:
-    return LabelOut(id=label.id, name=label.name, created_at=label.created_at)
+    return LabelOut.model_validate(label)
 
 
 @router.get("/accounts/<account_id>/labels", summary="The account's labels, by name")
 def list_labels(account_id: AccountId) -> LabelList:
-    authorize(caller_id(router), account_id, Action.LEADS_VIEW)  # type: ignore[arg-type]
+    authorize(caller_id(router), account_id, Action.LEADS_VIEW)
     return LabelList(items=[_out(label) for label in store.list_labels(account_id)])
 
 
@@ -49,13 +49,13 @@ def list_labels(account_id: AccountId) -> LabelList:
     "/accounts/<account_id>/labels", summary="Create a label (names are unique, case-insensitively)", status_code=201
 )
 def create_label(account_id: AccountId, body: LabelIn) -> tuple[LabelOut, int]:
-    access = authorize(caller_id(router), account_id, Action.LEADS_MANAGE)  # type: ignore[arg-type]
+    access = authorize(caller_id(router), account_id, Action.LEADS_MANAGE)
     return _out(domain.create(access, body.name)), 201
 
 
 @router.patch("/accounts/<account_id>/labels/<label_id>", summary="Rename a label")
 def rename_label(account_id: AccountId, label_id: LabelId, body: LabelIn) -> LabelOut:
-    access = authorize(caller_id(router), account_id, Action.LEADS_MANAGE)  # type: ignore[arg-type]
+    access = authorize(caller_id(router), account_id, Action.LEADS_MANAGE)
     return _out(domain.rename(access, label_id, body.name))
 
 
@@ -63,6 +63,6 @@ def rename_label(account_id: AccountId, label_id: LabelId, body: LabelIn) -> Lab
     "/accounts/<account_id>/labels/<label_id>", summary="Delete a label and remove it from every lead", status_code=204
 )
 def delete_label(account_id: AccountId, label_id: LabelId) -> tuple[dict[str, Any], int]:
-    access = authorize(caller_id(router), account_id, Action.LEADS_MANAGE)  # type: ignore[arg-type]
+    access = authorize(caller_id(router), account_id, Action.LEADS_MANAGE)
     domain.delete(access, label_id)
     return {}, 204

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from leadcenter.api.accounts import AccountId
-from leadcenter.api.schemas import Strict
+from leadcenter.api.schemas import FromAttributes, Strict
 from leadcenter.domain import lead_access as domain
 from leadcenter.errors import Unprocessable
 from leadcenter.http import caller_id
@@ -22,7 +22,7 @@ class TransferIn(Strict):
     confirm: bool = Field(description="must be true: the ad account's own users (the agency) lose access to its leads")
 
 
-class TransferOut(BaseModel):
+class TransferOut(FromAttributes):
     action: str
     actor: str
     at: str
@@ -31,7 +31,7 @@ class TransferOut(BaseModel):
     version: int
 
 
-class LeadAccessOut(BaseModel):
+class LeadAccessOut(FromAttributes):
     ad_account_id: str
     holder: str = Field(description="the account whose members reach the leads")
     status: Literal["own", "transferred"]
@@ -44,15 +44,7 @@ class LeadAccessOut(BaseModel):
 
 
 def _out(state: domain.LeadAccessState) -> LeadAccessOut:
-    return LeadAccessOut(
-        ad_account_id=state.ad_account_id,
-        holder=state.holder,
-        status="transferred" if state.transferred_to else "own",
-        transferred_to=state.transferred_to,
-        version=state.version,
-        history=[TransferOut(**vars(r)) for r in state.history],
-        holds_access_of=state.holds_access_of,
-    )
+    return LeadAccessOut.model_validate(vars(state) | {"status": "transferred" if state.transferred_to else "own"})
 
 
 @router.get(
@@ -60,7 +52,7 @@ def _out(state: domain.LeadAccessState) -> LeadAccessOut:
     summary="Ad account: who holds its lead access, and the history. Business Center: whose it holds",
 )
 def get_lead_access(account_id: AccountId) -> LeadAccessOut:
-    authorize(caller_id(router), account_id, Action.LEAD_ACCESS_VIEW)  # type: ignore[arg-type]
+    authorize(caller_id(router), account_id, Action.LEAD_ACCESS_VIEW)
     return _out(domain.state(account_id))
 
 
@@ -71,7 +63,7 @@ def get_lead_access(account_id: AccountId) -> LeadAccessOut:
     responses={200: {"description": "already done: nothing changed"}},
 )
 def transfer(account_id: AccountId, body: TransferIn) -> tuple[LeadAccessOut, int]:
-    access = authorize(caller_id(router), account_id, Action.LEAD_ACCESS_TRANSFER)  # type: ignore[arg-type]
+    access = authorize(caller_id(router), account_id, Action.LEAD_ACCESS_TRANSFER)
     if body.confirm is not True:
         raise Unprocessable("confirm must be true: the agency loses access to this ad account's leads", field="confirm")
     result, changed = domain.transfer(access, body.business_center_id)

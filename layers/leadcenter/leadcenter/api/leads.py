@@ -7,10 +7,17 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
-from pydantic import BaseModel
 
 from leadcenter.api.accounts import AccountId
-from leadcenter.api.schemas import ActivityList, ActivityOut, LeadFilterIn, LeadIn, LeadList, LeadPatchIn
+from leadcenter.api.schemas import (
+    ActivityList,
+    ActivityOut,
+    FromAttributes,
+    LeadFilterIn,
+    LeadIn,
+    LeadList,
+    LeadPatchIn,
+)
 from leadcenter.domain import leads as domain
 from leadcenter.errors import BadRequest
 from leadcenter.http import caller_id, if_match_version
@@ -23,7 +30,7 @@ LeadId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z-
 
 @router.post("/accounts/<account_id>/leads", summary="Create a lead by hand", status_code=201)
 def create_lead(account_id: AccountId, body: LeadIn) -> tuple[Lead, int]:
-    access = authorize(caller_id(router), account_id, Action.LEADS_MANAGE)  # type: ignore[arg-type]
+    access = authorize(caller_id(router), account_id, Action.LEADS_MANAGE)
     if access.is_business_center:
         raise BadRequest("create leads in the ad account they belong to, not in a Business Center")
     new = domain.NewLead(
@@ -63,7 +70,7 @@ def list_leads(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> LeadList:
-    access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)  # type: ignore[arg-type]
+    access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)
     filters = lead_filter(
         LeadFilterIn(
             status=status,
@@ -110,7 +117,7 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-class SummaryOut(BaseModel):
+class SummaryOut(FromAttributes):
     by_status: dict[str, int]
     total: int
     expiring_within_7_days: int
@@ -118,16 +125,14 @@ class SummaryOut(BaseModel):
 
 @router.get("/accounts/<account_id>/summary", summary="Lead counts by status, and how many expire within 7 days")
 def summary(account_id: AccountId) -> SummaryOut:
-    access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)  # type: ignore[arg-type]
+    access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)
     result = domain.summary(access)
-    return SummaryOut(
-        by_status=result.by_status, total=result.total, expiring_within_7_days=result.expiring_within_7_days
-    )
+    return SummaryOut.model_validate(result)
 
 
 @router.get("/accounts/<account_id>/leads/<lead_id>", summary="One lead; the first read marks it accessed")
 def get_lead(account_id: AccountId, lead_id: LeadId) -> Lead:
-    access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)  # type: ignore[arg-type]
+    access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)
     return domain.get_lead(access, lead_id)
 
 
@@ -138,7 +143,7 @@ def patch_lead(
     body: LeadPatchIn,
     if_match: Annotated[str | None, Header(alias="If-Match", description="the version you read")] = None,
 ) -> Lead:
-    access = authorize(caller_id(router), account_id, Action.LEADS_MANAGE)  # type: ignore[arg-type]
+    access = authorize(caller_id(router), account_id, Action.LEADS_MANAGE)
     fields_set = body.model_fields_set
     if not fields_set:
         raise BadRequest("nothing to change: send status, assignee, add_labels or remove_labels")
@@ -158,15 +163,13 @@ def patch_lead(
     "/accounts/<account_id>/leads/<lead_id>", summary="Delete a lead and all its personal data (admin)", status_code=204
 )
 def delete_lead(account_id: AccountId, lead_id: LeadId) -> tuple[dict[str, Any], int]:
-    access = authorize(caller_id(router), account_id, Action.LEADS_DELETE)  # type: ignore[arg-type]
+    access = authorize(caller_id(router), account_id, Action.LEADS_DELETE)
     domain.delete_lead(access, lead_id)
     return {}, 204
 
 
 @router.get("/accounts/<account_id>/leads/<lead_id>/activity", summary="The lead's timeline, oldest first")
 def activity(account_id: AccountId, lead_id: LeadId) -> ActivityList:
-    access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)  # type: ignore[arg-type]
+    access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)
     events = domain.timeline(access, lead_id)
-    return ActivityList(
-        items=[ActivityOut(id=e.event_id, type=e.type, actor=e.actor, at=e.at, data=e.data) for e in events]
-    )
+    return ActivityList(items=[ActivityOut.model_validate(e) for e in events])

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from leadcenter.api.accounts import AccountId
 from leadcenter.api.leads import LeadId
-from leadcenter.api.schemas import Strict
+from leadcenter.api.schemas import FromAttributes, Strict
 from leadcenter.domain import notes as domain
 from leadcenter.http import caller_id
 from leadcenter.policy import Action, authorize
@@ -24,7 +24,7 @@ class NoteIn(Strict):
     text: str = Field(min_length=1, max_length=5000)
 
 
-class NoteOut(BaseModel):
+class NoteOut(FromAttributes):
     id: str
     author: str
     text: str
@@ -38,26 +38,24 @@ class NoteList(BaseModel):
 
 
 def _out(note: Note) -> NoteOut:
-    return NoteOut(
-        id=note.id, author=note.author, text=note.text, created_at=note.created_at, updated_at=note.updated_at
-    )
+    return NoteOut.model_validate(note)
 
 
 @router.get("/accounts/<account_id>/leads/<lead_id>/notes", summary="Notes on a lead, oldest first")
 def list_notes(account_id: AccountId, lead_id: LeadId) -> NoteList:
-    access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)  # type: ignore[arg-type]
+    access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)
     return NoteList(items=[_out(n) for n in domain.list_for(access, lead_id)])
 
 
 @router.post("/accounts/<account_id>/leads/<lead_id>/notes", summary="Add a note", status_code=201)
 def add_note(account_id: AccountId, lead_id: LeadId, body: NoteIn) -> tuple[NoteOut, int]:
-    access = authorize(caller_id(router), account_id, Action.LEADS_MANAGE)  # type: ignore[arg-type]
+    access = authorize(caller_id(router), account_id, Action.LEADS_MANAGE)
     return _out(domain.add(access, lead_id, body.text)), 201
 
 
 @router.patch("/accounts/<account_id>/leads/<lead_id>/notes/<note_id>", summary="Edit a note (author or admin)")
 def edit_note(account_id: AccountId, lead_id: LeadId, note_id: NoteId, body: NoteIn) -> NoteOut:
-    access = authorize(caller_id(router), account_id, Action.LEADS_MANAGE)  # type: ignore[arg-type]
+    access = authorize(caller_id(router), account_id, Action.LEADS_MANAGE)
     return _out(domain.edit(access, lead_id, note_id, body.text))
 
 
@@ -65,6 +63,6 @@ def edit_note(account_id: AccountId, lead_id: LeadId, note_id: NoteId, body: Not
     "/accounts/<account_id>/leads/<lead_id>/notes/<note_id>", summary="Delete a note (author or admin)", status_code=204
 )
 def delete_note(account_id: AccountId, lead_id: LeadId, note_id: NoteId) -> tuple[dict[str, Any], int]:
-    access = authorize(caller_id(router), account_id, Action.LEADS_MANAGE)  # type: ignore[arg-type]
+    access = authorize(caller_id(router), account_id, Action.LEADS_MANAGE)
     domain.delete(access, lead_id, note_id)
     return {}, 204

@@ -18,7 +18,7 @@ router = Router()
 
 @router.get("/accounts/<account_id>/reports/leads", summary="Lead counts per ad, ad group or campaign")
 def lead_report(account_id: AccountId, group_by: Annotated[GroupBy, Query()] = "ad") -> LeadReportOut:
-    access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)  # type: ignore[arg-type]
+    access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)
     rows = attribution.lead_report(access, group_by)
-    items = [GroupCountOut(id=row.id, name=row.name, leads=row.leads) for row in rows]
+    items = [GroupCountOut.model_validate(row) for row in rows]
     return LeadReportOut(group_by=group_by, items=items, total=sum(row.leads for row in rows))

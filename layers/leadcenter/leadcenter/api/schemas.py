@@ -18,21 +18,29 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class FromAttributes(BaseModel):
+    """A response model read from a domain object's attributes: `Model.model_validate(obj)`. Where the
+    attribute's name differs, the field's `validation_alias` names it; the document and the JSON show the
+    field's own name (responses are documented in serialization mode, which ignores validation aliases)."""
+
+    model_config = ConfigDict(from_attributes=True, validate_by_name=True, validate_by_alias=True)
+
+
 class AccountIn(Strict):
     name: str = Field(min_length=1, max_length=120)
     type: AccountType
     country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
 
 
-class AccountOut(BaseModel):
-    id: str
+class AccountOut(FromAttributes):
+    id: str = Field(validation_alias="account_id")
     name: str
     type: AccountType
     country: str
     role: Role
     lead_access: list[Scope] = Field(default_factory=list)
     created_at: str
-    lead_access_transferred_to: str | None = None
+    lead_access_transferred_to: str | None = Field(default=None, validation_alias="lead_access_holder")
 
 
 class AccountList(BaseModel):
@@ -45,7 +53,7 @@ class MemberIn(Strict):
     lead_access: list[Scope] | None = None
 
 
-class MemberOut(BaseModel):
+class MemberOut(FromAttributes):
     user_id: str
     role: Role
     lead_access: list[Scope]
@@ -99,8 +107,8 @@ class LeadList(BaseModel):
     next_cursor: str | None = None
 
 
-class ActivityOut(BaseModel):
-    id: str
+class ActivityOut(FromAttributes):
+    id: str = Field(validation_alias="event_id")
     type: str
     actor: str
     at: str

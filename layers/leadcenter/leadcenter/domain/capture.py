@@ -29,7 +29,14 @@ from leadcenter.domain import attribution, auto_capture, conversations, retentio
 from leadcenter.domain import leads as lead_domain
 from leadcenter.errors import BadRequest, Conflict, NotFound
 from leadcenter.model import Contact, FormAnswer, FormData, Lead, LeadSource, OtherContact
-from leadcenter.platform_events import PlatformEvent, PlatformUser
+from leadcenter.platform_events import (
+    PLATFORM_EVENT,
+    AdTouched,
+    FormSubmitted,
+    MessageReceived,
+    PlatformEvent,
+    PlatformUser,
+)
 from leadcenter.policy import Access
 from leadcenter.regions import region_router
 from leadcenter.store import accounts as account_store
@@ -243,7 +250,7 @@ class Outcome:
 def process(payload: dict[str, Any]) -> Outcome:
     """The worker's entry: one queued event, as the webhook received it."""
     try:
-        event = PlatformEvent.model_validate(payload)
+        event = PLATFORM_EVENT.validate_python(payload)
     except ValidationError as exc:
         # The error text would quote the input (personal data): report only where it failed.
         fields = sorted({".".join(str(p) for p in error["loc"]) for error in exc.errors()})
@@ -317,8 +324,7 @@ def _after_upsert(event: PlatformEvent, person: Person, upsert: Upsert) -> str:
     return "lead_updated" if upsert.contact_changed or upsert.form_changed else "unchanged"
 
 
-def _on_message(event: PlatformEvent, person: Person) -> Outcome:
-    assert event.message is not None  # PlatformEvent guarantees it for this type
+def _on_message(event: MessageReceived, person: Person) -> Outcome:
     scanning = auto_capture.is_capturing(person.account_id)
     _notice(
         event,
@@ -355,8 +361,7 @@ def _form_name(account_id: str, form_id: str) -> str | None:
         return None  # a form we do not know: keep the answers as sent
 
 
-def _on_form(event: PlatformEvent, person: Person) -> Outcome:
-    assert event.form is not None
+def _on_form(event: FormSubmitted, person: Person) -> Outcome:
     answers = [FormAnswer(question=a.question, answer=a.answer) for a in event.form.answers]
     form = FormData(
         form_id=event.form.form_id, form_name=_form_name(person.account_id, event.form.form_id), answers=answers
@@ -377,8 +382,7 @@ def _on_form(event: PlatformEvent, person: Person) -> Outcome:
     return Outcome(event.event_id, event.type, _after_upsert(event, person, upsert), upsert.lead_id)
 
 
-def _on_touch(event: PlatformEvent, person: Person) -> Outcome:
-    assert event.touch is not None
+def _on_touch(event: AdTouched, person: Person) -> Outcome:
     attribution.record_touch(
         person.account_id, person.storage_region, person.person_hash, event.event_id, event.touch, event.occurred_at
     )

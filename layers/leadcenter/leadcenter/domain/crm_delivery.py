@@ -25,7 +25,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from leadcenter import business_metrics, clock, ids
-from leadcenter.adapters import EventType, LeadEvent, adapter_for
+from leadcenter.adapters import EventType, LeadEvent, adapter_for, parse_event_type
 from leadcenter.adapters.status_events import event_name
 from leadcenter.crm_settings import crm_settings
 from leadcenter.domain import leads as lead_domain
@@ -209,7 +209,7 @@ def _event(delivery: Delivery) -> LeadEvent | None:
         version = lead.version
     return LeadEvent(
         event_id=delivery.id,
-        type=delivery.event_type,  # type: ignore[arg-type]
+        type=parse_event_type(delivery.event_type),
         occurred_at=delivery.occurred_at,
         lead_id=delivery.lead_id,
         lead_account_id=delivery.lead_account_id,

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum, StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, assert_never
 
 from pydantic import BaseModel, ConfigDict
 
@@ -192,51 +192,69 @@ def _new_job(access: Access, job_type: JobType, action: str, value: Any, selecti
     )
 
 
-def _check_value(access: Access, action: BulkAction, value: Any, value_given: bool) -> Any:
-    """The same rules as the single-lead routes, checked before anything is queued."""
-    if action == BulkAction.SET_STATUS:
-        if not isinstance(value, str) or value not in {s.value for s in LeadStatus}:
-            choices = ", ".join(s.value for s in LeadStatus)
-            raise Unprocessable(f"set_status needs a value, one of: {choices}", field="value")
-        return value
-    if action in (BulkAction.ADD_LABELS, BulkAction.REMOVE_LABELS):
-        if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-            raise Unprocessable(f"{action.value} needs a value: a list of label ids", field="value")
-        if len(value) > 50:
-            raise Unprocessable("at most 50 labels at once", field="value")
-        unknown = sorted(set(value) - set(label_names(lead_accounts(access))))
-        if unknown:
-            raise Unprocessable(f"unknown label ids: {', '.join(unknown)}", field="value")
-        return sorted(set(value))
-    if action == BulkAction.SET_ASSIGNEE:
-        if not value_given or not (value is None or isinstance(value, str)):
-            raise Unprocessable("set_assignee needs a value: an admin's user id, or null to unassign", field="value")
-        if value is not None:
-            member = account_store.get_member(access.account_id, value)
-            if member is None or member.role != "admin":
-                raise Unprocessable(
-                    f"assignee '{value}' is not an admin of this account; leads can only be assigned to admins",
-                    field="value",
-                )
-        return value
-    if value is not None:
-        raise Unprocessable("delete takes no value", field="value")
-    return None
+@dataclass(frozen=True)
+class SetStatus:
+    status: LeadStatus
+
+
+@dataclass(frozen=True)
+class ChangeLabels:
+    action: Literal[BulkAction.ADD_LABELS, BulkAction.REMOVE_LABELS]
+    label_ids: Sequence[str]
+
+
+@dataclass(frozen=True)
+class SetAssignee:
+    assignee: str | None  # None unassigns
+
+
+@dataclass(frozen=True)
+class DeleteLeads:
+    pass
+
+
+# A bulk change, its value already of its action's type: the API's request model (a union discriminated on
+# `action`) refuses a value of the wrong shape. What needs the account's data is checked here.
+BulkChange = SetStatus | ChangeLabels | SetAssignee | DeleteLeads
+JobValue = str | list[str] | None
+
+
+def _check_change(access: Access, change: BulkChange) -> tuple[BulkAction, JobValue]:
+    """The same rules as the single-lead routes, checked before anything is queued: the action and the
+    value the job keeps."""
+    match change:
+        case SetStatus(status=status):
+            return BulkAction.SET_STATUS, status.value
+        case ChangeLabels(action=action, label_ids=label_ids):
+            unknown = sorted(set(label_ids) - set(label_names(lead_accounts(access))))
+            if unknown:
+                raise Unprocessable(f"unknown label ids: {', '.join(unknown)}", field="value")
+            return action, sorted(set(label_ids))
+        case SetAssignee(assignee=assignee):
+            if assignee is not None:
+                member = account_store.get_member(access.account_id, assignee)
+                if member is None or member.role != "admin":
+                    raise Unprocessable(
+                        f"assignee '{assignee}' is not an admin of this account; leads can only be assigned to admins",
+                        field="value",
+                    )
+            return BulkAction.SET_ASSIGNEE, assignee
+        case DeleteLeads():
+            return BulkAction.DELETE, None
+    assert_never(change)
 
 
 def create_bulk_job(
     access: Access,
-    action: BulkAction,
-    value: Any,
+    change: BulkChange,
     *,
-    value_given: bool,
     lead_ids: Sequence[str] | None,
     lead_filter: LeadFilter | None,
 ) -> Job:
     """Validates and queues a bulk change; an invalid job is refused here (422), never half-run."""
     if (lead_ids is None) == (lead_filter is None):
         raise Unprocessable("send either lead_ids or filter (a filter of {} means every lead)", field="lead_ids")
-    value = _check_value(access, action, value, value_given)
+    action, value = _check_change(access, change)
     unique = list(dict.fromkeys(lead_ids)) if lead_ids is not None else []
     if lead_ids is not None and not 1 <= len(unique) <= MAX_BULK_LEADS:
         raise Unprocessable(f"lead_ids must name 1 to {MAX_BULK_LEADS} leads", field="lead_ids")

@@ -24,7 +24,7 @@ WINDOWS_SK = "ATTRIBUTION"
 
 
 class ApplicationItem(Model):
-    Meta = table_meta(settings().app_table, settings().home_region)  # type: ignore[assignment]
+    Meta = table_meta(settings().app_table, settings().home_region)
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     status = UnicodeAttribute()
@@ -42,7 +42,7 @@ class ApplicationItem(Model):
 
 
 class WindowsItem(Model):
-    Meta = table_meta(settings().app_table, settings().home_region)  # type: ignore[assignment]
+    Meta = table_meta(settings().app_table, settings().home_region)
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     click_window_days = NumberAttribute()

@@ -31,7 +31,7 @@ def conversation_pk(account_id: str, conversation_id: str) -> str:
 
 
 class ConversationItem(Model):
-    Meta = table_meta(settings().app_table, settings().home_region)  # type: ignore[assignment]
+    Meta = table_meta(settings().app_table, settings().home_region)
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     account_id = UnicodeAttribute()
@@ -46,7 +46,7 @@ class ConversationItem(Model):
 
 
 class ConversationEventItem(Model):
-    Meta = table_meta(settings().app_table, settings().home_region)  # type: ignore[assignment]
+    Meta = table_meta(settings().app_table, settings().home_region)
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     type = UnicodeAttribute()

@@ -18,7 +18,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
 from leadcenter import crypto
-from leadcenter.adapters import Target, TargetKind
+from leadcenter.adapters import Target, TargetKind, parse_target_kind
 from leadcenter.config import settings
 from leadcenter.errors import Conflict, NotFound
 from leadcenter.store._base import table_meta, translate_write_errors
@@ -95,7 +95,7 @@ def _endpoint(account_id: str, item: EndpointItem) -> Endpoint:
     return Endpoint(
         account_id=account_id,
         id=item.target_id,
-        kind=item.kind,  # type: ignore[arg-type]
+        kind=parse_target_kind(item.kind),
         url=item.url,
         events=frozenset(item.events or ()),
         enabled=item.enabled is not False,  # absent on health-only items of the platform default
