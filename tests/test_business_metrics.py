@@ -15,11 +15,11 @@ import pytest
 from leadcenter import clock
 from leadcenter.domain import crm_delivery
 from leadcenter.domain.crm_changes import ChangeNotice
-from tests.test_capture_support import deliver, enable_auto_capture, platform_event
-from tests.test_capture_support import purge as purge_capture_queue
-from tests.test_crm_support import Pipeline, Receiver, fails_first
-from tests.test_jobs_support import drain, job, seed
-from tests.test_jobs_support import purge as purge_jobs_queue
+from tests.helpers.capture import deliver, enable_auto_capture, platform_event
+from tests.helpers.capture import purge as purge_capture_queue
+from tests.helpers.crm import Pipeline, Receiver, fails_first
+from tests.helpers.jobs import drain, job, seed
+from tests.helpers.jobs import purge as purge_jobs_queue
 
 
 def blobs(out: str) -> list[dict[str, Any]]:

@@ -189,7 +189,7 @@ def test_labels_and_assignee_by_filter_change_only_what_needs_changing(api, gate
 
 
 def test_bulk_delete_removes_leads_keeps_tombstones_and_reports_changed_ones(api, gateway, monkeypatch):
-    from leadcenter.domain import jobs as domain
+    from leadcenter.domain import job_chunks
     from leadcenter.store import leads as lead_store
 
     # Given 6 leads, one with a note, and a job deleting them and an id that names no lead
@@ -202,7 +202,7 @@ def test_bulk_delete_removes_leads_keeps_tombstones_and_reports_changed_ones(api
     drain(gateway, batch=1, limit=1)  # the job starts and fixes the versions it saw
     # When someone edits the last lead before its chunk runs, and the worker dies right after two deletions
     api.ok("PATCH", f"/accounts/{account}/leads/{lead_ids[5]}", admin, json_body={"status": "converted"})
-    real = domain.delete_lead
+    real = job_chunks.delete_lead
     calls = {"n": 0}
 
     def crashing(*args, **kwargs):
@@ -211,7 +211,7 @@ def test_bulk_delete_removes_leads_keeps_tombstones_and_reports_changed_ones(api
         if calls["n"] == 2:
             raise RuntimeError("worker crashed after deleting")
 
-    monkeypatch.setattr(domain, "delete_lead", crashing)
+    monkeypatch.setattr(job_chunks, "delete_lead", crashing)
     drain(gateway, batch=1)
     # Then the job counts each lead once: five deleted, the changed one and the unknown one reported
     result = job(api, account, admin, job_id)

@@ -216,8 +216,6 @@ def test_a_download_before_the_export_is_ready_is_a_conflict(api):
 
 
 def test_a_failing_export_aborts_its_upload_and_fails_the_job(api, gateway, monkeypatch):
-    from leadcenter.domain import jobs as domain
-
     admin = new_admin()
     account = api.account(admin)
     api.lead(account, admin)
@@ -227,7 +225,7 @@ def test_a_failing_export_aborts_its_upload_and_fails_the_job(api, gateway, monk
         sink.upload_part(b"x" * 10)
         raise OSError("disk full")
 
-    monkeypatch.setattr(domain.export, "write_csv", broken)
+    monkeypatch.setattr(export, "write_csv", broken)
     drain(gateway, batch=1)  # five deliveries; the last records the failure
     failed = job(api, account, admin, job_id)
     assert failed["state"] == "failed" and failed["failure"]["code"] == "internal"
