@@ -53,6 +53,8 @@ def configure_environment(aws_port: int) -> None:
         }
     )
     os.environ.setdefault("WEBHOOK_SECRET", "local-webhook-secret")
+    # No EMF lines between the log lines locally; POWERTOOLS_METRICS_DISABLED=false shows them.
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     os.environ.setdefault("AUTO_CAPTURE_REVIEW_SECONDS", "2")  # CONTRACT: local review approves after 2 s
 
 

@@ -191,3 +191,18 @@ def test_a_finished_job_is_counted_by_kind_and_state(api, gateway, capsys):
     assert count(emitted, "JobsFinished", kind="bulk", state="succeeded") == 1
     assert count(emitted, "JobsFinished") == 1
     purge_jobs_queue()
+
+
+def test_powertools_metrics_disabled_silences_the_counts_by_dimension_too(api, monkeypatch, capsys):
+    # Given metrics switched off as Powertools documents it (the local runner does this by default)
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    admin = _admin("metrics-off")
+    account = api.account(admin)
+    capsys.readouterr()
+    # When a lead is created
+    api.lead(account, admin)
+    # Then no EMF document is written, while with metrics on the same create writes one
+    assert count(blobs(capsys.readouterr().out), "LeadsCaptured") == 0
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    api.lead(account, admin)
+    assert count(blobs(capsys.readouterr().out), "LeadsCaptured", source="manual") == 1

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Literal
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
 from leadcenter.observability import metrics
 
@@ -43,6 +44,8 @@ def crm_delivery(outcome: CrmOutcome) -> None:
 
 
 def _count_by(name: str, **dimensions: str) -> None:
+    if is_metrics_disabled():  # Metrics honours POWERTOOLS_METRICS_DISABLED; single_metric does not
+        return
     with single_metric(name=name, unit=MetricUnit.Count, value=1, default_dimensions=_service_dimension()) as metric:
         for key, value in dimensions.items():
             metric.add_dimension(name=key, value=value)
