@@ -7,6 +7,9 @@ import os
 
 from pydantic import BaseModel, Field
 
+# Public (it is in this repository): used by the local runner only, never deployed (leadcenter.cursors).
+DEFAULT_CURSOR_SECRET = "local-cursor-secret"  # noqa: S105 - public on purpose, refused when deployed
+
 
 class Settings(BaseModel):
     home_region: str = Field(default="us-east-1", alias="AWS_REGION")
@@ -22,7 +25,9 @@ class Settings(BaseModel):
     crm_queue_url: str = Field(default="", alias="CRM_QUEUE_URL")
     exports_bucket: str = Field(default="leadcenter-exports", alias="EXPORTS_BUCKET")
     webhook_secret: str = Field(default="local-webhook-secret", alias="WEBHOOK_SECRET")
-    cursor_secret: str = Field(default="local-cursor-secret", alias="CURSOR_SECRET")
+    cursor_secret: str = Field(default=DEFAULT_CURSOR_SECRET, alias="CURSOR_SECRET")
+    # Deployed: the Secrets Manager secret cursors are signed with (template `CursorSecret`), read when a list is.
+    cursor_secret_arn: str = Field(default="", alias="CURSOR_SECRET_ARN")
     local_mode: bool = Field(default=False, alias="LEADCENTER_LOCAL")
     auto_capture_markets: str = Field(default="ID,SG,MY,PH,TH,VN", alias="AUTO_CAPTURE_MARKETS")
     retention_days: int = Field(default=90, alias="LEAD_RETENTION_DAYS")
@@ -39,3 +44,4 @@ def settings() -> Settings:
 def reset_settings() -> None:
     """Tests and the local runner change the environment; forget the cached copy."""
     settings.cache_clear()
+
