@@ -108,12 +108,9 @@ class EventPage:
 
 
 def events(access: Access, conversation_id: str, limit: int, cursor: str | None) -> EventPage:
-    from leadcenter.cursors import decode_cursor, encode_cursor
+    from leadcenter.cursors import Cursors
 
     get(access.account_id, conversation_id)
-    after = None
-    if cursor:
-        payload = decode_cursor(cursor, lambda p: p.get("c") == conversation_id and isinstance(p.get("k"), str))
-        after = str(payload["k"])
-    found, last = store.list_events(access.account_id, conversation_id, limit, after)
-    return EventPage(found, encode_cursor({"c": conversation_id, "k": last}) if last else None)
+    cursors = Cursors("conversation_events", access.account_id, conversation_id)
+    found, last = store.list_events(access.account_id, conversation_id, limit, cursors.after(cursor))
+    return EventPage(found, cursors.issue(last))

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from leadcenter import business_metrics, clock, ids
 from leadcenter.config import settings
-from leadcenter.cursors import decode_cursor, encode_cursor
+from leadcenter.cursors import Cursors
 from leadcenter.domain import conversations
 from leadcenter.errors import Conflict, NotFound, Unprocessable
 from leadcenter.model import AccessStatus, Attribution, Contact, FormData, LabelRef, Lead, LeadSource, LeadStatus
@@ -320,10 +320,8 @@ def list_leads(access: Access, f: LeadFilter, limit: int, cursor: str | None) ->
     accounts = lead_accounts(access)
     if f.ad_account_id:
         accounts = [a for a in accounts if a == f.ad_account_id]
-    fingerprint = f.fingerprint()
-    after: str | None = None
-    if cursor:
-        after = decode_cursor(cursor, lambda p: p.get("f") == fingerprint and isinstance(p.get("k"), str))["k"]
+    cursors = Cursors("leads", access.account_id, f.fingerprint())
+    after = cursors.after(cursor)
     created_from, created_to = _time_window(f)
     query = LeadQuery(
         regions=_regions_by_account(accounts, access),
@@ -342,7 +340,7 @@ def list_leads(access: Access, f: LeadFilter, limit: int, cursor: str | None) ->
         after=after,
     )
     page = lead_query.find(query)
-    next_cursor = encode_cursor({"f": fingerprint, "k": page.last_key}) if page.last_key else None
+    next_cursor = cursors.issue(page.last_key)
     return Page(_decorate(page.leads, label_names(_label_accounts(access, *accounts))), next_cursor, page.stats)
 
 

@@ -46,6 +46,11 @@ def sweep(regions: list[str] | None = None) -> SweepResult:
             stats.found += len(keys)
             if keys:
                 sweep_store.delete_keys(region, keys, stats)
+            # Keys whose lead item is already gone (TTL got there first) are found by their own expiry.
+            lead_keys = sweep_store.expired_lead_keys(region, day, now, stats)
+            stats.found += len(lead_keys)
+            if lead_keys:
+                sweep_store.delete_lead_keys(region, lead_keys, stats)
     return result
 
 

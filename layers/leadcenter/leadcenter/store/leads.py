@@ -29,6 +29,7 @@ from leadcenter.store.lead_items import (
     dedupe_pk,
     dimension_key,
     event_item,
+    expiry_key,
     key_pk,
     lead_from_item,
     lead_item,
@@ -75,6 +76,7 @@ def create(state: LeadState, dedupe_digests: Sequence[str], event: TimelineEvent
                     kek_blob=wrapped.kek_blob,
                     wrapped=wrapped.wrapped,
                     expires_at=exp,
+                    g_exp=expiry_key(exp, lead.id),
                 )
             )
             for digest in dedupe_digests:
