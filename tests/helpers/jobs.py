@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 
 from leadcenter.config import settings
-from local.gateway import Gateway, context_for
+from local.gateway import Gateway, context_for, running
 from local.sqs_source import sqs_event
 from tests.support import Api, purge_queue
 from tests.support import queued_count as support_queued_count
@@ -62,7 +62,8 @@ def drain(
             before_batch(invocations)
         try:
             context: Any = context_for(function)  # the runner's stand-in for Lambda's context
-            result = worker.lambda_handler(sqs_event(messages, queue_url=queue_url()), context)
+            with running(function.logical_id):
+                result = worker.lambda_handler(sqs_event(messages, queue_url=queue_url()), context)
         except BaseException:
             for message in messages:
                 sqs().change_message_visibility(
