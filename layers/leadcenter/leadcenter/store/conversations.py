@@ -37,6 +37,8 @@ class ConversationItem(Model):
     account_id = UnicodeAttribute()
     conversation_id = UnicodeAttribute()
     person_hash = UnicodeAttribute()
+    # The account-independent person hash (HMAC): a lead made from the conversation is found by erasure with it.
+    person_global = UnicodeAttribute(null=True)
     country = UnicodeAttribute()
     storage_region = UnicodeAttribute()
     lead_id = UnicodeAttribute(null=True)
@@ -66,6 +68,7 @@ class Conversation:
     storage_region: str
     lead_id: str | None
     created_at: str
+    person_global: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,8 @@ def record(conversation: Conversation, at: str, expires_epoch: int) -> None:
         ConversationItem.updated_at.set(at),
         ConversationItem.expires_at.set(expires_epoch),
     ]
+    if conversation.person_global:
+        actions.append(ConversationItem.person_global.set(ConversationItem.person_global | conversation.person_global))
     if conversation.lead_id:
         actions.append(ConversationItem.lead_id.set(conversation.lead_id))
     item.update(actions=actions)
@@ -114,7 +119,19 @@ def get(account_id: str, conversation_id: str) -> Conversation | None:
         item.storage_region,
         item.lead_id,
         item.created_at,
+        item.person_global,
     )
+
+
+def delete(account_id: str, conversation_id: str) -> int:
+    """Deletes the conversation and its whole event log (erasure); returns how many items went."""
+    found = list(
+        ConversationEventItem.query(conversation_pk(account_id, conversation_id), attributes_to_get=["pk", "sk"])
+    )
+    with ConversationEventItem.batch_write() as batch:
+        for item in found:
+            batch.delete(item)
+    return len(found)
 
 
 def add_event(account_id: str, conversation_id: str, event: ConversationEvent, expires_epoch: int) -> None:
