@@ -178,6 +178,30 @@ def test_an_event_after_the_erasure_brings_the_person_back(api, gateway):
     assert lead["contact"]["email"] == "new@example.ph" and lead["contact"]["others"] == []
 
 
+def test_a_late_event_from_before_the_erasure_leaves_what_the_person_did_after_it(api, gateway):
+    # Given an erased person who came back (a message and a click after the erasure)
+    account, admin = _capturing(api)
+    user = f"again-{uuid.uuid4().hex[:6]}"
+    before = _iso(datetime.now(UTC) - timedelta(seconds=5))
+    late = [
+        platform_event(
+            account, user_id=user, region="PH", text="old@example.ph", conversation_id="dm-again", occurred_at=before
+        ),
+        _touch(account, user, occurred_at=before, conversation_id="dm-again"),
+    ]
+    _erase(api, gateway, user)
+    after = _iso(datetime.now(UTC) + timedelta(seconds=1))
+    deliver(api, gateway, platform_event(account, user_id=user, region="PH", text="new@example.ph",
+                                         conversation_id="dm-again", occurred_at=after))  # fmt: skip
+    [lead] = leads_of(api, account, admin)
+    # When events from before the erasure arrive now, in the same conversation
+    deliver(api, gateway, *late)
+    # Then they change nothing, and what the person did after the erasure stays
+    assert leads_of(api, account, admin) == [lead]
+    events = api.ok("GET", f"/accounts/{account}/conversations/dm-again/events", admin)["items"]
+    assert [e["type"] for e in events] == ["message_received", "lead_created"]
+
+
 def test_an_event_written_while_the_person_is_erased_is_erased_too(api, gateway, monkeypatch):
     # Given an erased person, and an earlier event of theirs that slipped past the ledger's first look (it was
     # read just before the erasure was recorded)

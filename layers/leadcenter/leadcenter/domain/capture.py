@@ -46,6 +46,7 @@ from leadcenter.store.leads import Change, DuplicatePerson
 from leadcenter.store.people import PersonErased
 
 SYSTEM_ACTOR = "system:capture"
+_NOTICE_STEPS = (1, 2)  # an event's conversation notices: what arrived, then what it did to the lead
 PLATFORM_ACTOR = "platform"
 MAX_MERGE_ATTEMPTS = 10
 MAX_OTHER_CONTACTS = 50
@@ -291,19 +292,28 @@ def handle(event: PlatformEvent) -> Outcome:
         outcome = _on_event(event, person)
     except PersonErased:
         outcome = Outcome(event.event_id, event.type, "ignored", reason="the person was erased after this event")
-    # An erasure that ran while this event was written did not see what it wrote: erase that too.
+    # An erasure that ran while this event was written may not have seen what it wrote: undo that.
     if _erased_since(event, person):
         return Outcome(event.event_id, event.type, "ignored", reason="the person was erased after this event")
     return outcome
 
 
-def _erased_since(event: PlatformEvent, person: Person) -> bool:
-    """True, after deleting whatever the event may have left, when the person was erased after it occurred."""
-    if person.global_hash is None or not erasure.erased_before(
-        person.storage_region, person.global_hash, event.occurred_at
-    ):
+def _erased_since(event: MessageReceived | FormSubmitted | AdTouched, person: Person) -> bool:
+    """True when the person was erased at or after the moment the event occurred; then whatever this event
+    wrote (on this delivery or an earlier one that failed half-way) is deleted."""
+    hashed = person.global_hash
+    if hashed is None or not erasure.erased_before(person.storage_region, hashed, event.occurred_at):
         return False
-    erasure.clean(person.storage_region, person.global_hash, event.user.id)
+    traces = erasure.EventTraces(
+        person.account_id,
+        person.person_hash,
+        event.event_id,
+        clock.iso(event.occurred_at),
+        touch=event.type == "ad.touch",
+        conversation_id=event.conversation_id,
+        notice_keys=tuple(f"{event.event_id}#{step}" for step in _NOTICE_STEPS),
+    )
+    erasure.undo_event(person.storage_region, hashed, traces)
     return True
 
 

@@ -13,7 +13,7 @@ plus the `by_person` index for leads written before that index existed.
 The ledger: the person hash and the erasure time, kept `LEDGER_DAYS` (past the platform's 72 h of retries and
 the queues' 14 days of retention, DLQ redrives included). Capture asks it before anything of an event is
 written, and lead creation checks it again in its transaction: an event that occurred before the erasure is
-dropped (its traces, if a race let any through, are erased again); an event after it is a person who came back.
+dropped (what it wrote while an erasure ran is undone); an event after it is a person who came back.
 """
 
 from __future__ import annotations
@@ -99,3 +99,33 @@ def _delete_lead(region: str, account_id: str, lead_id: str) -> int:
         except Conflict:
             continue
     raise Conflict("the lead kept changing while it was erased; retry")
+
+
+@dataclass(frozen=True)
+class EventTraces:
+    """What one platform event may have written outside a lead: its touch, its conversation notices."""
+
+    account_id: str
+    person_digest: str  # the per-account digest of the platform user id
+    event_id: str
+    occurred_at: str  # ISO, as stored
+    touch: bool
+    conversation_id: str | None
+    notice_keys: tuple[str, ...] = ()
+
+
+def undo_event(region: str, hashed: str, traces: EventTraces) -> None:
+    """Deletes what an event of an erased person wrote while (or before) the erasure ran, and nothing else: the
+    person may have come back since, and what they wrote after the erasure is theirs to keep.
+
+    Leads need nothing here: a lead's creation checks the ledger in its transaction, and the erasure's
+    version-checked delete catches a merge that landed while it ran.
+    """
+    if traces.touch and touch_store.delete_one(
+        region, traces.account_id, traces.person_digest, traces.occurred_at, traces.event_id
+    ):
+        people_store.forget_touches(region, hashed, traces.account_id)
+    if traces.conversation_id:
+        sort_keys = [conversation_store.notice_sk(traces.occurred_at, key) for key in traces.notice_keys]
+        if conversation_store.delete_notices(traces.account_id, traces.conversation_id, sort_keys):
+            people_store.forget_conversation(region, hashed, traces.account_id, traces.conversation_id)

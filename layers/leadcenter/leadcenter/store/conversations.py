@@ -138,7 +138,7 @@ def add_event(account_id: str, conversation_id: str, event: ConversationEvent, e
     """An idempotent put: the same key (same platform event) writes the same item again."""
     ConversationEventItem(
         pk=conversation_pk(account_id, conversation_id),
-        sk=f"E#{event.at}#{event.key}",
+        sk=notice_sk(event.at, event.key),
         type=event.type,
         actor=event.actor,
         at=event.at,
@@ -168,3 +168,20 @@ def list_events(
         for i in page
     ]
     return events, last
+
+
+def delete_notices(account_id: str, conversation_id: str, sort_keys: list[str]) -> bool:
+    """Deletes these notices; when no notice is left, the conversation goes too. True if it went."""
+    pk = conversation_pk(account_id, conversation_id)
+    with ConversationEventItem.batch_write() as batch:
+        for sk in sort_keys:
+            batch.delete(ConversationEventItem(pk=pk, sk=sk))
+    sk_attr = ConversationEventItem.sk
+    if list(ConversationEventItem.query(pk, sk_attr.startswith("E#"), limit=1, attributes_to_get=["pk", "sk"])):
+        return False
+    ConversationItem(pk=pk, sk=META_SK).delete()
+    return True
+
+
+def notice_sk(at: str, key: str) -> str:
+    return f"E#{at}#{key}"

@@ -160,6 +160,14 @@ def entries(region: str, person_hash: str) -> list[Entry]:
     ]
 
 
+def forget_touches(region: str, person_hash: str, account_id: str) -> None:
+    _models(region).entry(pk=index_pk(person_hash), sk=f"{TOUCH}#{account_id}").delete()
+
+
+def forget_conversation(region: str, person_hash: str, account_id: str, conversation_id: str) -> None:
+    _models(region).entry(pk=index_pk(person_hash), sk=f"{CONVERSATION}#{account_id}#{conversation_id}").delete()
+
+
 def forget(region: str, person_hash: str, done: Iterable[Entry]) -> None:
     m = _models(region)
     with m.entry.batch_write() as batch:
