@@ -16,6 +16,7 @@ from leadcenter.errors import NotFound
 from leadcenter.model import Lead
 from leadcenter.policy import Access
 from leadcenter.store import conversations as store
+from leadcenter.store import people as people_store
 from leadcenter.store.conversations import Conversation, ConversationEvent
 
 MESSAGE_RECEIVED = "message_received"
@@ -53,9 +54,17 @@ def note(
     country: str,
     storage_region: str,
     lead_id: str | None = None,
+    *,
+    person_global: str | None = None,
 ) -> None:
-    conversation = Conversation(account_id, conversation_id, person_hash, country, storage_region, lead_id, "")
-    store.record(conversation, clock.iso(), _expiry())
+    """Records the conversation and, in the person index, that it is theirs (erasure deletes it)."""
+    conversation = Conversation(
+        account_id, conversation_id, person_hash, country, storage_region, lead_id, "", person_global
+    )
+    expires = _expiry()
+    if person_global:
+        people_store.note_conversation(storage_region, person_global, account_id, conversation_id, expires)
+    store.record(conversation, clock.iso(), expires)
 
 
 def link_lead(account_id: str, conversation_id: str, lead_id: str) -> None:

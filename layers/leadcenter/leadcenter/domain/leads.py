@@ -94,7 +94,8 @@ class NewLead:
     ad: Attribution = field(default_factory=Attribution)
     form: FormData = field(default_factory=FormData)
     conversation_id: str | None = None
-    person_hash: str | None = None
+    person_hash: str | None = None  # the platform user's account-independent hash (erasure finds the lead by it)
+    contributed_at: datetime | None = None  # when the person's event occurred (checked against erasures)
     dedupe_digests: tuple[str, ...] = ()
     label_ids: frozenset[str] = frozenset()
 
@@ -125,7 +126,8 @@ def create_lead(account_id: str, new: NewLead, actor: str, *, event_type: str = 
     )
     state = LeadState(lead, set(new.label_ids), int(_expiry(now).timestamp()), new.person_hash)
     event = TimelineEvent(ids.ulid(now), event_type, actor, stamp, {"source": new.source.value})
-    lead_store.create(state, new.dedupe_digests, event)
+    contributed = clock.iso(new.contributed_at) if new.contributed_at else None
+    lead_store.create(state, new.dedupe_digests, event, contributed_at=contributed)
     business_metrics.lead_captured(new.source.value)
     if storage_region not in _known_regions(account_id):
         account_store.add_lead_region(account_id, storage_region)
