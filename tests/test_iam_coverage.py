@@ -97,6 +97,11 @@ def _drive_api(api: Api, gateway: Any) -> tuple[str, str]:
     deleting = {"action": "delete", "lead_ids": [leads[1]["id"]]}
     api.ok("POST", f"/accounts/{account}/leads/bulk", admin, expect=202, json_body=deleting)
     jobs.drain(gateway)
+    # JobsDeadLetterFunction: an export whose start message dead-letters is failed by the consumer.
+    lost = api.ok("POST", f"/accounts/{account}/exports", admin, expect=202, json_body={})["job_id"]
+    jobs.dead_letter_next(gateway.stack)
+    assert jobs.drain_dead_letters(gateway, gateway.stack) == 1
+    assert jobs.job(api, account, admin, lost)["state"] == "failed"
     return account, admin
 
 

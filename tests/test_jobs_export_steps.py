@@ -15,7 +15,17 @@ from leadcenter import clock
 from leadcenter.config import settings
 from leadcenter.domain import export, export_job
 from leadcenter.store import exports as export_store
-from tests.helpers.jobs import drain, job, new_admin, purge, queue_url, queued_count, sqs
+from tests.helpers.jobs import (
+    dead_letter_url,
+    drain,
+    drain_dead_letters,
+    job,
+    new_admin,
+    purge,
+    queue_url,
+    queued_count,
+    sqs,
+)
 
 LEADS = 23
 QUESTIONS = ["Budget?", "Which model?", "Trade-in?", "When to call?"]
@@ -240,31 +250,6 @@ def test_a_step_redelivered_after_its_checkpoint_and_a_duplicate_step_add_no_row
     assert queued_count() == 0
 
 
-def _dead_letter_url(stack) -> str:
-    return str(stack.physical[settings().home_region]["JobsDeadLetterQueue"])
-
-
-def _run_dead_letters(gateway, stack) -> int:
-    """JobsDeadLetterFunction on what the jobs dead-letter queue holds, as its SQS event source would."""
-    from functions.jobs_dead_letter import app as consumer
-    from local.gateway import context_for
-    from local.sqs_source import sqs_event
-
-    url = _dead_letter_url(stack)
-    handled = 0
-    while True:
-        messages = sqs().receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageSystemAttributeNames=["All"])
-        messages = messages.get("Messages", [])
-        if not messages:
-            return handled
-        context: Any = context_for(gateway.functions["JobsDeadLetterFunction"])
-        result = consumer.lambda_handler(sqs_event(messages, queue_url=url), context)
-        assert not result.get("batchItemFailures"), result
-        for message in messages:
-            sqs().delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-        handled += len(messages)
-
-
 def test_an_export_whose_message_dead_letters_fails_with_no_upload_left(api, gateway, stack, monkeypatch):
     admin = new_admin()
     account = api.account(admin)
@@ -283,7 +268,7 @@ def test_an_export_whose_message_dead_letters_fails_with_no_upload_left(api, gat
     _drain_through(gateway)
     assert job(api, account, admin, job_id)["state"] == "running" and _uploads(account)
     # Then the message is on the dead-letter queue, and its consumer fails the job and aborts the upload
-    assert _run_dead_letters(gateway, stack) == 1
+    assert drain_dead_letters(gateway, stack) == 1
     failed = job(api, account, admin, job_id)
     assert failed["state"] == "failed" and failed["failure"]["code"] == "internal"
     assert "start it again" in failed["failure"]["message"] and failed["finished_at"]
@@ -309,13 +294,13 @@ def test_a_dead_lettered_chunk_ends_its_job_and_a_finished_job_stays_as_it_is(ap
     assert job(api, account, admin, job_id)["state"] == "running"
     # When the dead-letter consumer takes the chunk's message
     monkeypatch.setattr(job_chunks, "run_chunk", run_chunk)
-    assert _run_dead_letters(gateway, stack) == 1
+    assert drain_dead_letters(gateway, stack) == 1
     # Then the job ended: its leads reported failed ('internal'), nothing left running
     ended = job(api, account, admin, job_id)
     assert (ended["state"], ended["failed"]) == ("failed", len(leads))
     assert {error["code"] for error in ended["errors"]} == {"internal"}
     # And a dead-lettered message of a job that already finished changes nothing
-    sqs().send_message(QueueUrl=_dead_letter_url(stack), MessageBody=json.dumps(
+    sqs().send_message(QueueUrl=dead_letter_url(stack), MessageBody=json.dumps(
         {"kind": "start", "account_id": account, "job_id": job_id}))  # fmt: skip
-    assert _run_dead_letters(gateway, stack) == 1
+    assert drain_dead_letters(gateway, stack) == 1
     assert job(api, account, admin, job_id)["state"] == "failed"

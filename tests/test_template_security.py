@@ -257,18 +257,20 @@ class _RecordingS3:
 
 
 def test_the_export_upload_passes_the_bucket_policy(resources, monkeypatch):
-    """Every request the export worker makes (CreateMultipartUpload, UploadPart, Complete: all s3:PutObject)."""
-    from leadcenter.store import jobs
+    """Every write the export worker makes (its spool pages, and CreateMultipartUpload, UploadPart, Complete: all
+    s3:PutObject)."""
+    from leadcenter.store import exports
 
     s3 = _RecordingS3()
-    monkeypatch.setattr(jobs.aws, "client", lambda *args, **kwargs: s3)
-    upload = jobs.ExportUpload("exports/a/j.csv", "leads.csv")
-    upload.upload_part(b"x" * 10)
-    upload.complete()
+    monkeypatch.setattr(exports.aws, "client", lambda *args, **kwargs: s3)
+    exports.put_spool("exports/a/j/t/spool/000001.jsonl", b"{}")
+    upload_id = exports.start_upload("exports/a/j.csv", "leads.csv")
+    etag = exports.upload_part("exports/a/j.csv", upload_id, 1, b"x" * 10)
+    exports.complete_upload("exports/a/j.csv", upload_id, [[1, etag]])
     statements = _exports_policy(resources)
     header_keys = {"ServerSideEncryption": SSE, "SSEKMSKeyId": SSE_KEY}
     put_object_family = {"create_multipart_upload", "upload_part", "complete_multipart_upload", "put_object"}
-    assert {operation for operation, _ in s3.calls} == put_object_family - {"put_object"}
+    assert {operation for operation, _ in s3.calls} == put_object_family
     for operation, kwargs in s3.calls:
         keys = {**TLS, **{header_keys[k]: v for k, v in kwargs.items() if k in header_keys}}
         if keys.get(SSE_KEY):

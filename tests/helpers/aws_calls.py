@@ -263,6 +263,8 @@ def _s3(call: Call, stack: Stack) -> list[tuple[str, str]]:
     bucket = p["Bucket"]
     if op in ("ListObjects", "ListObjectsV2"):
         return [("s3:ListBucket", f"arn:aws:s3:::{bucket}")]
+    if op == "DeleteObjects":  # a multi-object delete is checked as s3:DeleteObject on each key
+        return [("s3:DeleteObject", f"arn:aws:s3:::{bucket}/{o['Key']}") for o in p["Delete"]["Objects"]]
     if op not in _S3_ACTIONS:
         raise Unmapped(str(call))
     found = [(_S3_ACTIONS[op], f"arn:aws:s3:::{bucket}/{p['Key']}")]
