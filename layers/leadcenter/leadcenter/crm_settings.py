@@ -16,7 +16,7 @@ class CrmSettings(BaseModel):
     dead_letter_queue_url: str = Field(default="", alias="CRM_DEAD_LETTER_QUEUE_URL")
     # The ad platform's events endpoint for status feedback when an account has not set its own; empty = off.
     events_endpoint: str = Field(default="", alias="CRM_EVENTS_ENDPOINT")
-    # Per attempt: connecting, and then each read of the answer.
+    # Per attempt, one hard deadline for all of it: lookup, connect, TLS, sending and the whole answer.
     timeout_seconds: float = Field(default=10.0, gt=0, le=30, alias="CRM_TIMEOUT_SECONDS")
     # A delivery is retried this long after its change, then it fails (and goes to the dead-letter queue).
     retry_window_seconds: int = Field(default=72 * 3600, ge=60, alias="CRM_RETRY_WINDOW_SECONDS")
