@@ -181,6 +181,9 @@ class _DeadlineSocket:
     def __init__(self, sock: socket.socket, deadline: _Deadline) -> None:
         self._sock = sock
         self._deadline = deadline
+        # Like a socket's own makefile: closing the connection leaves the answer readable until it is closed too.
+        self._readers = 0
+        self._closing = False
 
     def sendall(self, data: bytes) -> None:
         self._sock.settimeout(self._deadline.left())  # sendall's timeout covers the whole send
@@ -191,10 +194,18 @@ class _DeadlineSocket:
         return self._sock.recv_into(buffer)
 
     def makefile(self, mode: str = "rb", *args: object, **kwargs: object) -> io.BufferedReader:
+        self._readers += 1
         return io.BufferedReader(_DeadlineReader(self))
 
+    def reader_closed(self) -> None:
+        self._readers -= 1
+        if self._closing and self._readers <= 0:
+            self._sock.close()
+
     def close(self) -> None:
-        self._sock.close()
+        self._closing = True
+        if self._readers <= 0:
+            self._sock.close()
 
 
 class _DeadlineReader(io.RawIOBase):
@@ -209,6 +220,11 @@ class _DeadlineReader(io.RawIOBase):
 
     def readinto(self, buffer: WriteableBuffer, /) -> int:
         return self._sock.recv_into(memoryview(buffer).cast("B"))
+
+    def close(self) -> None:
+        if not self.closed:
+            super().close()
+            self._sock.reader_closed()
 
 
 class _PinnedHTTPConnection(http.client.HTTPConnection):
@@ -264,6 +280,7 @@ def post(url: str, body: bytes, headers: dict[str, str], *, local_mode: bool) ->
             connection = connection_class(destination.host, destination.port, address, deadline)
         except TimeoutError:
             return DeliveryResult(ok=False, error="timeout")
+        response: http.client.HTTPResponse | None = None
         try:
             connection.request("POST", destination.target, body=body, headers=headers)
             response = connection.getresponse()
@@ -279,5 +296,7 @@ def post(url: str, body: bytes, headers: dict[str, str], *, local_mode: bool) ->
         except (OSError, http.client.HTTPException):
             error = "connection_failed"
         finally:
+            if response is not None:
+                response.close()
             connection.close()
     return DeliveryResult(ok=False, error=error)
