@@ -59,18 +59,20 @@ class AttemptMessage(BaseModel):
     target_id: str
     delivery_id: str
     attempt: int
+    deferrals: int = 0  # how often the destination's gate has held this attempt back
 
 
-def attempt_message(delivery: Delivery, attempt: int, *, deferred: bool = False) -> dict[str, Any]:
+def attempt_message(delivery: Delivery, attempt: int, *, deferrals: int = 0) -> dict[str, Any]:
     """The message for attempt number `attempt`. Its key makes it idempotent; a deferred attempt gets a key of
     its own, or the idempotency record of the message that deferred it would swallow it."""
-    suffix = f"~{uuid.uuid4().hex[:8]}" if deferred else ""
+    suffix = f"~{deferrals}.{uuid.uuid4().hex[:8]}" if deferrals else ""
     return AttemptMessage(
         key=f"{delivery.id}#{attempt}{suffix}",
         account_id=delivery.account_id,
         target_id=delivery.target_id,
         delivery_id=delivery.id,
         attempt=attempt,
+        deferrals=deferrals,
     ).model_dump()
 
 
@@ -261,15 +263,15 @@ def attempt(message: AttemptMessage) -> Outcome:
     # Access may have moved since the change: nothing about the lead goes to a destination that lost it.
     if access_holder(delivery.lead_account_id) != delivery.account_id:
         return _close(delivery, "no_access", dead_letter=False)
-    return _send(delivery, endpoint, url, message.attempt)
+    return _send(delivery, endpoint, url, message.attempt, message.deferrals)
 
 
-def _send(delivery: Delivery, endpoint: Endpoint, url: str, number: int) -> Outcome:
+def _send(delivery: Delivery, endpoint: Endpoint, url: str, number: int, deferrals: int = 0) -> Outcome:
     """Attempt number `number`: through the destination's gate, build the event, deliver it through the adapter,
     log it, plan the next one."""
     entry = crm_gate.enter(endpoint.account_id, endpoint.id)
     if isinstance(entry, crm_gate.Wait):
-        return _defer(delivery, number, entry)
+        return _defer(delivery, number, deferrals + 1, entry)
     ok: bool | None = None
     try:
         event = _event(delivery)
@@ -283,15 +285,18 @@ def _send(delivery: Delivery, endpoint: Endpoint, url: str, number: int) -> Outc
     return _record(delivery, endpoint, number, result)
 
 
-def _defer(delivery: Delivery, number: int, wait: crm_gate.Wait) -> Outcome:
-    """The gate said not now: the same attempt again at `wait.until` (no request, no failure counted), unless the
-    delivery's retry window is over by now."""
+def _defer(delivery: Delivery, number: int, deferrals: int, wait: crm_gate.Wait) -> Outcome:
+    """The gate said not now: the same attempt again later (no request, no failure counted), unless the
+    delivery's retry window is over by now. Not before the gate may open, and, from the second deferral on, not
+    before a retry's backoff for that many deferrals: waiting deliveries of a long outage or a deep backlog
+    follow the retry cadence instead of coming back every cool-down."""
     now = clock.epoch()
     if now >= delivery.deadline:
         business_metrics.crm_delivery("failed")
         return _close(delivery, wait.reason, dead_letter=True)
-    due = min(wait.until, float(delivery.deadline))
-    if crm_queue.send([attempt_message(delivery, number, deferred=True)], not_before=due):
+    later = now + backoff_seconds(deferrals - 1) if deferrals > 1 else now
+    due = min(max(wait.until, later), float(delivery.deadline))
+    if crm_queue.send([attempt_message(delivery, number, deferrals=deferrals)], not_before=due):
         raise RetryLater("the deferred attempt was not queued")
     delivery_store.postpone(delivery, next_attempt_at=clock.iso(datetime.fromtimestamp(due, tz=UTC)), at=clock.iso())
     business_metrics.crm_delivery("deferred")
