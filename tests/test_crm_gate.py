@@ -170,6 +170,26 @@ def test_the_breaker_opens_after_k_failures_defers_and_a_half_open_probe_closes_
     assert sum(d["attempts"] for d in final) == len(requests)
 
 
+def test_a_delivery_still_deferred_when_its_retry_window_ends_fails_to_the_dead_letter_queue(
+    api, pipeline, receiver, monkeypatch
+):
+    # Given a retry window of a minute, and a gate that stays shut
+    monkeypatch.setenv("CRM_RETRY_WINDOW_SECONDS", "60")
+    reset_crm_settings()
+    monkeypatch.setattr(crm_gate, "enter", lambda *args: crm_gate.Wait(clock.epoch() + 25, "circuit_open"))
+    admin = _admin()
+    account = api.account(admin)
+    hook = _webhook(api, account, admin, receiver.url())
+    api.lead(account, admin)
+    # When time passes
+    pipeline.settle(max_seconds=3600)
+    # Then nothing was sent, and the delivery failed when its window ended, without an attempt
+    assert receiver.received() == []
+    [delivery] = _deliveries(api, account, admin, hook["id"])
+    assert delivery["status"] == "failed" and delivery["last_error"] == "circuit_open" and delivery["attempts"] == 0
+    assert [d["delivery_id"] for d in pipeline.dead_letters()] == [delivery["id"]]
+
+
 # ---------------------------------------------------------------------------------------------- cap
 
 
