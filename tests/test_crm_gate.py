@@ -258,3 +258,12 @@ def test_the_gate_rules(crm_env):
     assert untried.open_until == gate.open_until and untried.probe is None
     closed = crm_gate.release(gate, after + 1, "p", True)
     assert closed.open_until is None and closed.failures == 0 and closed.probe is None
+
+
+def test_handing_a_lease_back_never_fails_the_attempt(crm_env, monkeypatch):
+    # The request has been made: if the store does not answer now, the lease expires by itself instead.
+    def unavailable(*args):
+        raise RuntimeError("the store did not answer")
+
+    monkeypatch.setattr(crm_gate.gate_store, "read", unavailable)
+    crm_gate.leave("acct", "wh_x", "lease", True)

@@ -108,11 +108,16 @@ def enter(account_id: str, target_id: str) -> Pass | Wait:
 
 def leave(account_id: str, target_id: str, lease: str, ok: bool | None) -> None:
     """Hands a lease back with the attempt's outcome. Best effort: if the gate stays contended, the lease expires
-    by itself and this outcome does not count for the breaker."""
-    for _ in range(_TRIES * 2):
-        gate = gate_store.read(account_id, target_id)
-        now = clock.epoch()
-        if gate_store.write(account_id, target_id, release(gate, now, lease, ok), based_on=gate.version, now=now):
-            return
-        time.sleep(random.uniform(0.005, 0.05))
-    logger.warning("crm gate: lease not handed back", extra={"target_id": target_id, "lease": lease})
+    by itself and this outcome does not count for the breaker. Never raises: the attempt has been made, and
+    failing its message now would only make it again."""
+    try:
+        for _ in range(_TRIES * 2):
+            gate = gate_store.read(account_id, target_id)
+            now = clock.epoch()
+            if gate_store.write(account_id, target_id, release(gate, now, lease, ok), based_on=gate.version, now=now):
+                return
+            time.sleep(random.uniform(0.005, 0.05))
+    except Exception:  # the store did not answer: same as contention, the lease expires
+        logger.exception("crm gate: lease not handed back", extra={"target_id": target_id})
+        return
+    logger.warning("crm gate: lease not handed back", extra={"target_id": target_id})
