@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from leadcenter import business_metrics, clock, ids
 from leadcenter.config import settings
 from leadcenter.cursors import decode_cursor, encode_cursor
-from leadcenter.domain import conversations
+from leadcenter.domain import ad_metrics, conversations
 from leadcenter.errors import Conflict, NotFound, Unprocessable
 from leadcenter.model import AccessStatus, Attribution, Contact, FormData, LabelRef, Lead, LeadSource, LeadStatus
 from leadcenter.policy import Access
@@ -127,6 +127,7 @@ def create_lead(account_id: str, new: NewLead, actor: str, *, event_type: str = 
     event = TimelineEvent(ids.ulid(now), event_type, actor, stamp, {"source": new.source.value})
     lead_store.create(state, new.dedupe_digests, event)
     business_metrics.lead_captured(new.source.value)
+    ad_metrics.lead_created(lead)
     if storage_region not in _known_regions(account_id):
         account_store.add_lead_region(account_id, storage_region)
     catalog_store.record(
@@ -368,6 +369,7 @@ def delete_lead(
         raise Conflict("the lead changed since the job read it", current_version=state.lead.version)
     tombstone = TimelineEvent(event_id or ids.ulid(), "deleted", access.caller, clock.iso(), {})
     lead_store.delete(state, tombstone, expected_version=expected_version)
+    ad_metrics.lead_deleted(state.lead)
 
 
 # ---------------------------------------------------------------------------------------------- summary
