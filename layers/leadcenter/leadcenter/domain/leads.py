@@ -283,6 +283,7 @@ class LeadFilter:
     access_status: str | None = None
     source: LeadSource | None = None
     form_id: str | None = None
+    traffic: str | None = None  # organic | paid
     created_from: datetime | None = None
     created_to: datetime | None = None
     updated_since: datetime | None = None
@@ -338,6 +339,7 @@ def list_leads(access: Access, f: LeadFilter, limit: int, cursor: str | None) ->
         access_status=f.access_status,
         source=f.source.value if f.source else None,
         form_id=f.form_id,
+        traffic=f.traffic,
         q=f.q,
         updated_since=clock.iso(f.updated_since) if f.updated_since is not None else None,
         after=after,
