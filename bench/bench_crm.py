@@ -8,6 +8,11 @@ crm_lost_deliveries: in-process (moto, the template's functions driven by hand a
 changes (200 leads created, 800 status moves) against a receiver that fails 30% of requests at random;
 retries are compressed by moving the app clock to each next due attempt. Lost = changes whose delivery never
 got a 2xx. Peer: the same run without retries (deliveries whose first attempt failed).
+
+crm_attempt_max_seconds (issue 14): a receiver on 127.0.0.1 that reads the request and then answers one byte a
+second (a 200 after ~40 s); ATTEMPTS attempts at once through the CRM transport with its default deadline
+(CRM_TIMEOUT_SECONDS, 10 s); the value is the longest. Peer, in the same run: the same request with the old
+behaviour, a plain http.client connection with a 10 s timeout per read, which waits for the whole drip.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -153,9 +159,63 @@ def _no_loss() -> dict[str, Any]:
     return {"crm_lost_deliveries": metric(lost, "deliveries", first_failed, note)}
 
 
+# ---------------------------------------------------------------------------------------------- deadline
+
+ATTEMPTS = 5
+
+
+def _attempt_deadline() -> dict[str, Any]:
+    import http.client
+
+    from leadcenter.adapters import transport
+    from leadcenter.crm_settings import crm_settings, reset_crm_settings
+    from tests.helpers.crm import DripReceiver
+
+    os.environ.pop("CRM_TIMEOUT_SECONDS", None)
+    reset_crm_settings()
+    receiver = DripReceiver(interval=1.0).start()
+    took: list[float] = []
+    errors: list[str | None] = []
+    peer: list[float] = []
+
+    def attempt() -> None:
+        started = time.monotonic()
+        result = transport.post(receiver.url(), b"{}", {"Content-Type": "application/json"}, local_mode=True)
+        took.append(time.monotonic() - started)
+        errors.append(result.error)
+
+    def per_read_timeout() -> None:
+        port = int(receiver.url().split(":")[2].split("/")[0])
+        started = time.monotonic()
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=crm_settings().timeout_seconds)
+        try:
+            connection.request("POST", "/hook", body=b"{}", headers={"Content-Type": "application/json"})
+            connection.getresponse().read()
+        finally:
+            connection.close()
+        peer.append(time.monotonic() - started)
+
+    threads = [threading.Thread(target=attempt) for _ in range(ATTEMPTS)] + [threading.Thread(target=per_read_timeout)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        receiver.stop()
+    note = (
+        f"receiver answering one byte a second ({len(receiver.answer)} bytes); {ATTEMPTS} attempts at once through "
+        f"the CRM transport, deadline {crm_settings().timeout_seconds:.0f} s, outcomes {sorted(set(map(str, errors)))};"
+        " "
+        "peer: the same request with a per-read timeout of the same 10 s (the old behaviour), which waits out the drip"
+    )
+    return {"crm_attempt_max_seconds": metric(max(took), "s", peer[0] if peer else None, note)}
+
+
 def run() -> dict[str, Any]:
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
-    results = _no_loss()
+    results = _attempt_deadline()
+    results.update(_no_loss())
     results.update(_latency())
     return results
 

@@ -5,10 +5,13 @@ TransactWriteItems; counted at botocore) per lead for a 10,000-lead status chang
 start, chunk writes, progress counters). Peer: read-modify-write of each lead item (GetItem + PutItem) on the
 same leads, same run.
 bulk_10k_seconds: wall time of that job, from the API's call to the job's last counter; peer as above.
-export_peak_rss_mb: peak RSS of a separate process that runs the export step exactly as the worker Lambda does
-(receive the start message, resolve the filter, spool, stream the CSV in 5 MiB parts to S3) against this
-process's moto over HTTP, so the emulator's own memory is not counted.
-export_leads_per_second: leads / (that export step + marking the leads accessed in chunks).
+export_peak_rss_mb_50k: peak RSS of a separate process that runs the export's messages exactly as the worker
+Lambda does (the start, then every export step: read a page, spool it to S3, checkpoint; then the CSV in 5 MiB
+parts), against this process's moto over HTTP, so the emulator's own memory is not counted. Each step gets a Lambda
+context with 300 s to run (so steps of 120 s). Peer: a naive export in the same kind of process (every lead listed
+into memory, the whole CSV built in memory, one PutObject).
+export_leads_per_second: leads / (every export step + marking the leads accessed in chunks); peer: leads / the
+naive export's time (it marks nothing accessed).
 """
 
 from __future__ import annotations
@@ -27,9 +30,9 @@ from typing import Any
 from bench.harness import counting, metric, moto_stack
 
 BULK_LEADS = int(os.environ.get("BENCH_BULK_LEADS", "10000"))  # smaller only for a quick try
-# 50,000 leads take about 6 minutes to seed in moto (one transaction each through the lead store) and 10 more
-# to export (moto's response serialiser costs ~10 ms per full lead item), so the export runs on the bulk job's
-# 10,000 leads by default; BENCH_EXPORT_LEADS=50000 seeds the rest and runs the full size.
+# 50,000 leads take minutes to seed in moto (one transaction each through the lead store) and many more to export
+# (moto's response serialiser costs ~10 ms per full lead item), so the export runs on the bulk job's 10,000 leads
+# by default; BENCH_EXPORT_LEADS=50000 seeds the rest and runs the full size.
 EXPORT_LEADS = max(BULK_LEADS, int(os.environ.get("BENCH_EXPORT_LEADS", str(BULK_LEADS))))
 SMALL_EXPORT = 1_000  # the RSS of a small export, for comparison: bounded memory means no growth with size
 OWNER = "bench-jobs-admin"
@@ -86,6 +89,22 @@ def _context() -> Any:
     return LambdaContext(function_name="JobsWorkerFunction")
 
 
+class _TimedContext:
+    """A Lambda context whose remaining time runs down from the worker's timeout (300 s), as Lambda's does."""
+
+    def __init__(self, timeout_seconds: float = 300.0) -> None:
+        from local.gateway import LambdaContext
+
+        self._inner = LambdaContext(function_name="JobsWorkerFunction")
+        self._deadline = time.monotonic() + timeout_seconds
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int((self._deadline - time.monotonic()) * 1000)
+
+
 def _drain() -> int:
     """The SQS event source in-process: receive from the jobs queue, run the worker, delete what succeeded."""
     import boto3
@@ -129,15 +148,17 @@ def _peer(account_id: str, lead_ids: list[str]) -> None:
         item.save()
 
 
-def _export_in_child(account_id: str, leads: int) -> dict[str, Any]:
-    """Queues an export and runs its start message in a fresh process, talking to this moto over HTTP."""
+def _export_in_child(account_id: str, leads: int, mode: str = "export-steps") -> dict[str, Any]:
+    """Queues an export and runs its start and its steps in a fresh process, talking to this moto over HTTP
+    (mode `export-peer`: the naive export of the same leads instead, nothing queued)."""
     from moto.server import ThreadedMotoServer
 
     from leadcenter.domain import jobs as domain
     from leadcenter.domain.leads import LeadFilter
     from leadcenter.policy import Action, authorize
 
-    job = domain.create_export_job(authorize(OWNER, account_id, Action.LEADS_DOWNLOAD), LeadFilter())
+    access = authorize(OWNER, account_id, Action.LEADS_DOWNLOAD)
+    job = domain.create_export_job(access, LeadFilter()) if mode == "export-steps" else None
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one log line per request otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
@@ -150,7 +171,7 @@ def _export_in_child(account_id: str, leads: int) -> dict[str, Any]:
             "POWERTOOLS_LOG_LEVEL": "WARNING",
         }
         child = subprocess.run(
-            [sys.executable, "-m", "bench.bench_jobs", "export-step"],
+            [sys.executable, "-m", "bench.bench_jobs", mode, account_id],
             env=env,
             capture_output=True,
             text=True,
@@ -160,8 +181,10 @@ def _export_in_child(account_id: str, leads: int) -> dict[str, Any]:
     finally:
         server.stop()
     if child.returncode != 0:
-        raise RuntimeError(f"export step failed: {child.stderr[-2000:]}")
+        raise RuntimeError(f"{mode} failed: {child.stderr[-2000:]}")
     step = json.loads(child.stdout.strip().splitlines()[-1])
+    if job is None:
+        return step
     started = time.perf_counter()
     _drain()  # the chunks that mark the exported leads accessed
     step["mark_seconds"] = time.perf_counter() - started
@@ -181,8 +204,9 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _export_step() -> None:
-    """In the child: one Lambda invocation of the worker on the queued start message, measured."""
+def _export_steps() -> None:
+    """In the child: the export's start and every export step, one Lambda invocation each, measured; stops at the
+    first chunk message (the file is done then; the parent marks the leads accessed)."""
     import boto3
 
     from functions.jobs_worker import app as worker
@@ -191,18 +215,63 @@ def _export_step() -> None:
 
     sqs = boto3.client("sqs", region_name=settings().home_region)
     url = settings().jobs_queue_url
-    received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, VisibilityTimeout=900,
-                                   MessageAttributeNames=["All"], MessageSystemAttributeNames=["All"])  # fmt: skip
-    [message] = received["Messages"]
-    assert json.loads(message["Body"])["kind"] == "start"
     baseline = _peak_rss_mb()
-    event = sqs_event([message], queue_url=url, region=settings().home_region)
+    seconds, steps = 0.0, 0
+    while True:
+        received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, VisibilityTimeout=900,
+                                       MessageAttributeNames=["All"], MessageSystemAttributeNames=["All"])  # fmt: skip
+        [message] = received["Messages"]
+        if json.loads(message["Body"])["kind"] == "chunk":
+            sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
+            break
+        event = sqs_event([message], queue_url=url, region=settings().home_region)
+        started = time.perf_counter()
+        result = worker.lambda_handler(event, _TimedContext())
+        seconds += time.perf_counter() - started
+        steps += 1
+        assert not result.get("batchItemFailures"), result
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    print(json.dumps({"seconds": seconds, "steps": steps, "baseline_mb": baseline, "peak_mb": _peak_rss_mb()}))
+
+
+def _export_peer(account_id: str) -> None:
+    """In the child: the naive export - every lead listed into memory, the whole CSV built in memory, one upload."""
+    import csv
+    import io
+
+    import boto3
+
+    from leadcenter.config import settings
+    from leadcenter.domain import export
+    from leadcenter.domain.leads import LeadFilter, list_leads
+    from leadcenter.policy import Action, authorize
+
+    baseline = _peak_rss_mb()
     started = time.perf_counter()
-    result = worker.lambda_handler(event, _context())
+    access = authorize(OWNER, account_id, Action.LEADS_DOWNLOAD)
+    leads, cursor = [], None
+    while True:
+        page = list_leads(access, LeadFilter(), 500, cursor)
+        leads += page.leads
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    questions = list(dict.fromkeys(a.question for lead in leads for a in lead.form.answers))
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\r\n")
+    writer.writerow([*export.HEAD_COLUMNS, *questions, *export.TAIL_COLUMNS])
+    for lead in leads:
+        row = export.lead_row(lead)
+        answers = dict(row.answers)
+        writer.writerow(
+            [export.neutralise(c) for c in [*row.head, *(answers.get(q, "") for q in questions), *row.tail]]
+        )
+    body = (export.BOM + text.getvalue()).encode("utf-8")
+    boto3.client("s3", region_name=settings().home_region).put_object(
+        Bucket=settings().exports_bucket, Key=f"exports/{account_id}/peer.csv", Body=body
+    )
     seconds = time.perf_counter() - started
-    assert not result.get("batchItemFailures"), result
-    sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    print(json.dumps({"seconds": seconds, "baseline_mb": baseline, "peak_mb": _peak_rss_mb()}))
+    print(json.dumps({"seconds": seconds, "leads": len(leads), "baseline_mb": baseline, "peak_mb": _peak_rss_mb()}))
 
 
 def run() -> dict[str, Any]:
@@ -268,29 +337,39 @@ def run() -> dict[str, Any]:
             "(reading the 10,000 versions) and its counters",
         )
 
-        # Export: a small one, then the large one, each in its own process.
+        # Export: a small one, then the large one, each in its own process; then the naive peer on the same leads.
         small_rss = _small_export(rng)
         if EXPORT_LEADS > BULK_LEADS:
+            seeded = time.perf_counter()
             _seed(ACCOUNT, EXPORT_LEADS - BULK_LEADS, rng, start=BULK_LEADS)
+            print(f"bench_jobs: seeded to {EXPORT_LEADS} in {time.perf_counter() - seeded:.0f}s", file=sys.stderr)
         step = _export_in_child(ACCOUNT, EXPORT_LEADS)
+        peer = _export_in_child(ACCOUNT, EXPORT_LEADS, "export-peer")
+        assert peer["leads"] == EXPORT_LEADS, peer
         total_seconds = step["seconds"] + step["mark_seconds"]
-        metrics["export_peak_rss_mb"] = metric(
+        print(f"bench_jobs: export {step}, peer {peer}", file=sys.stderr)
+        size = "50k" if EXPORT_LEADS >= 50_000 else f"{EXPORT_LEADS // 1000}k"
+        metrics[f"export_peak_rss_mb_{size}"] = metric(
             step["peak_mb"],
             "MB",
-            None,
-            f"peak RSS of the worker process exporting {EXPORT_LEADS:,} leads (CSV streamed in 5 MiB parts); "
-            f"{step['baseline_mb']:.0f} MB of it is the interpreter and libraries before the job; "
-            f"{small_rss:.0f} MB for {SMALL_EXPORT:,} leads (no growth with size = bounded). Goal <= 150 MB for "
-            f"50,000 leads; run at {EXPORT_LEADS:,} to keep the bench near 10 minutes (BENCH_EXPORT_LEADS=50000 "
-            "for the full size)",
-        )
+            peer["peak_mb"],
+            f"peak RSS of the worker process running an export of {EXPORT_LEADS:,} leads in {step['steps']} "
+            f"messages (start, steps with checkpoints, 500-lead pages spooled to S3, CSV in 5 MiB parts); "
+            f"{step['baseline_mb']:.0f} MB of it is the interpreter and libraries before the job; {small_rss:.0f} MB "
+            f"for {SMALL_EXPORT:,} leads (no growth with size = bounded). Goal <= 150 MB for 50,000 leads. Peer: the "
+            "naive export (every lead in memory, the CSV built in memory, one PutObject) in the same kind of process"
+            + ("" if EXPORT_LEADS >= 50_000 else "; run at this size to keep the bench near 10 minutes on moto "
+               "(BENCH_EXPORT_LEADS=50000 for the full size)"),
+        )  # fmt: skip
         metrics["export_leads_per_second"] = metric(
             EXPORT_LEADS / total_seconds,
             "leads/s",
-            None,
-            f"{EXPORT_LEADS:,} leads: export step {step['seconds']:.1f}s in its own process against moto over HTTP "
-            f"(read, decrypt, spool, CSV, multipart upload) + {step['mark_seconds']:.1f}s marking them accessed "
-            "with an 'exported' timeline entry (chunks of 100, in-process)",
+            EXPORT_LEADS / peer["seconds"],
+            f"{EXPORT_LEADS:,} leads: export steps {step['seconds']:.1f}s "
+            f"({EXPORT_LEADS / step['seconds']:.0f} leads/s alone) in their own process against moto over HTTP "
+            f"(read, decrypt, spool to S3, checkpoint, CSV, multipart upload) + {step['mark_seconds']:.1f}s marking "
+            "them accessed with an 'exported' timeline entry (chunks of 100, in-process). Peer: the naive export's "
+            f"{peer['seconds']:.1f}s (same reads, no spool, no checkpoints, marks nothing accessed)",
         )
     return metrics
 
@@ -312,7 +391,9 @@ def _small_export(rng: random.Random) -> float:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["export-step"]:
-        _export_step()
+    if sys.argv[1:2] == ["export-steps"]:
+        _export_steps()
+    elif sys.argv[1:2] == ["export-peer"]:
+        _export_peer(sys.argv[2])
     else:
         print(json.dumps(run(), indent=2))

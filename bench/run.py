@@ -16,6 +16,7 @@ MODULES = [
     "bench.bench_kms",
     "bench.bench_listing",
     "bench.bench_retention",
+    "bench.bench_erasure",
     "bench.bench_capture",
     "bench.bench_contacts",
     "bench.bench_jobs",

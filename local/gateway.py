@@ -5,6 +5,7 @@ with a REST API proxy event, as API Gateway with the Cognito authorizer would. U
 from __future__ import annotations
 
 import base64
+import contextvars
 import importlib
 import importlib.util
 import json
@@ -13,6 +14,8 @@ import secrets
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
@@ -38,6 +41,29 @@ def _handler_path(function: Function) -> tuple[str, str]:
     """(module, attribute): functions/<name>/app.py's `lambda_handler` is functions.<name>.app's attribute."""
     module_name, attribute = function.handler.rsplit(".", 1)
     return f"{function.code_uri.replace('/', '.')}.{module_name}", attribute
+
+
+# The function whose handler runs in this thread now (its logical id), None in test code and the runner's own work:
+# every invoker here runs a handler inside `running(...)`; tests/helpers/aws_calls.py attributes each AWS call to
+# that function, to check it against the function's role.
+_running: contextvars.ContextVar[str | None] = contextvars.ContextVar("local_running_function", default=None)
+# Called with the logical id as each invocation starts (tests/test_iam_coverage.py starts every one cold).
+on_invoke: list[Callable[[str], None]] = []
+
+
+def running_function() -> str | None:
+    return _running.get()
+
+
+@contextmanager
+def running(logical_id: str) -> Iterator[None]:
+    for hook in on_invoke:
+        hook(logical_id)
+    token = _running.set(logical_id)
+    try:
+        yield
+    finally:
+        _running.reset(token)
 
 
 def handler_of(function: Function) -> Any:
@@ -132,7 +158,7 @@ class Gateway:
             claims = {"sub": subject, "token_use": "id"}
         event = self._event(route, path, parameters, query, headers, body, claims)
         function = self.functions[route.function]
-        with self._containers[route.function]:
+        with self._containers[route.function], running(route.function):
             result = handler_of(function)(event, context_for(function))
         response_body = result.get("body") or ""
         if result.get("isBase64Encoded"):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from local.common import HOME_REGION, app_clock, log
-from local.gateway import context_for, handler_of
+from local.gateway import context_for, handler_of, running
 from local.template import ACCOUNT_ID, Function
 
 _RATE = re.compile(r"^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$")
@@ -86,7 +86,8 @@ class Scheduler:
     def _invoke(self, schedule: Schedule) -> Any:
         function = schedule.function
         started = time.monotonic()
-        result = handler_of(function)(scheduled_event(function), context_for(function))
+        with running(function.logical_id):
+            result = handler_of(function)(scheduled_event(function), context_for(function))
         schedule.runs += 1
         log(f"schedule {function.logical_id} ran in {time.monotonic() - started:.2f}s")
         return result

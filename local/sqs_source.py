@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from local.common import HOME_REGION, app_clock, log
-from local.gateway import context_for, fresh_handler, handler_of
+from local.gateway import context_for, fresh_handler, handler_of, running
 from local.template import ACCOUNT_ID, Function
 
 MAX_VISIBILITY_SECONDS = 43_200  # SQS's ceiling for ChangeMessageVisibility
@@ -186,7 +186,8 @@ class QueueConsumer:
         event = sqs_event(messages, arn=self.arn)
         handler = self.containers.get()  # an idle container; waits while all of them are busy
         try:
-            result = handler(event, context_for(self.function))
+            with running(self.function.logical_id):
+                result = handler(event, context_for(self.function))
         except Exception:
             # Like Lambda: the whole batch returns after the visibility timeout, then to the DLQ.
             log(f"{self.function.logical_id} failed a batch of {len(messages)}:\n{traceback.format_exc()}")

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from local.common import log
-from local.gateway import context_for, handler_of
+from local.gateway import context_for, handler_of, running
 from local.template import Function, Stack
 
 # Between empty polls of a stream, growing while it stays quiet: fast after a change (the CRM sync's latency,
@@ -110,7 +110,8 @@ class StreamPoller:
     def _invoke(self, records: list[dict[str, Any]]) -> str | None:
         """None when the batch is done; otherwise the sequence number to read again from."""
         try:
-            result = handler_of(self.function)({"Records": records}, context_for(self.function))
+            with running(self.function.logical_id):
+                result = handler_of(self.function)({"Records": records}, context_for(self.function))
         except Exception:
             name = f"{self.function.logical_id} ({self.region})"
             log(f"{name} failed a batch of {len(records)}:\n{traceback.format_exc()}")

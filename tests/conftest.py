@@ -33,8 +33,10 @@ from moto import mock_aws
 from local import moto_patches
 from local.gateway import Gateway
 from local.template import Stack
+from tests.helpers import aws_calls
 
 moto_patches.install()
+aws_calls.install()  # before any client exists: records the AWS calls of functions (tests/test_iam_coverage.py)
 _mock = mock_aws()
 _mock.start()
 STACK = Stack.from_template()

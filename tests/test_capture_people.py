@@ -40,17 +40,25 @@ def test_contacts_shared_over_several_messages_accumulate_on_one_lead(api, gatew
     assert all("amir" not in str(e["data"]) for e in timeline)
 
 
-def test_a_shared_contact_leads_to_the_same_lead_from_another_platform_id(api, gateway, capturing):
-    # The same phone number as WhatsApp from one id and as a phone from another names one person.
+def test_a_contact_typed_by_another_platform_user_never_attaches_them_to_the_first_ones_lead(api, gateway, capturing):
+    # A lead belongs to one platform user: contacts are unverified, anyone can type anyone's number or email.
     account, admin = capturing
-    deliver(api, gateway, platform_event(account, user_id="id-a", text="whatsapp me +65 9123 4567"))
-    deliver(api, gateway, platform_event(account, user_id="id-b", text="call +65 9123 4567 or b@example.com"))
-    [lead] = leads_of(api, account, admin)
-    assert lead["contact"]["email"] == "b@example.com"
-    # And the second platform id now finds it directly
-    deliver(api, gateway, platform_event(account, user_id="id-b", text="line id: bee_line"))
-    [lead] = leads_of(api, account, admin)
-    assert {"kind": "line", "value": "bee_line"} in lead["contact"]["others"]
+    deliver(api, gateway, platform_event(account, user_id="id-a", name="Ana", text="whatsapp me +65 9123 4567"))
+    deliver(api, gateway, platform_event(account, user_id="id-b", name="Ben", text="call +65 9123 4567 or b@x.com"))
+    leads = {lead["contact"]["name"]: lead["contact"] for lead in leads_of(api, account, admin)}
+    # Then the first person's lead holds only what they wrote, and the second has a lead of their own
+    assert leads["Ana"] == {
+        "name": "Ana",
+        "email": None,
+        "phone": None,
+        "others": [{"kind": "whatsapp", "value": "+6591234567"}],
+    }
+    assert leads["Ben"]["phone"] == "+6591234567" and leads["Ben"]["email"] == "b@x.com"
+    # And the second person's later contacts go to their own lead
+    deliver(api, gateway, platform_event(account, user_id="id-b", name="Ben", text="line id: bee_line"))
+    leads = {lead["contact"]["name"]: lead["contact"] for lead in leads_of(api, account, admin)}
+    assert {"kind": "line", "value": "bee_line"} in leads["Ben"]["others"]
+    assert len(leads["Ana"]["others"]) == 1
 
 
 def test_people_are_separate_per_account(api, gateway, capturing):

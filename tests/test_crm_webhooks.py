@@ -101,6 +101,25 @@ def test_the_secret_is_stored_sealed(api, dns):
         ("http://crm.example.com/hook", {"crm.example.com": ["93.184.216.34"]}, "https"),
         ("ftp://crm.example.com/hook", {}, "https"),
         ("https://user:pw@crm.example.com/hook", {"crm.example.com": ["93.184.216.34"]}, "user name or password"),
+        # Issue 14: IPv6 forms that lead to IPv4 (or to a network of their own), and ports other than 443.
+        ("https://[64:ff9b::a00:1]/hook", {}, "NAT64 address"),
+        ("https://[64:ff9b::808:808]/hook", {}, "NAT64 address"),
+        ("https://[64:ff9b:1::a00:1]/hook", {}, "NAT64 address"),
+        ("https://nat64.example/hook", {"nat64.example": ["64:ff9b::a9fe:a9fe"]}, "NAT64 address"),
+        ("https://[2002:a00:1::1]/hook", {}, "6to4 address of a private address"),
+        ("https://[2002:a9fe:a9fe::1]/hook", {}, "6to4 address of a cloud metadata address"),
+        ("https://[2002:7f00:1::1]/hook", {}, "6to4 address of a loopback address"),
+        ("https://[::10.0.0.1]/hook", {}, "IPv4-compatible IPv6 address"),
+        ("https://[::8.8.8.8]/hook", {}, "IPv4-compatible IPv6 address"),
+        ("https://[::ffff:10.0.0.1]/hook", {}, "IPv4-mapped IPv6 address"),
+        ("https://[::ffff:169.254.169.254]/hook", {}, "IPv4-mapped IPv6 address"),
+        ("https://mapped.example/hook", {"mapped.example": ["::ffff:93.184.216.34"]}, "IPv4-mapped IPv6 address"),
+        ("https://[fec0::1]/hook", {}, "site-local address"),
+        ("https://[::]/hook", {}, "unspecified address"),
+        ("https://0.0.0.0/hook", {}, "unspecified address"),
+        ("https://crm.example.com:8443/hook", {"crm.example.com": ["93.184.216.34"]}, "port 443"),
+        ("https://93.184.216.34:22/hook", {}, "port 443"),
+        ("https://crm.example.com:0/hook", {"crm.example.com": ["93.184.216.34"]}, "port 443"),
     ],
 )
 def test_unsafe_urls_are_refused_with_422(api, dns, url, answers, says):
@@ -124,6 +143,34 @@ def test_loopback_is_refused_outside_the_local_runner(api, dns, production_mode,
     reply = _create(api, account, admin, url)
     assert reply.status == 422, reply.body
     assert reply.json()["error"]["code"] == "unsafe_url"
+
+
+@pytest.mark.parametrize("url", ["https://[2002:808:808::1]/hook", "https://crm.example.com:443/hook"])
+def test_6to4_of_a_public_address_and_an_explicit_port_443_are_allowed(api, dns, production_mode, url):
+    dns["crm.example.com"] = ["93.184.216.34"]
+    admin = _admin()
+    account = api.account(admin)
+    assert _create(api, account, admin, url).status == 201
+
+
+def test_port_80_only_in_the_local_runner(api, dns, production_mode):
+    dns["crm.example.com"] = ["93.184.216.34"]
+    admin = _admin()
+    account = api.account(admin)
+    reply = _create(api, account, admin, "https://crm.example.com:80/hook")
+    assert reply.status == 422 and "port 443" in reply.json()["error"]["message"]
+    # Loopback on another port stays refused outside the local runner (loopback itself is)
+    assert _create(api, account, admin, "http://127.0.0.1:8080/hook").status == 422
+
+
+def test_the_local_runner_allows_port_80_and_any_port_of_loopback(api, dns):
+    dns["crm.example.com"] = ["93.184.216.34"]
+    admin = _admin()
+    account = api.account(admin)
+    assert _create(api, account, admin, "https://crm.example.com:80/hook").status == 201
+    assert _create(api, account, admin, "http://127.0.0.1:18080/hook").status == 201
+    reply = _create(api, account, admin, "https://crm.example.com:8443/hook")
+    assert reply.status == 422 and "port 443" in reply.json()["error"]["message"]
 
 
 def test_the_local_runner_allows_plain_http_to_loopback_only(api, dns):

@@ -216,17 +216,21 @@ def test_a_download_before_the_export_is_ready_is_a_conflict(api):
 
 
 def test_a_failing_export_aborts_its_upload_and_fails_the_job(api, gateway, monkeypatch):
+    from leadcenter.store import exports as export_store
+
     admin = new_admin()
     account = api.account(admin)
     api.lead(account, admin)
     job_id = _export(api, account, admin)
 
-    def broken(spool, sink, part_bytes=export.PART_BYTES):
-        sink.upload_part(b"x" * 10)
-        raise OSError("disk full")
+    upload_part = export_store.upload_part
 
-    monkeypatch.setattr(export, "write_csv", broken)
-    drain(gateway, batch=1)  # five deliveries; the last records the failure
+    def broken(key, upload_id, number, data):
+        upload_part(key, upload_id, number, data)
+        raise OSError("network down")  # a part uploaded, then the step fails before its checkpoint
+
+    monkeypatch.setattr(export_store, "upload_part", broken)
+    drain(gateway, batch=1)  # five deliveries of the writing step; the last records the failure
     failed = job(api, account, admin, job_id)
     assert failed["state"] == "failed" and failed["failure"]["code"] == "internal"
     s3 = boto3.client("s3", region_name=settings().home_region)

@@ -67,7 +67,8 @@ def test_batches_run_at_once_in_different_containers_and_every_message_once() ->
 def test_template_maximum_concurrency_reaches_the_consumer(stack: Stack) -> None:
     functions = stack.functions()
     assert functions["JobsWorkerFunction"].max_concurrency == 10
-    assert functions["CaptureWorkerFunction"].max_concurrency is None
+    assert functions["CaptureWorkerFunction"].max_concurrency == 20  # its reserved concurrency, as in template.yaml
+    assert functions["LeadsFunction"].max_concurrency is None  # no queue
 
 
 @pytest.mark.parametrize(("value", "expected"), [("", 4), ("2", 2), ("0", 4), ("-3", 4), ("two", 4), (" 8 ", 8)])

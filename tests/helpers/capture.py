@@ -12,7 +12,7 @@ import boto3
 
 from leadcenter import webhook_signature
 from leadcenter.config import settings
-from local.gateway import Gateway, Reply, context_for
+from local.gateway import Gateway, Reply, context_for, running
 from local.sqs_source import sqs_event
 from tests.support import Api, purge_queue
 from tests.support import queued_count as support_queued_count
@@ -109,7 +109,8 @@ def run_worker(gateway: Gateway, messages: list[dict[str, Any]]) -> dict[str, An
     from functions.capture_worker import app as worker
 
     function = gateway.functions["CaptureWorkerFunction"]
-    result = worker.lambda_handler(sqs_event(messages, queue_url=queue_url()), context_for(function))
+    with running(function.logical_id):
+        result = worker.lambda_handler(sqs_event(messages, queue_url=queue_url()), context_for(function))
     failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
     for message in messages:
         if message["MessageId"] not in failed:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -23,7 +24,8 @@ import boto3
 from leadcenter import clock, webhook_signature
 from leadcenter.config import settings
 from leadcenter.crm_settings import crm_settings
-from local.sqs_source import QueueConsumer
+from local.gateway import context_for, fresh_handler, handler_of
+from local.sqs_source import QueueConsumer, sqs_event
 from local.stream_source import StreamPoller
 from local.template import Stack
 
@@ -50,6 +52,7 @@ class Received:
     body: bytes
     status: int
     at: float = field(default_factory=time.monotonic)
+    app_at: float = field(default_factory=clock.epoch)  # by the app clock, which tests move
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -63,6 +66,9 @@ class Receiver:
     requests: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
+    delay: float = 0.0  # seconds each answer takes (a slow receiver)
+    in_flight: int = 0
+    max_in_flight: int = 0  # the most requests it was answering at once
 
     def start(self) -> Receiver:
         receiver = self
@@ -73,6 +79,13 @@ class Receiver:
                 with receiver.lock:
                     status = receiver.answer(len(receiver.requests))
                     receiver.requests.append(Received(self.path, dict(self.headers.items()), body, status))
+                    receiver.in_flight += 1
+                    receiver.max_in_flight = max(receiver.max_in_flight, receiver.in_flight)
+                try:
+                    time.sleep(receiver.delay)
+                finally:
+                    with receiver.lock:
+                        receiver.in_flight -= 1
                 self.send_response(status)
                 self.send_header("Content-Length", "2")
                 self.end_headers()
@@ -98,6 +111,60 @@ class Receiver:
     def received(self, path: str | None = None) -> list[Received]:
         with self.lock:
             return [r for r in self.requests if path is None or r.path == path]
+
+
+@dataclass
+class DripReceiver:
+    """A receiver that reads the request, then answers one byte every `interval` seconds: a 200, eventually. A
+    socket timeout per read never fires against it; only a deadline for the whole attempt does."""
+
+    interval: float = 1.0
+    answer: bytes = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
+    requests: list[float] = field(default_factory=list)  # when each arrived (monotonic)
+    hung_up: list[float] = field(default_factory=list)  # when the caller gave up on each (monotonic)
+    sock: socket.socket | None = None
+    stopped: threading.Event = field(default_factory=threading.Event)
+
+    def start(self) -> DripReceiver:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.sock.settimeout(0.2)
+        threading.Thread(target=self._accept, daemon=True).start()
+        return self
+
+    def _accept(self) -> None:
+        assert self.sock is not None
+        while not self.stopped.is_set():
+            try:
+                connection, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=self._drip, args=(connection,), daemon=True).start()
+
+    def _drip(self, connection: socket.socket) -> None:
+        with connection:
+            connection.settimeout(5)
+            data = b""
+            try:
+                while b"\r\n\r\n" not in data:
+                    data += connection.recv(65536) or b"\r\n\r\n"
+                self.requests.append(time.monotonic())
+                for byte in self.answer:
+                    if self.stopped.wait(self.interval):
+                        return
+                    connection.sendall(bytes([byte]))
+            except OSError:
+                self.hung_up.append(time.monotonic())
+
+    def url(self, path: str = "/hook") -> str:
+        assert self.sock is not None
+        return f"http://127.0.0.1:{self.sock.getsockname()[1]}{path}"
+
+    def stop(self) -> None:
+        self.stopped.set()
+        if self.sock is not None:
+            self.sock.close()
 
 
 def fails_first(count: int) -> Callable[[int], int]:
@@ -185,6 +252,42 @@ class Pipeline:
                 return moved
             clock.advance(step)
             moved += step
+
+    def receive(self) -> list[dict[str, Any]]:
+        """Every message waiting in the CRM queue now (received: hidden until `run_apart` deletes it)."""
+        found: list[dict[str, Any]] = []
+        while batch := self.sqs.receive_message(
+            QueueUrl=self.queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+        ).get("Messages", []):
+            found += [dict(message) for message in batch]
+        return found
+
+    def run_apart(self, messages: list[dict[str, Any]]) -> tuple[float, list[float]]:
+        """Each message in a worker container of its own, all at once (as Lambda scales an SQS source out);
+        returns when they started and when each finished (monotonic). Handled messages are deleted."""
+        containers = [handler_of(self.worker)] + [fresh_handler(self.worker) for _ in messages[1:]]
+        finished = [0.0] * len(messages)
+        failures: list[BaseException] = []
+
+        def run(index: int) -> None:
+            message = messages[index]
+            try:
+                result = containers[index](sqs_event([message], queue_url=self.queue_url), context_for(self.worker))
+                if not result.get("batchItemFailures"):
+                    self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+            except BaseException as exc:  # reported to the test below
+                failures.append(exc)
+            finished[index] = time.monotonic()
+
+        threads = [threading.Thread(target=run, args=(n,)) for n in range(len(messages))]
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if failures:
+            raise failures[0]
+        return started, finished
 
     def dead_letters(self) -> list[dict[str, Any]]:
         found = []

@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 
 from leadcenter.config import settings
-from local.gateway import Gateway, context_for
+from local.gateway import Gateway, context_for, running
 from local.sqs_source import sqs_event
 from tests.support import Api, purge_queue
 from tests.support import queued_count as support_queued_count
@@ -62,7 +62,8 @@ def drain(
             before_batch(invocations)
         try:
             context: Any = context_for(function)  # the runner's stand-in for Lambda's context
-            result = worker.lambda_handler(sqs_event(messages, queue_url=queue_url()), context)
+            with running(function.logical_id):
+                result = worker.lambda_handler(sqs_event(messages, queue_url=queue_url()), context)
         except BaseException:
             for message in messages:
                 sqs().change_message_visibility(
@@ -117,3 +118,35 @@ def seed(account_id: str, count: int, *, names: list[str] | None = None, **field
         created_ids.append(lead.id)
     accounts.add_lead_region(account_id, region)
     return created_ids
+
+
+def dead_letter_url(stack: Any) -> str:
+    return str(stack.physical[settings().home_region]["JobsDeadLetterQueue"])
+
+
+def drain_dead_letters(gateway: Gateway, stack: Any) -> int:
+    """JobsDeadLetterFunction on what the jobs dead-letter queue holds, as its SQS event source would; how many."""
+    from functions.jobs_dead_letter import app as consumer
+
+    url = dead_letter_url(stack)
+    handled = 0
+    while True:
+        messages = sqs().receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageSystemAttributeNames=["All"])
+        messages = messages.get("Messages", [])
+        if not messages:
+            return handled
+        context: Any = context_for(gateway.functions["JobsDeadLetterFunction"])
+        with running("JobsDeadLetterFunction"):
+            result = consumer.lambda_handler(sqs_event(messages, queue_url=url), context)
+        assert not result.get("batchItemFailures"), result
+        for message in messages:
+            sqs().delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        handled += len(messages)
+
+
+def dead_letter_next(stack: Any) -> None:
+    """Moves the next message of the jobs queue to its dead-letter queue, as SQS does after the last receive."""
+    got = sqs().receive_message(QueueUrl=queue_url(), MaxNumberOfMessages=1, MessageAttributeNames=["All"])
+    [message] = got["Messages"]
+    sqs().send_message(QueueUrl=dead_letter_url(stack), MessageBody=message["Body"])
+    sqs().delete_message(QueueUrl=queue_url(), ReceiptHandle=message["ReceiptHandle"])

@@ -18,7 +18,7 @@ from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
 from leadcenter.observability import metrics
 
-CrmOutcome = Literal["delivered", "failed", "retried", "disabled"]
+CrmOutcome = Literal["delivered", "failed", "retried", "disabled", "deferred"]
 
 
 def lead_captured(source: str) -> None:
@@ -39,7 +39,8 @@ def job_finished(kind: str, state: str) -> None:
 
 
 def crm_delivery(outcome: CrmOutcome) -> None:
-    """A CRM delivery attempt: delivered, retried later, failed for good, or failed by disabling its endpoint."""
+    """A CRM delivery attempt: delivered, retried later, failed for good, failed by disabling its endpoint, or
+    deferred by its destination's gate (cap reached or breaker open)."""
     _count_by("CrmDeliveries", outcome=outcome)
 
 

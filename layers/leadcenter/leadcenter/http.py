@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import re
 from collections.abc import Mapping
+from itertools import accumulate
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
@@ -103,22 +107,63 @@ def build_resolver() -> APIGatewayRestResolver:
 
 # Routes whose body may exceed MAX_BODY_BYTES: a bulk job names up to 10,000 lead ids (about 330 KB).
 LARGE_BODY_ROUTES: dict[tuple[str, str], int] = {("POST", "/accounts/{account_id}/leads/bulk"): 1024 * 1024}
+# No body of ours nests deeper than a few levels; refusing deeper ones up front keeps the JSON parser (recursive
+# in C and in Pydantic) from running out of stack on a crafted body, which would otherwise end in a 502.
+MAX_JSON_DEPTH = 64
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_DEPTH_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def json_depth(text: str) -> int:
+    """How deep arrays and objects nest in `text` (brackets inside strings do not count); linear, no recursion.
+
+    On malformed JSON (an unterminated string) it may count too deep; such a body is refused either way."""
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets)), default=0)
+
+
+def _body_bytes(event: Mapping[str, Any], limit: int) -> bytes:
+    """The body as the client sent it: UTF-8 bytes, or the decoded bytes when API Gateway base64-encoded it.
+
+    The size limit counts these bytes, not characters: 256 KiB of Thai text is 768 KiB on the wire."""
+    body = str(event.get("body") or "")
+    if event.get("isBase64Encoded"):
+        if len(body) > (limit + 2) // 3 * 4:  # longer than any encoding of `limit` bytes: no need to decode
+            raise PayloadTooLarge(f"the body is larger than {limit} bytes")
+        try:
+            raw = base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
+            raise BadRequest("the body is not valid base64") from None
+    else:
+        if len(body) > limit:  # every character is at least one byte
+            raise PayloadTooLarge(f"the body is larger than {limit} bytes")
+        try:
+            raw = body.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            raise BadRequest("the body is not UTF-8") from None
+    if len(raw) > limit:
+        raise PayloadTooLarge(f"the body is larger than {limit} bytes")
+    return raw
 
 
 def _check_body(event: Mapping[str, Any]) -> None:
-    body = event.get("body") or ""
     route = (str(event.get("httpMethod")), str(event.get("resource")))
-    limit = LARGE_BODY_ROUTES.get(route, settings().max_body_bytes)
-    if len(body) > limit:
-        raise PayloadTooLarge(f"the body is larger than {limit} bytes")
-    if body and event.get("httpMethod") in ("POST", "PUT", "PATCH"):
+    raw = _body_bytes(event, LARGE_BODY_ROUTES.get(route, settings().max_body_bytes))
+    if raw and event.get("httpMethod") in ("POST", "PUT", "PATCH"):
         headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
         content_type = headers.get("content-type")
         if content_type and "json" not in content_type.lower():
             raise BadRequest("the body must be JSON (Content-Type: application/json)")
         try:
-            parsed = json.loads(body)
-        except ValueError as exc:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadRequest("the body is not UTF-8") from None
+        if json_depth(text) > MAX_JSON_DEPTH:
+            raise BadRequest(f"the body nests arrays and objects more than {MAX_JSON_DEPTH} levels deep")
+        try:
+            parsed = json.loads(text)
+        except (ValueError, RecursionError) as exc:
             raise BadRequest("the body is not valid JSON") from exc
         if not isinstance(parsed, dict):
             raise BadRequest("the body must be a JSON object")

@@ -13,7 +13,7 @@ from leadcenter.adapters.status_events import STATUS_EVENT_NAMES
 from leadcenter.adapters.transport import MAX_URL_CHARS
 from leadcenter.api.accounts import AccountId
 from leadcenter.api.schemas import FromAttributes, Strict
-from leadcenter.cursors import decode_cursor, encode_cursor
+from leadcenter.cursors import Cursors
 from leadcenter.domain import crm as domain
 from leadcenter.http import caller_id
 from leadcenter.policy import Access, Action, authorize
@@ -141,13 +141,9 @@ def _access(account_id: str) -> Access:
 
 def _deliveries(account_id: str, target_id: str, limit: int, cursor: str | None, status: str | None) -> DeliveryList:
     access = _access(account_id)
-    fingerprint = f"{target_id}|{status or ''}"
-    after = None
-    if cursor:
-        after = decode_cursor(cursor, lambda p: p.get("f") == fingerprint and isinstance(p.get("k"), str))["k"]
-    items, last = domain.list_deliveries(access, target_id, limit=limit, after=after, status=status)
-    next_cursor = encode_cursor({"f": fingerprint, "k": last}) if last else None
-    return DeliveryList(items=[DeliveryOut.model_validate(d) for d in items], next_cursor=next_cursor)
+    cursors = Cursors("deliveries", access.account_id, f"{target_id}|{status or ''}")
+    items, last = domain.list_deliveries(access, target_id, limit=limit, after=cursors.after(cursor), status=status)
+    return DeliveryList(items=[DeliveryOut.model_validate(d) for d in items], next_cursor=cursors.issue(last))
 
 
 # ---------------------------------------------------------------------------------------------- webhooks

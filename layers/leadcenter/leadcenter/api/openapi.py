@@ -24,7 +24,8 @@ ERROR_SCHEMA = {
     },
 }
 ERRORS = {
-    "400": "Bad request: invalid JSON, body or cursor",
+    "400": "Bad request: invalid JSON (or nested over 64 levels), body, or cursor (altered, or made for another "
+    "account, list or query)",
     "401": "Not signed in (or, for the webhook, a bad signature)",
     "403": "Your role or scopes do not allow this on this account",
     "404": "No such account (or you are not a member), lead or resource",
@@ -33,6 +34,8 @@ ERRORS = {
     "422": "Validation failed",
     "429": "Throttled; retry after Retry-After seconds",
 }
+# Lists that page sign their cursors with a secret the deployment must be able to read (leadcenter.cursors).
+PAGED_ERRORS = {"503": "Listing is unavailable: the server cannot read its cursor key (server configuration)"}
 
 
 def _with_errors(document: dict[str, Any]) -> dict[str, Any]:
@@ -42,7 +45,8 @@ def _with_errors(document: dict[str, Any]) -> dict[str, Any]:
         for operation in operations.values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
-            for status, description in ERRORS.items():
+            paged = any(p.get("name") == "cursor" for p in operation.get("parameters", []))
+            for status, description in (ERRORS | PAGED_ERRORS if paged else ERRORS).items():
                 operation["responses"][status] = {
                     "description": description,
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},

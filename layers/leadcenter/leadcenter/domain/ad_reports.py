@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from leadcenter import clock
-from leadcenter.cursors import decode_cursor, encode_cursor
+from leadcenter.cursors import Cursors
 from leadcenter.domain import leads as lead_domain
 from leadcenter.domain import money
 from leadcenter.errors import Unprocessable
@@ -111,11 +111,9 @@ def lead_report(
 ) -> Report:
     start, end = _range(date_from, date_to)
     day_from, day_to = start.isoformat(), end.isoformat()
-    bound = {"a": access.account_id, "g": group_by, "f": day_from, "t": day_to}
-    offset = 0
-    if cursor:
-        payload = decode_cursor(cursor, lambda p: all(p.get(k) == v for k, v in bound.items()))
-        offset = int(payload.get("o", 0))
+    cursors = Cursors("report", access.account_id, f"{group_by}:{day_from}:{day_to}")
+    after = cursors.after(cursor)
+    offset = int(after) if after is not None and after.isdigit() else 0
     rows: dict[str, Row] = {}
     days = {(start + timedelta(days=n)).isoformat(): Day(date=(start + timedelta(days=n)).isoformat())
             for n in range((end - start).days + 1)}  # fmt: skip
@@ -135,7 +133,7 @@ def lead_report(
     )
     page = ordered[offset : offset + limit]
     more = offset + limit < len(ordered)
-    next_cursor = encode_cursor(bound | {"o": offset + limit}) if more else None
+    next_cursor = cursors.issue(str(offset + limit)) if more else None
     return Report(group_by, day_from, day_to, page, totals, list(days.values()), next_cursor)
 
 

@@ -19,6 +19,7 @@ from leadcenter.model import Attribution
 from leadcenter.platform_events import AdTouch
 from leadcenter.policy import Access
 from leadcenter.store import auto_capture as settings_store
+from leadcenter.store import people as people_store
 from leadcenter.store import touches as touch_store
 from leadcenter.store.auto_capture import Windows
 
@@ -46,7 +47,14 @@ def set_windows(access: Access, click_window_days: int | None, view_window_days:
 
 
 def record_touch(
-    account_id: str, storage_region: str, person_hash: str, event_id: str, touch: AdTouch, at: datetime
+    account_id: str,
+    storage_region: str,
+    person_hash: str,
+    event_id: str,
+    touch: AdTouch,
+    at: datetime,
+    *,
+    person_global: str | None = None,
 ) -> None:
     stored = touch_store.Touch(
         kind=touch.kind,
@@ -58,7 +66,10 @@ def record_touch(
         campaign_id=touch.campaign_id,
         campaign_name=touch.campaign_name,
     )
-    touch_store.record(storage_region, account_id, person_hash, event_id, stored, int((at + TOUCH_TTL).timestamp()))
+    expires = int((at + TOUCH_TTL).timestamp())
+    if person_global:  # first the index, so erasure finds every touch written
+        people_store.note_touch(storage_region, person_global, account_id, expires)
+    touch_store.record(storage_region, account_id, person_hash, event_id, stored, expires)
 
 
 def attribute(account_id: str, storage_region: str, person_hash: str, moment: datetime) -> Attribution:

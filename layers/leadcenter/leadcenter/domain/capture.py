@@ -25,7 +25,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from leadcenter import business_metrics, clock, crypto, ids
-from leadcenter.domain import ad_metrics, attribution, auto_capture, conversations, retention
+from leadcenter.domain import ad_metrics, attribution, auto_capture, conversations, erasure, retention
 from leadcenter.domain import leads as lead_domain
 from leadcenter.errors import BadRequest, Conflict, NotFound
 from leadcenter.model import Contact, FormAnswer, FormData, Lead, LeadSource, OtherContact
@@ -43,8 +43,10 @@ from leadcenter.store import accounts as account_store
 from leadcenter.store import leads as lead_store
 from leadcenter.store.lead_items import TimelineEvent
 from leadcenter.store.leads import Change, DuplicatePerson
+from leadcenter.store.people import PersonErased
 
 SYSTEM_ACTOR = "system:capture"
+_NOTICE_STEPS = (1, 2)  # an event's conversation notices: what arrived, then what it did to the lead
 PLATFORM_ACTOR = "platform"
 MAX_MERGE_ATTEMPTS = 10
 MAX_OTHER_CONTACTS = 50
@@ -149,14 +151,20 @@ def upsert_person_lead(
     moment: datetime,
     actor: str,
 ) -> Upsert:
-    """Creates the person's lead, or merges `found` (and `form`) into the one the digests lead to."""
+    """Creates the person's lead, or merges `found` (and `form`) into the one their own entry leads to.
+
+    A lead belongs to one platform user: a contact that already names another person's lead is kept on this
+    person's lead as they wrote it, but never attaches them to that lead (contacts are unverified, so anyone
+    could type someone else's email). Its dedupe entry stays with the lead that claimed it first.
+    Raises PersonErased when the person was erased after `moment` (the ledger, checked in the transaction).
+    """
     digests: dict[str, tuple[str, str] | None] = {person.person_hash: None}
     for kind, value in found:
         digests.setdefault(contact_digest(person, kind, value), (kind, value))
     owners = lead_store.find_many_by_digest(person.storage_region, person.account_id, digests)
-    # The person's own entry wins; otherwise the first shared contact that already names a lead.
-    lead_id = owners.get(person.person_hash) or next((owners[d] for d in digests if d in owners), None)
-    if lead_id is None:
+    lead_id = owners.get(person.person_hash)
+    attempt = 0
+    while lead_id is None:
         contact, added = merge_contacts(Contact(), person.display_name, found)
         new = lead_domain.NewLead(
             country=person.country,
@@ -166,13 +174,20 @@ def upsert_person_lead(
             ad=attribution.attribute(person.account_id, person.storage_region, person.person_hash, moment),
             conversation_id=conversation_id,
             person_hash=person.global_hash,
-            dedupe_digests=tuple(digests),
+            contributed_at=moment,
+            dedupe_digests=tuple(d for d in digests if d not in owners),
         )
         try:
             lead = lead_domain.create_lead(person.account_id, new, actor)
             return Upsert(lead.id, True, True, form is not None, tuple(added), lead)
-        except DuplicatePerson as duplicate:  # a concurrent event of the same person won the race
-            lead_id = duplicate.lead_id
+        except DuplicatePerson as duplicate:
+            attempt += 1
+            if duplicate.digest == person.person_hash:  # a concurrent event of the same person won the race
+                lead_id = duplicate.lead_id
+            elif attempt >= MAX_MERGE_ATTEMPTS:
+                raise Conflict("contacts kept being claimed while the lead was created; retry") from None
+            else:  # another person's lead claimed one of the contacts meanwhile: leave it to that lead
+                owners[duplicate.digest] = duplicate.lead_id
     return _merge(person, lead_id, found, tuple(digests), conversation_id, form, actor)
 
 
@@ -260,8 +275,8 @@ def process(payload: dict[str, Any]) -> Outcome:
 
 def handle(event: PlatformEvent) -> Outcome:
     if event.type == "user.erasure_requested":
-        erased = retention.erase_person(event.user.id, event.user.region)
-        return Outcome(event.event_id, event.type, "erased", reason=f"{erased} leads")
+        erased = erasure.erase(event.user.id, event.user.region, event.occurred_at)
+        return Outcome(event.event_id, event.type, "erased", reason=f"{erased.leads} leads")
     if not event.account_id:
         return Outcome(event.event_id, event.type, "ignored", reason="no account_id")
     try:
@@ -273,9 +288,46 @@ def handle(event: PlatformEvent) -> Outcome:
     if event.type == "ad.spend":  # no person: domain/ad_metrics.py
         return Outcome(event.event_id, event.type, *ad_metrics.on_spend(event, account.account_id))
     person = person_of(account.account_id, event.user)
+    if _erased_since(event, person):
+        return Outcome(event.event_id, event.type, "ignored", reason="the person was erased after this event")
+    try:
+        outcome = _on_event(event, person)
+    except PersonErased:
+        outcome = Outcome(event.event_id, event.type, "ignored", reason="the person was erased after this event")
+    # An erasure that ran while this event was written may not have seen what it wrote: undo that.
+    if _erased_since(event, person):
+        return Outcome(event.event_id, event.type, "ignored", reason="the person was erased after this event")
+    return outcome
+
+
+def _erased_since(event: MessageReceived | FormSubmitted | AdTouched, person: Person) -> bool:
+    """True when the person was erased at or after the moment the event occurred; then whatever this event
+    wrote (on this delivery or an earlier one that failed half-way) is deleted."""
+    hashed = person.global_hash
+    if hashed is None or not erasure.erased_before(person.storage_region, hashed, event.occurred_at):
+        return False
+    traces = erasure.EventTraces(
+        person.account_id,
+        person.person_hash,
+        event.event_id,
+        clock.iso(event.occurred_at),
+        touch=event.type == "ad.touch",
+        conversation_id=event.conversation_id,
+        notice_keys=tuple(f"{event.event_id}#{step}" for step in _NOTICE_STEPS),
+    )
+    erasure.undo_event(person.storage_region, hashed, traces)
+    return True
+
+
+def _on_event(event: MessageReceived | FormSubmitted | AdTouched, person: Person) -> Outcome:
     if event.conversation_id:
         conversations.note(
-            account.account_id, event.conversation_id, person.person_hash, person.country, person.storage_region
+            person.account_id,
+            event.conversation_id,
+            person.person_hash,
+            person.country,
+            person.storage_region,
+            person_global=person.global_hash,
         )
     if event.type == "message.received":
         return _on_message(event, person)
@@ -387,7 +439,13 @@ def _on_form(event: FormSubmitted, person: Person) -> Outcome:
 
 def _on_touch(event: AdTouched, person: Person) -> Outcome:
     attribution.record_touch(
-        person.account_id, person.storage_region, person.person_hash, event.event_id, event.touch, event.occurred_at
+        person.account_id,
+        person.storage_region,
+        person.person_hash,
+        event.event_id,
+        event.touch,
+        event.occurred_at,
+        person_global=person.global_hash,
     )
     return Outcome(event.event_id, event.type, "recorded")
 
@@ -403,21 +461,26 @@ def mark_as_lead(access: Access, conversation_id: str) -> tuple[Lead, bool]:
     """
     conversation = conversations.get(access.account_id, conversation_id)
     region, account_id = conversation.storage_region, access.account_id
-    person = Person(account_id, conversation.country, region, conversation.person_hash)
+    person = Person(
+        account_id, conversation.country, region, conversation.person_hash, global_hash=conversation.person_global
+    )
     lead_id = conversation.lead_id
     if lead_id and lead_store.get(region, account_id, lead_id, with_personal=False) is None:
         lead_id = None  # deleted since
     lead_id = lead_id or lead_store.find_by_digest(region, account_id, conversation.person_hash)
     if lead_id is None:
-        upsert = upsert_person_lead(
-            person,
-            [],
-            source=LeadSource.MESSAGE,
-            conversation_id=conversation_id,
-            form=None,
-            moment=clock.now(),
-            actor=access.caller,
-        )
+        try:
+            upsert = upsert_person_lead(
+                person,
+                [],
+                source=LeadSource.MESSAGE,
+                conversation_id=conversation_id,
+                form=None,
+                moment=clock.now(),
+                actor=access.caller,
+            )
+        except PersonErased:  # erased as the button was pressed: the conversation is going too
+            raise NotFound(f"conversation {conversation_id} not found") from None
         lead_id = upsert.lead_id
         if upsert.created and upsert.lead is not None:
             conversations.add_event(

@@ -16,6 +16,7 @@ from leadcenter.errors import NotFound
 from leadcenter.model import Lead
 from leadcenter.policy import Access
 from leadcenter.store import conversations as store
+from leadcenter.store import people as people_store
 from leadcenter.store.conversations import Conversation, ConversationEvent
 
 MESSAGE_RECEIVED = "message_received"
@@ -53,9 +54,17 @@ def note(
     country: str,
     storage_region: str,
     lead_id: str | None = None,
+    *,
+    person_global: str | None = None,
 ) -> None:
-    conversation = Conversation(account_id, conversation_id, person_hash, country, storage_region, lead_id, "")
-    store.record(conversation, clock.iso(), _expiry())
+    """Records the conversation and, in the person index, that it is theirs (erasure deletes it)."""
+    conversation = Conversation(
+        account_id, conversation_id, person_hash, country, storage_region, lead_id, "", person_global
+    )
+    expires = _expiry()
+    if person_global:
+        people_store.note_conversation(storage_region, person_global, account_id, conversation_id, expires)
+    store.record(conversation, clock.iso(), expires)
 
 
 def link_lead(account_id: str, conversation_id: str, lead_id: str) -> None:
@@ -108,12 +117,9 @@ class EventPage:
 
 
 def events(access: Access, conversation_id: str, limit: int, cursor: str | None) -> EventPage:
-    from leadcenter.cursors import decode_cursor, encode_cursor
+    from leadcenter.cursors import Cursors
 
     get(access.account_id, conversation_id)
-    after = None
-    if cursor:
-        payload = decode_cursor(cursor, lambda p: p.get("c") == conversation_id and isinstance(p.get("k"), str))
-        after = str(payload["k"])
-    found, last = store.list_events(access.account_id, conversation_id, limit, after)
-    return EventPage(found, encode_cursor({"c": conversation_id, "k": last}) if last else None)
+    cursors = Cursors("conversation_events", access.account_id, conversation_id)
+    found, last = store.list_events(access.account_id, conversation_id, limit, cursors.after(cursor))
+    return EventPage(found, cursors.issue(last))

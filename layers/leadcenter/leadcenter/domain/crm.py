@@ -111,8 +111,18 @@ def status_events(access: Access) -> StatusEvents:
 
 def put_status_events(access: Access, *, url: str | None, access_token: str | None, enabled: bool) -> StatusEvents:
     """Replaces the settings: a URL of the account's own (None: the platform default, if any), an optional
-    access token (None keeps the stored one; "" removes it), and whether feedback is sent at all."""
+    access token (None keeps the stored one; "" removes it), and whether feedback is sent at all.
+
+    A stored token is kept only while the URL stays the same: a change of URL must send the token again (or ""),
+    so a stolen session cannot point the account's token at a host of its choosing."""
     checked = _check_url(url) if url else None
+    current = store.get(access.account_id, STATUS_EVENTS_ID)
+    if access_token is None and current is not None and current.has_token and (current.url or None) != checked:
+        raise Unprocessable(
+            'access_token: changing the url needs the access token again (or "" to send none): the stored token '
+            "is never sent to a new address on its own",
+            field="access_token",
+        )
     secrets = None if access_token is None else Secrets(access_token=access_token or None)
     store.put_status_events(
         access.account_id, url=checked, enabled=enabled, by=access.caller, at=clock.iso(), secrets=secrets

@@ -11,6 +11,10 @@ switched off or deleted, a lead deleted since, or access transferred away ends t
 anything. Otherwise the lead is opened in memory, the adapter sends it, and the outcome is logged. A failure is
 retried with exponential backoff and full jitter until 72 h after the change, then the delivery fails and goes
 to the dead-letter queue; an endpoint that has not succeeded for 24 h while failing is disabled, with a reason.
+
+Gate. Each attempt first passes its destination's gate (`crm_gate`: a cap on attempts in flight, a circuit
+breaker). One that may not pass now is deferred: the same attempt is queued again for when the gate may open,
+without a request, a failure or a change to the retry schedule.
 """
 
 from __future__ import annotations
@@ -18,16 +22,18 @@ from __future__ import annotations
 import hashlib
 import random
 import time
+import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from leadcenter import business_metrics, clock, ids
-from leadcenter.adapters import EventType, LeadEvent, adapter_for, parse_event_type
+from leadcenter.adapters import DeliveryResult, EventType, LeadEvent, adapter_for, parse_event_type
 from leadcenter.adapters.status_events import event_name
 from leadcenter.crm_settings import crm_settings
+from leadcenter.domain import crm_gate
 from leadcenter.domain import leads as lead_domain
 from leadcenter.domain.crm_changes import ChangeNotice
 from leadcenter.errors import Throttled
@@ -53,15 +59,20 @@ class AttemptMessage(BaseModel):
     target_id: str
     delivery_id: str
     attempt: int
+    deferrals: int = 0  # how often the destination's gate has held this attempt back
 
 
-def attempt_message(delivery: Delivery, attempt: int) -> dict[str, Any]:
+def attempt_message(delivery: Delivery, attempt: int, *, deferrals: int = 0) -> dict[str, Any]:
+    """The message for attempt number `attempt`. Its key makes it idempotent; a deferred attempt gets a key of
+    its own, or the idempotency record of the message that deferred it would swallow it."""
+    suffix = f"~{deferrals}.{uuid.uuid4().hex[:8]}" if deferrals else ""
     return AttemptMessage(
-        key=f"{delivery.id}#{attempt}",
+        key=f"{delivery.id}#{attempt}{suffix}",
         account_id=delivery.account_id,
         target_id=delivery.target_id,
         delivery_id=delivery.id,
         attempt=attempt,
+        deferrals=deferrals,
     ).model_dump()
 
 
@@ -252,16 +263,48 @@ def attempt(message: AttemptMessage) -> Outcome:
     # Access may have moved since the change: nothing about the lead goes to a destination that lost it.
     if access_holder(delivery.lead_account_id) != delivery.account_id:
         return _close(delivery, "no_access", dead_letter=False)
-    return _send(delivery, endpoint, url, message.attempt)
+    return _send(delivery, endpoint, url, message.attempt, message.deferrals)
 
 
-def _send(delivery: Delivery, endpoint: Endpoint, url: str, number: int) -> Outcome:
-    """Attempt number `number`: build the event, deliver it through the adapter, log it, plan the next one."""
-    event = _event(delivery)
-    if event is None:
-        return _close(delivery, "lead_deleted", dead_letter=False)
-    target = integration_store.open_target(endpoint, url)
-    result = adapter_for(endpoint.kind).deliver(target, event)
+def _send(delivery: Delivery, endpoint: Endpoint, url: str, number: int, deferrals: int = 0) -> Outcome:
+    """Attempt number `number`: through the destination's gate, build the event, deliver it through the adapter,
+    log it, plan the next one."""
+    entry = crm_gate.enter(endpoint.account_id, endpoint.id)
+    if isinstance(entry, crm_gate.Wait):
+        return _defer(delivery, number, deferrals + 1, entry)
+    ok: bool | None = None
+    try:
+        event = _event(delivery)
+        if event is None:
+            return _close(delivery, "lead_deleted", dead_letter=False)
+        target = integration_store.open_target(endpoint, url)
+        result = adapter_for(endpoint.kind).deliver(target, event)
+        ok = result.ok
+    finally:
+        crm_gate.leave(endpoint.account_id, endpoint.id, entry.lease, ok)
+    return _record(delivery, endpoint, number, result)
+
+
+def _defer(delivery: Delivery, number: int, deferrals: int, wait: crm_gate.Wait) -> Outcome:
+    """The gate said not now: the same attempt again later (no request, no failure counted), unless the
+    delivery's retry window is over by now. Not before the gate may open, and, from the second deferral on, not
+    before a retry's backoff for that many deferrals: waiting deliveries of a long outage or a deep backlog
+    follow the retry cadence instead of coming back every cool-down."""
+    now = clock.epoch()
+    if now >= delivery.deadline:
+        business_metrics.crm_delivery("failed")
+        return _close(delivery, wait.reason, dead_letter=True)
+    later = now + backoff_seconds(deferrals - 1) if deferrals > 1 else now
+    due = min(max(wait.until, later), float(delivery.deadline))
+    if crm_queue.send([attempt_message(delivery, number, deferrals=deferrals)], not_before=due):
+        raise RetryLater("the deferred attempt was not queued")
+    delivery_store.postpone(delivery, next_attempt_at=clock.iso(datetime.fromtimestamp(due, tz=UTC)), at=clock.iso())
+    business_metrics.crm_delivery("deferred")
+    return Outcome("deferred", delivery.id, delivery.target_id, number, error=wait.reason)
+
+
+def _record(delivery: Delivery, endpoint: Endpoint, number: int, result: DeliveryResult) -> Outcome:
+    """Logs how attempt `number` went; a failure queues the next one (or ends the delivery, or the endpoint)."""
     now = clock.now()
     stamp = clock.iso(now)
     if result.ok:

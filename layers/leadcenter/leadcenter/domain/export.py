@@ -1,9 +1,10 @@
-"""The CSV of a lead export: columns, formula-injection neutralising, and streaming in bounded memory.
+"""The CSV of a lead export: columns, formula-injection neutralising, and encoding in bounded memory.
 
 Two passes, because the header names every form question (the union over the exported leads, in first-seen
-order) and is known only after the last lead: pass 1 spools one compact row per lead to a temporary file
-(disk, not memory); pass 2 writes the CSV from it into parts of PART_BYTES for a multipart upload. Memory
-holds one page of leads in pass 1 and one part in pass 2, whatever the export's size.
+order) and is known only after the last lead: pass 1 turns each lead into one compact JSON line (`spool_line`,
+spooled page by page to S3 by `domain.export_job`); pass 2 encodes the CSV from those lines (`CsvEncoder`) into
+parts of PART_BYTES for a multipart upload. Memory holds one page of leads in pass 1 and one part in pass 2,
+whatever the export's size. `Spool` and `write_csv` run both passes over a local file, in one process.
 """
 
 from __future__ import annotations
@@ -78,27 +79,68 @@ def lead_row(lead: Lead) -> Row:
     return Row(head, [(answer.question, answer.answer) for answer in form.answers], tail)
 
 
+def spool_line(lead: Lead) -> tuple[bytes, list[str]]:
+    """Pass 1: one compact JSON line for a lead, and the questions it answered (in its own order)."""
+    row = lead_row(lead)
+    line = json.dumps([row.head, row.answers, row.tail], ensure_ascii=False, separators=(",", ":"))
+    return line.encode("utf-8") + b"\n", [question for question, _ in row.answers]
+
+
+def read_line(line: bytes) -> Row:
+    head, answers, tail = json.loads(line)
+    return Row(head, [(q, a) for q, a in answers], tail)
+
+
+class CsvEncoder:
+    """Pass 2: CSV bytes (UTF-8, CRLF, RFC 4180 quoting, every cell neutralised) for a known question set."""
+
+    def __init__(self, questions: list[str]) -> None:
+        self.questions = questions
+        self.columns = len(HEAD_COLUMNS) + len(questions) + len(TAIL_COLUMNS)
+        self._position = {question: n for n, question in enumerate(questions)}
+        self._text = io.StringIO()
+        self._writer = csv.writer(self._text, lineterminator="\r\n")
+
+    def _encode(self, cells: list[str]) -> bytes:
+        self._writer.writerow([neutralise(cell) for cell in cells])
+        data = self._text.getvalue().encode("utf-8")
+        self._text.seek(0)
+        self._text.truncate()
+        return data
+
+    def header(self) -> bytes:
+        """The file's start: the BOM (Excel reads UTF-8 only with it) and the header row."""
+        return BOM.encode("utf-8") + self._encode([*HEAD_COLUMNS, *self.questions, *TAIL_COLUMNS])
+
+    def row(self, row: Row) -> bytes:
+        answers = [""] * len(self.questions)
+        for question, answer in row.answers:
+            slot = self._position[question]
+            # A question asked twice on one form keeps both answers rather than dropping one.
+            answers[slot] = f"{answers[slot]}; {answer}" if answers[slot] else answer
+        return self._encode([*row.head, *answers, *row.tail])
+
+
 @dataclass
 class Spool:
-    """Pass 1: rows to a temporary file as JSON lines; the questions seen, in first-seen order."""
+    """Both passes in one process, over a local file (tests, benchmarks): rows as JSON lines; the questions
+    seen, in first-seen order."""
 
     file: IO[bytes]
     questions: dict[str, int] = field(default_factory=dict)
     rows: int = 0
 
     def add(self, lead: Lead) -> None:
-        row = lead_row(lead)
-        for question, _ in row.answers:
+        line, questions = spool_line(lead)
+        for question in questions:
             self.questions.setdefault(question, len(self.questions))
-        line = json.dumps([row.head, row.answers, row.tail], ensure_ascii=False, separators=(",", ":"))
-        self.file.write(line.encode("utf-8") + b"\n")
+        self.file.write(line)
         self.rows += 1
 
     def replay(self) -> Iterator[Row]:
         self.file.seek(0)
         for line in self.file:
-            head, answers, tail = json.loads(line)
-            yield Row(head, [(q, a) for q, a in answers], tail)
+            yield read_line(line)
 
 
 class PartSink(Protocol):
@@ -114,20 +156,10 @@ class CsvStats:
 
 
 def write_csv(spool: Spool, sink: PartSink, part_bytes: int = PART_BYTES) -> CsvStats:
-    """Pass 2: the CSV (UTF-8 with BOM, CRLF, RFC 4180 quoting, every cell neutralised) in parts."""
-    questions = list(spool.questions)
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\r\n")
-    buffer = bytearray(BOM.encode("utf-8"))
-    stats = CsvStats(rows=0, bytes=0, parts=0, columns=len(HEAD_COLUMNS) + len(questions) + len(TAIL_COLUMNS))
-
-    def emit(cells: list[str]) -> None:
-        writer.writerow([neutralise(cell) for cell in cells])
-        buffer.extend(text.getvalue().encode("utf-8"))
-        text.seek(0)
-        text.truncate()
-        if len(buffer) >= part_bytes:
-            flush()
+    """Pass 2 in one go: the CSV in parts of at least `part_bytes` (but the last)."""
+    encoder = CsvEncoder(list(spool.questions))
+    buffer = bytearray(encoder.header())
+    stats = CsvStats(rows=0, bytes=0, parts=0, columns=encoder.columns)
 
     def flush() -> None:
         sink.upload_part(bytes(buffer))
@@ -135,16 +167,11 @@ def write_csv(spool: Spool, sink: PartSink, part_bytes: int = PART_BYTES) -> Csv
         stats.parts += 1
         buffer.clear()
 
-    emit([*HEAD_COLUMNS, *questions, *TAIL_COLUMNS])
-    position = {question: n for n, question in enumerate(questions)}
     for row in spool.replay():
-        answers = [""] * len(questions)
-        for question, answer in row.answers:
-            slot = position[question]
-            # A question asked twice on one form keeps both answers rather than dropping one.
-            answers[slot] = f"{answers[slot]}; {answer}" if answers[slot] else answer
-        emit([*row.head, *answers, *row.tail])
+        buffer.extend(encoder.row(row))
         stats.rows += 1
+        if len(buffer) >= part_bytes:
+            flush()
     if buffer or stats.parts == 0:
         flush()  # the last part may be small; an empty export is still one part (the header)
     return stats

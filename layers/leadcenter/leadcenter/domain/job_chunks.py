@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from leadcenter import clock
-from leadcenter.domain.jobs import EXPORT_ACTION, BulkAction, JobType, Seen, required_action
+from leadcenter.domain.jobs import EXPORT_ACTION, BulkAction, JobMessage, JobType, Seen, required_action
 from leadcenter.domain.leads import delete_lead
 from leadcenter.errors import Conflict, Forbidden, NotFound, Throttled, Unprocessable
 from leadcenter.observability import logger
@@ -69,6 +69,21 @@ def count(job: Job, number: int, outcome: Outcome) -> None:
         at=clock.iso(),
     ):
         finish_if_complete(job.account_id, job.id)
+
+
+def queue_uncounted(job: Job) -> None:
+    """Queues the chunks of a running job not yet counted (every chunk, the first time), and finishes the job
+    when none is left: what a job's start, or an export's last step, does again when it is delivered again."""
+    if job.state != "running" or job.chunks is None or job.attempt is None:
+        return
+    counted = job_store.counted_chunks(job.account_id, job.id)
+    messages = [
+        JobMessage(kind="chunk", account_id=job.account_id, job_id=job.id, attempt=job.attempt, chunk=n).model_dump()
+        for n in range(1, job.chunks + 1)
+        if n not in counted
+    ]
+    job_store.enqueue(messages)
+    finish_if_complete(job.account_id, job.id)
 
 
 def finish_if_complete(account_id: str, job_id: str) -> None:

@@ -1,15 +1,15 @@
-"""The jobs worker's lifecycle: a queued message in, a job started (its leads fixed with the versions seen, an
-export's file written) or a chunk applied (`domain.job_chunks`); the last delivery records what failed."""
+"""The jobs worker's lifecycle: a queued message in, a job started (a bulk job's leads fixed with the versions
+seen; an export's first step queued), an export step run (`domain.export_job`) or a chunk applied
+(`domain.job_chunks`); the last delivery, or the dead-letter queue's consumer, records what failed."""
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from leadcenter import clock, ids
-from leadcenter.domain import export, job_chunks, jobs
+from leadcenter.domain import export_job, job_chunks, jobs
 from leadcenter.domain.job_chunks import Outcome
 from leadcenter.domain.jobs import CHUNK_LEADS, ERRORS_SHOWN, JobMessage, JobRefused, JobType, Seen
 from leadcenter.domain.leads import LeadFilter, lead_accounts, list_leads, region_of
@@ -25,12 +25,15 @@ MAX_ATTEMPTS = 5  # JobsQueue's maxReceiveCount: the last delivery records failu
 RESOLVE_PAGE = 500  # leads per list query when a job resolves its filter: fewer round trips than the UI's 100
 
 
-def handle(message: JobMessage, delivery: int) -> None:
+def handle(message: JobMessage, delivery: int, remaining_ms: Callable[[], int] | None = None) -> None:
     """One queued message. Raising leaves it to SQS to deliver again, until the last delivery, which records
-    what could not be done instead of losing it to the dead-letter queue."""
+    what could not be done instead of losing it to the dead-letter queue. `remaining_ms` is the invocation's
+    remaining time (the Lambda context's), which bounds an export step."""
     try:
         if message.kind == "start":
             start(message.account_id, message.job_id)
+        elif message.kind == "export" and message.attempt is not None:
+            export_job.step(message.account_id, message.job_id, message.attempt, export_job.Budget.of(remaining_ms))
         elif message.attempt is not None and message.chunk is not None:
             job_chunks.run_chunk(message.account_id, message.job_id, message.attempt, message.chunk, delivery)
     except Exception:
@@ -40,10 +43,27 @@ def handle(message: JobMessage, delivery: int) -> None:
         give_up(message)
 
 
+def dead_lettered(message: JobMessage) -> None:
+    """A message that reached the jobs dead-letter queue (its last delivery crashed or timed out, so it could not
+    record anything itself): the same end as a last delivery that failed."""
+    logger.error(
+        "job message dead-lettered", extra={"job_id": message.job_id, "kind": message.kind, "chunk": message.chunk}
+    )
+    give_up(message)
+
+
 def give_up(message: JobMessage) -> None:
+    """Ends what a message could not do: a start or an export step fails its job (an export's upload aborted,
+    its spool deleted); a chunk records its unapplied leads as failed, and the job finishes."""
     now = clock.iso()
-    if message.kind == "start":
-        job_store.fail(message.account_id, message.job_id, "internal", "the job could not be started", now)
+    if message.kind in ("start", "export"):
+        what = "started" if message.kind == "start" else "written"
+        job_store.fail(
+            message.account_id, message.job_id, "internal", f"the job could not be {what}; start it again", now
+        )
+        job = job_store.get(message.account_id, message.job_id)
+        if job is not None and job.type == JobType.EXPORT and job.state == "failed":
+            export_job.abandon(message.account_id, message.job_id)
         return
     job, entries, counted = job_store.load_chunk(
         message.account_id, message.job_id, message.attempt or "", message.chunk or 0
@@ -74,19 +94,18 @@ def start(account_id: str, job_id: str) -> None:
         return
     if job.chunks is not None:
         # Fixed by an earlier delivery, which may have stopped while queueing: resend what is not counted.
-        counted = job_store.counted_chunks(account_id, job_id)
-        _queue_chunks(job, job.attempt or "", [n for n in range(1, job.chunks + 1) if n not in counted])
-        job_chunks.finish_if_complete(account_id, job_id)
+        job_chunks.queue_uncounted(job)
         return
     now = clock.iso()
     job_store.mark_running(account_id, job_id, now)
     try:
         access = authorize(job.actor, job.account_id, jobs.required_action(job.type, job.action))
+        if job.type == JobType.EXPORT:
+            export_job.begin(job)  # the file is written in steps, each its own message
+            return
         # Each delivery writes its chunks under its own attempt id; the commit picks exactly one attempt.
         attempt = ids.token(6)
-        prepared = (
-            _prepare_export(job, access, attempt) if job.type == JobType.EXPORT else _prepare_bulk(job, access, attempt)
-        )
+        prepared = _prepare_bulk(job, access, attempt)
     except (Forbidden, NotFound, JobRefused) as exc:
         job_store.fail(account_id, job_id, exc.code, exc.message, clock.iso())
         return
@@ -102,8 +121,6 @@ def start(account_id: str, job_id: str) -> None:
         at=clock.iso(),
     )
     if not committed:
-        if prepared.result:
-            job_store.delete_export(prepared.result["file"])  # another delivery's file is the job's file
         return
     _queue_chunks(job, attempt, list(range(1, prepared.chunks + 1)))
     job_chunks.finish_if_complete(account_id, job_id)
@@ -165,42 +182,3 @@ def _leads(access: Access, lead_filter: LeadFilter) -> Iterator[Lead]:
         if page.next_cursor is None:
             return
         cursor = page.next_cursor
-
-
-def _prepare_export(job: Job, access: Access, attempt: str) -> Prepared:
-    """Pass 1 spools the leads and records them in chunks (to be marked accessed); pass 2 writes the CSV."""
-    key = f"exports/{job.account_id}/{job.id}/{attempt}.csv"
-    stamp = job.created_at[:19].replace("-", "").replace(":", "")
-    filename = f"leads-{job.account_id}-{stamp}.csv"
-    upload = job_store.ExportUpload(key, filename)
-    chunks = 0
-    try:
-        with tempfile.TemporaryFile() as file:
-            spool = export.Spool(file)
-            current: list[list[Any]] = []
-            pending: list[list[list[Any]]] = []
-            for lead in _leads(access, jobs.filter_from_doc(job.selection.get("filter") or {})):
-                spool.add(lead)
-                current.append(Seen.of_lead(lead).dump())
-                if len(current) == CHUNK_LEADS:
-                    pending.append(current)
-                    current = []
-                if len(pending) == 25:  # one BatchWriteItem
-                    job_store.save_chunks(job.account_id, job.id, attempt, chunks + 1, pending)
-                    chunks += len(pending)
-                    pending = []
-            if current:
-                pending.append(current)
-            if pending:
-                job_store.save_chunks(job.account_id, job.id, attempt, chunks + 1, pending)
-                chunks += len(pending)
-            stats = export.write_csv(spool, upload)
-        upload.complete()
-    except BaseException:
-        try:
-            upload.abort()  # no orphaned parts (the bucket's lifecycle rule would also clear them in a day)
-        except Exception:
-            logger.exception("could not abort an export upload", extra={"job_id": job.id})
-        raise
-    result = {"file": key, "filename": filename, "rows": stats.rows, "bytes": stats.bytes, "columns": stats.columns}
-    return Prepared(total=spool.rows, chunks=chunks, result=result)

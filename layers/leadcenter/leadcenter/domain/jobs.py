@@ -7,10 +7,11 @@ lead still has the version seen at start, with a timeline event whose id is deri
 lead: a lead changed or deleted meanwhile is reported in the job's errors instead of being overwritten, and a
 redelivered chunk finds its own events and changes nothing twice. Leads are written several to a
 TransactWriteItems (each keeping its own conditions), and a chunk's outcome is counted once, with a marker.
-An export spools its leads, streams the CSV to S3 and then marks the leads accessed in chunks the same way.
+An export writes its file in steps, one message each, with a checkpoint after every page of leads and every
+part of the file (`domain.export_job`), then marks the leads accessed in chunks the same way.
 
-The worker's side is `domain.job_worker` (a job's start: fixing its leads, the export file) and
-`domain.job_chunks` (applying one chunk's change).
+The worker's side is `domain.job_worker` (a job's start: fixing its leads; give-up and dead letters),
+`domain.export_job` (an export's steps) and `domain.job_chunks` (applying one chunk's change).
 """
 
 from __future__ import annotations
@@ -67,11 +68,12 @@ def required_action(job_type: str, action: str) -> Action:
 
 
 class JobMessage(BaseModel):
-    """What the jobs queue carries: a job to start, or one chunk of a started job."""
+    """What the jobs queue carries: a job to start, the next step of an export (`attempt`: the export's), or one
+    chunk of a started job."""
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["start", "chunk"]
+    kind: Literal["start", "export", "chunk"]
     account_id: str
     job_id: str
     attempt: str | None = None

@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from leadcenter import clock, ids
-from leadcenter.cursors import decode_cursor, encode_cursor
+from leadcenter.cursors import Cursors
 from leadcenter.domain import auto_capture
 from leadcenter.errors import NotFound, Unprocessable
 from leadcenter.policy import Access
@@ -161,14 +161,9 @@ def get(access: Access, kind: str, entity_id: str) -> LeadAd:
 
 
 def page(access: Access, kind: str, limit: int, cursor: str | None) -> tuple[list[LeadAd], str | None]:
-    after = None
-    if cursor:
-        payload = decode_cursor(
-            cursor, lambda p: p.get("a") == access.account_id and p.get("t") == kind and isinstance(p.get("k"), str)
-        )
-        after = str(payload["k"])
-    found, last = store.page(access.account_id, kind, limit, after)
-    return found, (encode_cursor({"a": access.account_id, "t": kind, "k": last}) if last else None)
+    cursors = Cursors(kind, access.account_id, "")
+    found, last = store.page(access.account_id, kind, limit, cursors.after(cursor))
+    return found, cursors.issue(last)
 
 
 # ---------------------------------------------------------------------------------------------- edit

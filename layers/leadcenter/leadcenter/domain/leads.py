@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from leadcenter import business_metrics, clock, ids
 from leadcenter.config import settings
-from leadcenter.cursors import decode_cursor, encode_cursor
+from leadcenter.cursors import Cursors
 from leadcenter.domain import ad_metrics, conversations
 from leadcenter.errors import Conflict, NotFound, Unprocessable
 from leadcenter.model import AccessStatus, Attribution, Contact, FormData, LabelRef, Lead, LeadSource, LeadStatus
@@ -94,7 +94,8 @@ class NewLead:
     ad: Attribution = field(default_factory=Attribution)
     form: FormData = field(default_factory=FormData)
     conversation_id: str | None = None
-    person_hash: str | None = None
+    person_hash: str | None = None  # the platform user's account-independent hash (erasure finds the lead by it)
+    contributed_at: datetime | None = None  # when the person's event occurred (checked against erasures)
     dedupe_digests: tuple[str, ...] = ()
     label_ids: frozenset[str] = frozenset()
 
@@ -125,7 +126,8 @@ def create_lead(account_id: str, new: NewLead, actor: str, *, event_type: str = 
     )
     state = LeadState(lead, set(new.label_ids), int(_expiry(now).timestamp()), new.person_hash)
     event = TimelineEvent(ids.ulid(now), event_type, actor, stamp, {"source": new.source.value})
-    lead_store.create(state, new.dedupe_digests, event)
+    contributed = clock.iso(new.contributed_at) if new.contributed_at else None
+    lead_store.create(state, new.dedupe_digests, event, contributed_at=contributed)
     business_metrics.lead_captured(new.source.value)
     ad_metrics.lead_created(lead)
     if storage_region not in _known_regions(account_id):
@@ -322,10 +324,8 @@ def list_leads(access: Access, f: LeadFilter, limit: int, cursor: str | None) ->
     accounts = lead_accounts(access)
     if f.ad_account_id:
         accounts = [a for a in accounts if a == f.ad_account_id]
-    fingerprint = f.fingerprint()
-    after: str | None = None
-    if cursor:
-        after = decode_cursor(cursor, lambda p: p.get("f") == fingerprint and isinstance(p.get("k"), str))["k"]
+    cursors = Cursors("leads", access.account_id, f.fingerprint())
+    after = cursors.after(cursor)
     created_from, created_to = _time_window(f)
     query = LeadQuery(
         regions=_regions_by_account(accounts, access),
@@ -345,7 +345,7 @@ def list_leads(access: Access, f: LeadFilter, limit: int, cursor: str | None) ->
         after=after,
     )
     page = lead_query.find(query)
-    next_cursor = encode_cursor({"f": fingerprint, "k": page.last_key}) if page.last_key else None
+    next_cursor = cursors.issue(page.last_key)
     return Page(_decorate(page.leads, label_names(_label_accounts(access, *accounts))), next_cursor, page.stats)
 
 

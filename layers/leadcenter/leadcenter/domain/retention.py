@@ -2,20 +2,16 @@
 hides expired leads itself (their ids fall outside the live key range), and this daily sweep deletes what TTL
 has not yet, in batches, idempotently (deleting a missing item is a no-op).
 
-Erasure: a platform request to forget a person deletes that person's leads in every account (crypto-shredding
-their keys), found through the account-independent person hash in the person's storage region.
+Erasure (`domain.erasure`) finds a person in every account through the account-independent person hash below.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from leadcenter import clock, crypto, ids
-from leadcenter.domain import leads as lead_domain
+from leadcenter import clock, crypto
 from leadcenter.regions import region_router
-from leadcenter.store import leads as lead_store
 from leadcenter.store import sweep as sweep_store
-from leadcenter.store.lead_items import TimelineEvent
 from leadcenter.store.sweep import SweepStats
 
 # How many past days each run revisits: TTL normally wins within 2 days; a week covers missed runs.
@@ -46,6 +42,11 @@ def sweep(regions: list[str] | None = None) -> SweepResult:
             stats.found += len(keys)
             if keys:
                 sweep_store.delete_keys(region, keys, stats)
+            # Keys whose lead item is already gone (TTL got there first) are found by their own expiry.
+            lead_keys = sweep_store.expired_lead_keys(region, day, now, stats)
+            stats.found += len(lead_keys)
+            if lead_keys:
+                sweep_store.delete_lead_keys(region, lead_keys, stats)
     return result
 
 
@@ -54,14 +55,8 @@ def person_hash(region: str, platform_user_id: str) -> str:
     return crypto.blind_index().digest(region, "person", platform_user_id)
 
 
-def erase_person(platform_user_id: str, country: str, actor: str = "system:erasure") -> int:
-    region = region_router().storage_region(country)
-    erased = 0
-    for account_id, lead_id in lead_store.find_person_leads(region, person_hash(region, platform_user_id)):
-        state = lead_store.get(region, account_id, lead_id, with_personal=False)
-        if state is None:
-            continue
-        lead_store.delete(state, TimelineEvent(ids.ulid(), "erased", actor, clock.iso(), {"reason": "erasure request"}))
-        erased += 1
-    lead_domain.forget_cached_regions()
-    return erased
+def erase_person(platform_user_id: str, country: str) -> int:
+    """Erases the person everywhere (`domain.erasure`); returns how many leads went."""
+    from leadcenter.domain import erasure  # erasure uses person_hash from here
+
+    return erasure.erase(platform_user_id, country).leads

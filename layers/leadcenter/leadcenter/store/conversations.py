@@ -37,6 +37,8 @@ class ConversationItem(Model):
     account_id = UnicodeAttribute()
     conversation_id = UnicodeAttribute()
     person_hash = UnicodeAttribute()
+    # The account-independent person hash (HMAC): a lead made from the conversation is found by erasure with it.
+    person_global = UnicodeAttribute(null=True)
     country = UnicodeAttribute()
     storage_region = UnicodeAttribute()
     lead_id = UnicodeAttribute(null=True)
@@ -66,6 +68,7 @@ class Conversation:
     storage_region: str
     lead_id: str | None
     created_at: str
+    person_global: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,8 @@ def record(conversation: Conversation, at: str, expires_epoch: int) -> None:
         ConversationItem.updated_at.set(at),
         ConversationItem.expires_at.set(expires_epoch),
     ]
+    if conversation.person_global:
+        actions.append(ConversationItem.person_global.set(ConversationItem.person_global | conversation.person_global))
     if conversation.lead_id:
         actions.append(ConversationItem.lead_id.set(conversation.lead_id))
     item.update(actions=actions)
@@ -114,14 +119,26 @@ def get(account_id: str, conversation_id: str) -> Conversation | None:
         item.storage_region,
         item.lead_id,
         item.created_at,
+        item.person_global,
     )
+
+
+def delete(account_id: str, conversation_id: str) -> int:
+    """Deletes the conversation and its whole event log (erasure); returns how many items went."""
+    found = list(
+        ConversationEventItem.query(conversation_pk(account_id, conversation_id), attributes_to_get=["pk", "sk"])
+    )
+    with ConversationEventItem.batch_write() as batch:
+        for item in found:
+            batch.delete(item)
+    return len(found)
 
 
 def add_event(account_id: str, conversation_id: str, event: ConversationEvent, expires_epoch: int) -> None:
     """An idempotent put: the same key (same platform event) writes the same item again."""
     ConversationEventItem(
         pk=conversation_pk(account_id, conversation_id),
-        sk=f"E#{event.at}#{event.key}",
+        sk=notice_sk(event.at, event.key),
         type=event.type,
         actor=event.actor,
         at=event.at,
@@ -151,3 +168,20 @@ def list_events(
         for i in page
     ]
     return events, last
+
+
+def delete_notices(account_id: str, conversation_id: str, sort_keys: list[str]) -> bool:
+    """Deletes these notices; when no notice is left, the conversation goes too. True if it went."""
+    pk = conversation_pk(account_id, conversation_id)
+    with ConversationEventItem.batch_write() as batch:
+        for sk in sort_keys:
+            batch.delete(ConversationEventItem(pk=pk, sk=sk))
+    sk_attr = ConversationEventItem.sk
+    if list(ConversationEventItem.query(pk, sk_attr.startswith("E#"), limit=1, attributes_to_get=["pk", "sk"])):
+        return False
+    ConversationItem(pk=pk, sk=META_SK).delete()
+    return True
+
+
+def notice_sk(at: str, key: str) -> str:
+    return f"E#{at}#{key}"

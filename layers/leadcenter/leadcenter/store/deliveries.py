@@ -210,6 +210,22 @@ def close(delivery: Delivery, *, error: str, at: str) -> bool:
     return True
 
 
+def postpone(delivery: Delivery, *, next_attempt_at: str, at: str) -> bool:
+    """A deferred attempt (the destination's gate was shut): when it comes now. False when an attempt was
+    recorded meanwhile (that attempt's own plan stands)."""
+    target = DeliveryItem(pk=_pk(delivery.account_id, delivery.target_id), sk=f"D#{delivery.id}")
+    waiting = (DeliveryItem.attempts == delivery.attempts) & DeliveryItem.status.is_in("pending", "retrying")
+    try:
+        with translate_write_errors("changed meanwhile"):
+            target.update(
+                actions=[DeliveryItem.next_attempt_at.set(next_attempt_at), DeliveryItem.updated_at.set(at)],
+                condition=waiting,
+            )
+    except Conflict:
+        return False
+    return True
+
+
 def reopen(delivery: Delivery, *, at: str, deadline: int) -> Delivery:
     """Replay: pending again, due now, with a fresh retry window. Conflict if an attempt is being recorded."""
     target = DeliveryItem(pk=_pk(delivery.account_id, delivery.target_id), sk=f"D#{delivery.id}")

@@ -9,7 +9,8 @@ Items (home table, the account's partition; `JOB#` collides with no other sort k
 
 Counters change only by ADD in that transaction, and every state change is conditional on the state it
 leaves, so redelivered or concurrent messages can neither double-count nor move a finished job.
-Export files go to the exports bucket in the home region (bucket default encryption: SSE-KMS).
+Export files go to the exports bucket in the home region (bucket default encryption: SSE-KMS); an export's
+checkpoint and its spool are `store.exports`'.
 """
 
 from __future__ import annotations
@@ -371,50 +372,6 @@ def enqueue(messages: Sequence[dict[str, Any]]) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- export files
-
-
-class ExportUpload:
-    """A multipart upload to the exports bucket: parts as they come, so memory stays bounded at one part.
-
-    The bucket's default encryption (SSE-KMS with the app's key) applies; an explicit `aws:kms` here would
-    switch to the AWS-managed key instead.
-    """
-
-    def __init__(self, key: str, filename: str) -> None:
-        self.key = key
-        self._s3 = aws.client("s3", settings().home_region)
-        self._parts: list[dict[str, Any]] = []
-        self.bytes = 0
-        response = self._s3.create_multipart_upload(
-            Bucket=settings().exports_bucket,
-            Key=key,
-            ContentType="text/csv; charset=utf-8",
-            ContentDisposition=f'attachment; filename="{filename}"',
-        )
-        self._upload_id = response["UploadId"]
-
-    def upload_part(self, data: bytes) -> None:
-        number = len(self._parts) + 1
-        response = self._s3.upload_part(
-            Bucket=settings().exports_bucket, Key=self.key, UploadId=self._upload_id, PartNumber=number, Body=data
-        )
-        self._parts.append({"ETag": response["ETag"], "PartNumber": number})
-        self.bytes += len(data)
-
-    def complete(self) -> None:
-        self._s3.complete_multipart_upload(
-            Bucket=settings().exports_bucket,
-            Key=self.key,
-            UploadId=self._upload_id,
-            MultipartUpload={"Parts": self._parts},
-        )
-
-    def abort(self) -> None:
-        self._s3.abort_multipart_upload(Bucket=settings().exports_bucket, Key=self.key, UploadId=self._upload_id)
-
-
-def delete_export(key: str) -> None:
-    aws.client("s3", settings().home_region).delete_object(Bucket=settings().exports_bucket, Key=key)
 
 
 def presigned_download(key: str, filename: str, seconds: int) -> str:

@@ -6,7 +6,7 @@ Items (one regional table; docs/data-model.md maps every access pattern to a key
   dedupe      pk D#<account>#<digest>     sk D               blind index of a contact or platform id -> lead
   note        pk LD#<account>#<lead id>   sk N#<note id>     sealed text
   timeline    pk LD#<account>#<lead id>   sk T#<event id>    no personal data; survives deletion as tombstone
-and in the regional lead-keys table (no PITR, so deleting shreds): pk K#<account>#<lead id>.
+and in the regional lead-keys table (no PITR, so deleting shreds): pk K#<account>#<lead id>, with its own `g_exp`.
 Every item of a lead carries the lead's `expires_at` (TTL) and `g_exp` (the retention sweep's index).
 
 The item classes are declared once, here; `models(region)` binds each to the tables of one storage region
@@ -193,6 +193,19 @@ class LinkItem(_ChildItem):
     lead_id = UnicodeAttribute()
 
 
+class _KeyExpiryIndex(GlobalSecondaryIndex["LeadKeyItem"]):
+    """The lead-keys table's own sharded expiry index (`X#<day>#<shard>`, as the lead table's `by_expiry`): the
+    sweep finds expired keys directly, also when TTL removed their lead item first. Keys and `expires_at` only,
+    never a copy of the wrapped key."""
+
+    class Meta:
+        index_name = "by_expiry"
+        projection = IncludeProjection(["expires_at"])
+
+    g_exp = UnicodeAttribute(hash_key=True)
+    pk = UnicodeAttribute(range_key=True)
+
+
 class LeadKeyItem(Model):
     """A lead's data key, wrapped under a KMS key-encryption key; deleting it shreds the lead."""
 
@@ -203,6 +216,8 @@ class LeadKeyItem(Model):
     kek_blob = BinaryAttribute(legacy_encoding=False)
     wrapped = BinaryAttribute(legacy_encoding=False)
     expires_at = NumberAttribute()
+    g_exp = UnicodeAttribute(null=True)  # null on keys written before the index existed (swept with their lead)
+    by_expiry = _KeyExpiryIndex()
 
 
 _M = TypeVar("_M", bound=Model)

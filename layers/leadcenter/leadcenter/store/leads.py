@@ -19,6 +19,7 @@ from pynamodb.transactions import TransactWrite
 from leadcenter import crypto
 from leadcenter.errors import Conflict, NotFound
 from leadcenter.model import Contact, FormData
+from leadcenter.store import people
 from leadcenter.store._base import cancellation_reasons, transact_get, transact_write, translate_write_errors
 from leadcenter.store.lead_items import (
     LeadItem,
@@ -29,6 +30,7 @@ from leadcenter.store.lead_items import (
     dedupe_pk,
     dimension_key,
     event_item,
+    expiry_key,
     key_pk,
     lead_from_item,
     lead_item,
@@ -48,16 +50,21 @@ MAX_TRANSACTION_ITEMS = 100
 
 @dataclass(frozen=True)
 class DuplicatePerson(Exception):
-    """A dedupe entry already names a lead of this person in this account."""
+    """A dedupe entry (`digest`) already names a lead of this account."""
 
     lead_id: str
+    digest: str = ""
 
 
-def create(state: LeadState, dedupe_digests: Sequence[str], event: TimelineEvent) -> None:
-    """Lead, lead key, dedupe entries and the 'created' event in one transaction.
+def create(
+    state: LeadState, dedupe_digests: Sequence[str], event: TimelineEvent, *, contributed_at: str | None = None
+) -> None:
+    """Lead, lead key, dedupe entries, the 'created' event and, for a platform user's lead, its person-index
+    entry, in one transaction.
 
     A dedupe entry that already exists cancels the whole write and raises DuplicatePerson, so two
-    concurrent messages from one person can never make two leads.
+    concurrent messages from one person can never make two leads. A platform user's lead is also conditioned
+    on the erasure ledger: a person erased at or after `contributed_at` (default: now) raises PersonErased.
     """
     lead = state.lead
     region = lead.storage_region
@@ -66,8 +73,12 @@ def create(state: LeadState, dedupe_digests: Sequence[str], event: TimelineEvent
     lead_key, wrapped = crypto.new_lead_key(region, lead.account_id, lead.id)
     cipher = crypto.FieldCipher(lead_key, lead.account_id, lead.id)
     exp = state.expires_epoch
+    person = state.person_hash
+    checks = 1 if person else 0
     try:
         with transact_write(region) as tx:
+            if person:
+                people.stage_ledger_check(tx, region, person, contributed_at or lead.created_at)
             tx.save(lead_item(state, cipher), condition=m.lead.pk.does_not_exist())
             tx.save(
                 m.key(
@@ -75,6 +86,7 @@ def create(state: LeadState, dedupe_digests: Sequence[str], event: TimelineEvent
                     kek_blob=wrapped.kek_blob,
                     wrapped=wrapped.wrapped,
                     expires_at=exp,
+                    g_exp=expiry_key(exp, lead.id),
                 )
             )
             for digest in dedupe_digests:
@@ -84,14 +96,20 @@ def create(state: LeadState, dedupe_digests: Sequence[str], event: TimelineEvent
             for label_id in sorted(state.label_ids):
                 tx.save(link_item(region, lead.account_id, label_id, lead.id, exp))
             tx.save(event_item(region, lead.account_id, lead.id, exp, event), condition=m.event.pk.does_not_exist())
+            if person:
+                people.stage_lead_entry(tx, region, person, lead.account_id, lead.id, exp, expiry_key(exp, lead.id))
     except TransactWriteError as exc:
-        # All puts, in the order added: lead, key, then the dedupe entries.
+        # The ledger check first (condition checks go first), then all puts in the order added: lead, key, then
+        # the dedupe entries.
         reasons = cancellation_reasons(exc)
-        for digest, reason in zip(dedupe_digests, reasons[2 : 2 + len(dedupe_digests)], strict=False):
+        if checks and reasons and reasons[0] == "ConditionalCheckFailed":
+            raise people.PersonErased() from exc
+        first = checks + 2
+        for digest, reason in zip(dedupe_digests, reasons[first : first + len(dedupe_digests)], strict=False):
             if reason == "ConditionalCheckFailed":
                 existing = find_by_digest(region, lead.account_id, digest)
                 if existing:
-                    raise DuplicatePerson(existing) from exc
+                    raise DuplicatePerson(existing, digest) from exc
         with translate_write_errors("lead already exists"):
             raise
 
@@ -441,6 +459,7 @@ def delete(state: LeadState, tombstone: TimelineEvent, *, expected_version: int 
         m.key(pk=key_pk(lead.account_id, lead.id)),
         *(m.link(pk=link_pk(lead.account_id, label), sk=lead_sk(lead.id)) for label in sorted(state.label_ids)),
         *(m.dedupe(pk=dedupe_pk(lead.account_id, digest), sk="D") for digest in sorted(state.digests)),
+        *([people.lead_entry(region, state.person_hash, lead.account_id, lead.id)] if state.person_hash else []),
         *notes,
     ]
     # Notes beyond one transaction's reach go first; the lead and its key always go together, last.

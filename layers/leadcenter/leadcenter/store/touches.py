@@ -87,3 +87,21 @@ def newest_first(region: str, account_id: str, person_hash: str, since: str, unt
             item.campaign_id,
             item.campaign_name,
         )
+
+
+def delete_all(region: str, account_id: str, person_hash: str) -> int:
+    """Deletes every touch of the person in the account (erasure); returns how many there were."""
+    item_cls: Any = _model(region)
+    found = list(item_cls.query(touch_pk(account_id, person_hash), attributes_to_get=["pk", "sk"]))
+    with item_cls.batch_write() as batch:
+        for item in found:
+            batch.delete(item)
+    return len(found)
+
+
+def delete_one(region: str, account_id: str, person_hash: str, at: str, event_id: str) -> bool:
+    """Deletes one touch by key; True when the person has no touch left in the account."""
+    item_cls: Any = _model(region)
+    pk = touch_pk(account_id, person_hash)
+    item_cls(pk=pk, sk=f"{at}#{event_id}").delete()
+    return not list(item_cls.query(pk, limit=1, attributes_to_get=["pk", "sk"]))
