@@ -233,6 +233,12 @@ def _seed_report(server: Server, account: str) -> dict[str, Any]:
     ads = {a["name"]: a for a in http.ok("GET", f"/accounts/{account}/ads", ADMIN)["items"]}
     lead_ad, chat_ad = ads["Book a test drive"], ads["Chat with us"]
     today = http.ok("GET", "/_local/clock", user=None)["now"][:10]
+    # The chat's person clicks the conversation-goal ad first: the touch and the message share a queue, so the
+    # touch goes first and the message last, with the spend and the leads (and a pause) in between.
+    person = {"id": f"ads-person-{uuid.uuid4().hex[:8]}", "region": "SG"}
+    touch = {k: chat_ad[k] for k in ("adgroup_id", "campaign_id")} | {"kind": "click", "ad_id": chat_ad["id"]}
+    touch |= {"ad_name": chat_ad["name"], "adgroup_name": "Chats SG MY", "campaign_name": "Spring EV launch 2026"}
+    _signed_event(server, {"type": "ad.touch", "account_id": account, "user": person, "touch": touch})
     for ad, amount in ((lead_ad, "30.00"), (chat_ad, "12.50")):
         spend = {"ad_id": ad["id"], "date": today, "amount": amount, "currency": "SGD"}
         _signed_event(server, {"type": "ad.spend", "account_id": account, "spend": spend})
@@ -243,11 +249,7 @@ def _seed_report(server: Server, account: str) -> dict[str, Any]:
     for i in range(3):
         contact = {"name": f"Report Lead {i}", "email": f"report.lead{i}@example.com"}
         http.ok("POST", f"/accounts/{account}/leads", ADMIN, {"region": "SG", "contact": contact, "ad": attributed})
-    person = {"id": f"ads-person-{uuid.uuid4().hex[:8]}", "region": "SG"}
-    touch = {k: chat_ad[k] for k in ("adgroup_id", "campaign_id")} | {"kind": "click", "ad_id": chat_ad["id"]}
-    touch |= {"ad_name": chat_ad["name"], "adgroup_name": "Chats SG MY", "campaign_name": "Spring EV launch 2026"}
-    _signed_event(server, {"type": "ad.touch", "account_id": account, "user": person, "touch": touch})
-    time.sleep(1.5)  # the touch and the message share a queue: let the touch be recorded before the chat starts
+    time.sleep(1)
     message = {"id": f"m-{person['id']}", "text": "Hi, is it in stock?"}
     chat = {"type": "message.received", "account_id": account, "user": person, "message": message}
     _signed_event(server, chat | {"conversation_id": f"conv-{person['id']}"})
