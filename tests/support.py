@@ -54,6 +54,17 @@ def valid_body(method: str, path: str) -> dict[str, Any] | None:
     """A valid body for a route template, so an answer is about access rather than about the body's shape."""
     if method in ("GET", "DELETE"):
         return None
+    if path.endswith("/adgroups"):
+        return {
+            "campaign_id": "missing0",
+            "name": "G",
+            "optimization_goal": "conversation",
+            "targeting_countries": ["SG"],
+        }
+    if path.endswith("/ads"):
+        return {"adgroup_id": "missing0", "name": "A"}
+    if "/campaigns" in path or "/adgroups/" in path or "/ads/" in path:
+        return {"name": "Renamed"}
     if path.endswith("/notes") or "/notes/" in path:
         return {"text": "x"}
     if path.endswith("/labels") or "/labels/" in path:

@@ -28,6 +28,8 @@ RULES: list[tuple[str, str, str]] = [
     ("*", r"/forms", "admin_operator"),
     ("*", r"/exports$|/download$", "download"),
     ("*", r"/integrations/", "crm"),
+    ("GET", r"/(campaigns|adgroups|ads)(/|$)", "lead_ads_view"),
+    ("*", r"/(campaigns|adgroups|ads)(/|$)", "lead_ads_edit"),
     ("*", r"/leads|/labels|/summary$|/conversations/|/reports/|/jobs/", "leads"),
 ]
 
@@ -52,6 +54,12 @@ def expected(need: str, persona: str) -> int | str:
     scope = {"bc_leads": "leads_center", "bc_download": "download", "bc_crm": "crm"}.get(persona)
     if need == "anyone":
         return "ok"
+    if need in ("lead_ads_view", "lead_ads_edit"):
+        # Only ad accounts have lead ads (a Business Center: 403 for every role); not a lead action, so a transfer
+        # of lead access leaves them with the ad account.
+        if on_bc:
+            return 403
+        return "ok" if need == "lead_ads_view" or role in ("admin", "operator") else 403
     if need == "admin_operator":
         return "ok" if role in ("admin", "operator") else 403
     if need == "admin":

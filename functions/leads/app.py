@@ -1,5 +1,5 @@
 """Leads Center API: accounts, members, leads, labels, notes, forms, jobs, conversations, auto-capture settings,
-reports. Thin: routers and logic live in the layer."""
+reports, lead ads (campaigns, ad groups, ads). Thin: routers and logic live in the layer."""
 
 from __future__ import annotations
 
@@ -8,12 +8,24 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from leadcenter.api import accounts, auto_capture, conversations, forms, jobs, labels, leads, notes, openapi, reports
+from leadcenter.api import (
+    accounts,
+    auto_capture,
+    conversations,
+    forms,
+    jobs,
+    labels,
+    lead_ads,
+    leads,
+    notes,
+    openapi,
+    reports,
+)
 from leadcenter.http import build_resolver
 from leadcenter.observability import logger, metrics
 
 app = build_resolver()
-for module in (accounts, leads, labels, notes, forms, jobs, conversations, auto_capture, reports, openapi):
+for module in (accounts, leads, labels, notes, forms, jobs, conversations, auto_capture, reports, lead_ads, openapi):
     app.include_router(module.router)
 
 

@@ -8,7 +8,7 @@ import { setApiBase } from "./capabilities.js";
 import { announce, errorBox, h, replace, spinner } from "./dom.js";
 import { accountKind } from "./format.js";
 import {
-  accessSignature, accountById, cachedAccounts, canSeeLeads, forgetAccounts, isAdmin, loadAccounts, preferredAccount,
+  accessSignature, accountById, cachedAccounts, canSeeAds, canSeeLeads, canSeeReports, forgetAccounts, isAdmin, loadAccounts, preferredAccount,
   setAccount, state,
 } from "./state.js";
 
@@ -18,6 +18,8 @@ const VIEWS = {
   members: { title: "Members", load: () => import("./views/members.js") },
   "lead-access": { title: "Lead access", load: () => import("./views/lead-access.js") },
   conversations: { title: "Conversations", load: () => import("./views/conversations.js") },
+  campaigns: { title: "Campaigns", load: () => import("./views/campaigns/index.js") },
+  reports: { title: "Reports", load: () => import("./views/reports/index.js") },
 };
 const DEFAULT_VIEW = "leads";
 
@@ -110,6 +112,8 @@ function renderNav() {
   const current = parseRoute().view;
   const items = [["leads", "Leads"]];
   if (canSeeLeads()) items.push(["conversations", "Conversations"]);
+  if (canSeeAds()) items.push(["campaigns", "Campaigns"]);
+  if (canSeeReports()) items.push(["reports", "Reports"]);
   if (isAdmin()) items.push(["labels", "Labels"], ["members", account.type === "business_center" ? "Members & lead access" : "Members"]);
   if (isAdmin() && account.type === "ad_account") items.push(["lead-access", "Transfer lead access"]);
   if (isAdmin() && account.type === "business_center") items.push(["lead-access", "Transferred ad accounts"]);

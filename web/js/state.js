@@ -52,6 +52,21 @@ export function canSeeLeads(account = state.account) {
   return account.role === "admin" || (account.lead_access || []).includes("leads_center");
 }
 
+/** Campaigns, ad groups and ads: every role of an ad account sees them (a Business Center has none). */
+export function canSeeAds(account = state.account) {
+  return Boolean(account && account.type === "ad_account");
+}
+
+/** Admins and operators of an ad account create and change campaigns, ad groups and ads. */
+export function canEditAds(account = state.account) {
+  return canSeeAds(account) && (account.role === "admin" || account.role === "operator");
+}
+
+/** The lead-ads report needs lead-view rights: admins of an ad account whose lead access was not transferred. */
+export function canSeeReports(account = state.account) {
+  return canSeeAds(account) && canSeeLeads(account);
+}
+
 const ACCOUNTS_KEY = "leadcenter.accounts";
 
 export async function loadAccounts() {
@@ -104,7 +119,7 @@ export function preferredAccount(wantedId) {
   );
 }
 
-async function allPages(route, query = {}) {
+export async function allPages(route, query = {}) {
   const items = [];
   let cursor = null;
   do {

@@ -5,7 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+Traffic = Literal["organic", "paid"]
 
 
 class LeadStatus(StrEnum):
@@ -105,3 +107,8 @@ class Lead(BaseModel):
     version: int = 1
     storage_region: str = Field(description="AWS region holding the personal data")
     conversation_id: str | None = None
+
+    @computed_field(description="paid: attributed to an ad (last touch); organic: no ad touch attributed")  # type: ignore[prop-decorator]
+    @property
+    def traffic(self) -> Traffic:
+        return "paid" if self.ad.ad_id else "organic"

@@ -8,6 +8,7 @@ worker parses the queued raw body with the same models.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from datetime import date as date_type
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
@@ -16,6 +17,8 @@ from leadcenter.regions import region_router
 
 # Conversation ids appear in URL paths (/conversations/{c}/...): only characters that need no escaping there.
 CONVERSATION_ID_PATTERN = r"^[A-Za-z0-9._:@=+~-]+$"
+# Money: a non-negative decimal string with at most 2 decimals (domain/money.py keeps it in cents).
+AMOUNT_PATTERN = r"^[0-9]{1,13}(\.[0-9]{1,2})?$"
 
 
 class _Platform(BaseModel):
@@ -61,6 +64,13 @@ class AdTouch(_Platform):
     campaign_name: str | None = Field(default=None, max_length=200)
 
 
+class AdSpend(_Platform):
+    ad_id: str = Field(min_length=1, max_length=64)
+    date: date_type = Field(description="the day the spend is for (YYYY-MM-DD)")
+    amount: str = Field(pattern=AMOUNT_PATTERN, description="decimal string, at most 2 decimals", examples=["12.34"])
+    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217", examples=["SGD"])
+
+
 class _Event(_Platform):
     """What every event carries; each type adds its own part, required (a discriminated union on `type`)."""
 
@@ -91,11 +101,19 @@ class AdTouched(_Event):
     touch: AdTouch
 
 
+class AdSpent(_Event):
+    """Sets the ad's spend for a day; a statement that occurred later restates it. No person: `user` optional."""
+
+    type: Literal["ad.spend"]
+    user: PlatformUser | None = None  # type: ignore[assignment]
+    spend: AdSpend
+
+
 class ErasureRequested(_Event):
     type: Literal["user.erasure_requested"]
 
 
 # Other parts an event may carry (`form` on a message, say) are ignored like any unknown field.
-PlatformEventTypes = MessageReceived | FormSubmitted | AdTouched | ErasureRequested
+PlatformEventTypes = MessageReceived | FormSubmitted | AdTouched | AdSpent | ErasureRequested
 PlatformEvent = Annotated[PlatformEventTypes, Field(discriminator="type")]
 PLATFORM_EVENT: TypeAdapter[PlatformEvent] = TypeAdapter(PlatformEvent)

@@ -30,6 +30,8 @@ class Action(StrEnum):
     CRM_MANAGE = "crm.manage"
     LEAD_ACCESS_TRANSFER = "lead_access.transfer"
     LEAD_ACCESS_VIEW = "lead_access.view"
+    LEAD_ADS_VIEW = "lead_ads.view"
+    LEAD_ADS_EDIT = "lead_ads.edit"
 
 
 ROLES = ("admin", "operator", "analyst")
@@ -52,6 +54,9 @@ ROLE_MATRIX: dict[str, dict[Action, frozenset[str]]] = {
         Action.CRM_MANAGE: ADMIN,
         Action.LEAD_ACCESS_TRANSFER: ADMIN,
         Action.LEAD_ACCESS_VIEW: ADMIN,
+        # Campaigns, ad groups and ads: only ad accounts have them (a Business Center gets 403).
+        Action.LEAD_ADS_VIEW: ALL,
+        Action.LEAD_ADS_EDIT: frozenset({"admin", "operator"}),
     },
     "business_center": {
         Action.ACCOUNT_VIEW: ALL,

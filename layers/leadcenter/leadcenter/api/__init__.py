@@ -17,6 +17,7 @@ ROUTER_MODULES = [
     "leadcenter.api.conversations",
     "leadcenter.api.auto_capture",
     "leadcenter.api.reports",
+    "leadcenter.api.lead_ads",
     "leadcenter.api.jobs",
     "leadcenter.api.integrations",
 ]

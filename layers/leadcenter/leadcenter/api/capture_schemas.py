@@ -89,16 +89,3 @@ class ConversationEventOut(FromAttributes):
 class ConversationEventList(BaseModel):
     items: list[ConversationEventOut]
     next_cursor: str | None = None
-
-
-class GroupCountOut(FromAttributes):
-    id: str
-    name: str | None = None
-    leads: int
-
-
-class LeadReportOut(BaseModel):
-    group_by: GroupBy
-    items: list[GroupCountOut]
-    total: int
-    next_cursor: str | None = None

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, HttpUrl, field_validator
 
 from leadcenter import clock, ids
 from leadcenter.api.accounts import AccountId
@@ -32,6 +32,23 @@ class Question(Strict):
 class FormIn(Strict):
     name: str = Field(min_length=1, max_length=200)
     questions: list[Question] = Field(min_length=1, max_length=50)
+    privacy_policy_url: HttpUrl | None = Field(
+        default=None,
+        description="https; a form saves without it, but no ad can use the form until it has one",
+        examples=["https://example.com/privacy"],
+    )
+    disclaimer: str | None = Field(default=None, max_length=2000, description="shown under the form's questions")
+
+    @field_validator("privacy_policy_url")
+    @classmethod
+    def _https(cls, value: HttpUrl | None) -> HttpUrl | None:
+        if value is not None and (value.scheme != "https" or len(str(value)) > 2048):
+            raise ValueError("the privacy policy URL must be an https URL of at most 2048 characters")
+        return value
+
+    @property
+    def policy_url(self) -> str | None:
+        return None if self.privacy_policy_url is None else str(self.privacy_policy_url)
 
 
 class FormOut(FromAttributes):
@@ -41,6 +58,8 @@ class FormOut(FromAttributes):
     created_at: str
     updated_at: str
     version: int
+    privacy_policy_url: str | None = None
+    disclaimer: str | None = None
 
 
 class FormList(BaseModel):
@@ -64,7 +83,14 @@ def create_form(account_id: AccountId, body: FormIn) -> tuple[FormOut, int]:
     authorize(caller_id(router), account_id, Action.FORMS_EDIT)
     now = clock.iso()
     form = Form(
-        f"form-{ids.ulid().lower()}", body.name, tuple((q.question, q.type) for q in body.questions), now, now, 1
+        f"form-{ids.ulid().lower()}",
+        body.name,
+        tuple((q.question, q.type) for q in body.questions),
+        now,
+        now,
+        1,
+        body.policy_url,
+        body.disclaimer,
     )
     store.create(account_id, form)
     catalog.record(account_id, [("form", form.id, form.name)])
@@ -95,6 +121,8 @@ def put_form(
         current.created_at,
         clock.iso(),
         expected + 1,
+        body.policy_url,
+        body.disclaimer,
     )
     store.replace(account_id, form, expected)
     catalog.record(account_id, [("form", form.id, form.name)])

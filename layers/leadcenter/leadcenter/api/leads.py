@@ -21,7 +21,7 @@ from leadcenter.api.schemas import (
 from leadcenter.domain import leads as domain
 from leadcenter.errors import BadRequest
 from leadcenter.http import caller_id, if_match_version
-from leadcenter.model import AccessStatus, Attribution, FormData, Lead, LeadSource, LeadStatus
+from leadcenter.model import AccessStatus, Attribution, FormData, Lead, LeadSource, LeadStatus, Traffic
 from leadcenter.policy import Action, authorize
 
 router = Router()
@@ -52,6 +52,7 @@ def list_leads(
     access_status: Annotated[AccessStatus | None, Query()] = None,
     source: Annotated[LeadSource | None, Query()] = None,
     form_id: Annotated[str | None, Query(max_length=64)] = None,
+    traffic: Annotated[Traffic | None, Query(description="organic (no ad touch attributed) or paid")] = None,
     created_from: Annotated[datetime | None, Query()] = None,
     created_to: Annotated[datetime | None, Query()] = None,
     updated_since: Annotated[datetime | None, Query(description="incremental pull: oldest change first")] = None,
@@ -79,6 +80,7 @@ def list_leads(
             access_status=access_status,
             source=source,
             form_id=form_id,
+            traffic=traffic,
             created_from=created_from,
             created_to=created_to,
             updated_since=updated_since,
@@ -100,6 +102,7 @@ def lead_filter(given: LeadFilterIn) -> domain.LeadFilter:
         access_status=given.access_status.value if given.access_status else None,
         source=given.source,
         form_id=given.form_id,
+        traffic=given.traffic,
         created_from=_utc(given.created_from),
         created_to=_utc(given.created_to),
         updated_since=_utc(given.updated_since),

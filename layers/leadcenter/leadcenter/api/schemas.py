@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
-from leadcenter.model import AccessStatus, Attribution, Contact, FormData, Lead, LeadSource, LeadStatus
+from leadcenter.model import AccessStatus, Attribution, Contact, FormData, Lead, LeadSource, LeadStatus, Traffic
 
 AccountType = Literal["ad_account", "business_center"]
 Role = Literal["admin", "operator", "analyst"]
@@ -89,6 +89,7 @@ class LeadFilterIn(Strict):
     access_status: AccessStatus | None = None
     source: LeadSource | None = None
     form_id: str | None = Field(default=None, max_length=64)
+    traffic: Traffic | None = Field(default=None, description="organic (no ad touch attributed) or paid")
     created_from: datetime | None = None
     created_to: datetime | None = None
     updated_since: datetime | None = Field(default=None, description="incremental pull: oldest change first")

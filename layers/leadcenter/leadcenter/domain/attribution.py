@@ -1,4 +1,4 @@
-"""Last-touch attribution of leads to ads, and the lead report by ad, ad group or campaign.
+"""Last-touch attribution of leads (and conversations) to ads.
 
 Touches: every `ad.touch` event is kept per person (blind-index digest of the platform user id, never the
 id itself) in the person's storage region. A lead made for that person is attributed to the newest touch
@@ -6,30 +6,20 @@ before it that still qualifies: a click within the click window (7 days unless t
 a view within the view window (1 day). A newer view that is too old does not hide an older click that
 still qualifies. Attribution is decided once, when the lead is created.
 
-Report design (no scans): the groups an account has are listed by its catalog item (one GetItem; it
-gains every ad, ad group and campaign with a name when a lead naming it is created), and each group is
-counted with one key query, Select=COUNT on the lead table's attribution index (by_ad, by_adgroup,
-by_campaign; hash key A#<account>#<dimension>#<id>) in each storage region the account has leads in.
-Counts are therefore exact at read time (a deleted or expired lead no longer counts) and each read is
-proportional to the leads counted, never to the table; a cached counter would drift with every delete
-and retention sweep that it would have to hear about.
+The report by ad, ad group or campaign reads counters kept as leads, conversations and spend happen
+(domain/ad_metrics.py, domain/ad_reports.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from leadcenter import clock
-from leadcenter.domain import leads as lead_domain
 from leadcenter.model import Attribution
 from leadcenter.platform_events import AdTouch
 from leadcenter.policy import Access
-from leadcenter.store import accounts as account_store
 from leadcenter.store import auto_capture as settings_store
-from leadcenter.store import catalog as catalog_store
 from leadcenter.store import people as people_store
-from leadcenter.store import reports as report_store
 from leadcenter.store import touches as touch_store
 from leadcenter.store.auto_capture import Windows
 
@@ -100,28 +90,3 @@ def attribute(account_id: str, storage_region: str, person_hash: str, moment: da
                 campaign_name=touch.campaign_name,
             )
     return Attribution()
-
-
-# ---------------------------------------------------------------------------------------------- report
-
-
-@dataclass(frozen=True)
-class GroupCount:
-    id: str
-    name: str | None
-    leads: int
-
-
-def lead_report(access: Access, group_by: str) -> list[GroupCount]:
-    """Leads per group, most first; groups without leads are left out."""
-    now = int(clock.epoch())
-    counts: dict[str, int] = {}
-    names: dict[str, str] = {}
-    for account_id in lead_domain.lead_accounts(access):
-        regions = sorted(account_store.get_account(account_id).lead_regions)
-        for group_id, name in catalog_store.load(account_id)[group_by].items():
-            found = sum(report_store.count_group(region, account_id, group_by, group_id, now) for region in regions)
-            counts[group_id] = counts.get(group_id, 0) + found
-            names.setdefault(group_id, str(name))
-    rows = [GroupCount(group_id, names.get(group_id), n) for group_id, n in counts.items() if n]
-    return sorted(rows, key=lambda row: (-row.leads, (row.name or "").casefold(), row.id))

@@ -25,7 +25,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from leadcenter import business_metrics, clock, crypto, ids
-from leadcenter.domain import attribution, auto_capture, conversations, erasure, retention
+from leadcenter.domain import ad_metrics, attribution, auto_capture, conversations, erasure, retention
 from leadcenter.domain import leads as lead_domain
 from leadcenter.errors import BadRequest, Conflict, NotFound
 from leadcenter.model import Contact, FormAnswer, FormData, Lead, LeadSource, OtherContact
@@ -285,6 +285,8 @@ def handle(event: PlatformEvent) -> Outcome:
         return Outcome(event.event_id, event.type, "ignored", reason="unknown account")
     if account.type != "ad_account":
         return Outcome(event.event_id, event.type, "ignored", reason="not an ad account")
+    if event.type == "ad.spend":  # no person: domain/ad_metrics.py
+        return Outcome(event.event_id, event.type, *ad_metrics.on_spend(event, account.account_id))
     person = person_of(account.account_id, event.user)
     if _erased_since(event, person):
         return Outcome(event.event_id, event.type, "ignored", reason="the person was erased after this event")
@@ -377,6 +379,7 @@ def _after_upsert(event: PlatformEvent, person: Person, upsert: Upsert) -> str:
 
 
 def _on_message(event: MessageReceived, person: Person) -> Outcome:
+    ad_metrics.on_message(event, person.account_id, person.storage_region, person.person_hash)
     scanning = auto_capture.is_capturing(person.account_id)
     _notice(
         event,

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from leadcenter import clock, crypto, ids
+from leadcenter.domain import ad_metrics
 from leadcenter.domain import leads as lead_domain
 from leadcenter.domain.retention import person_hash
 from leadcenter.errors import Conflict
@@ -95,6 +96,7 @@ def _delete_lead(region: str, account_id: str, lead_id: str) -> int:
         tombstone = TimelineEvent(ids.ulid(), "erased", ACTOR, clock.iso(), {"reason": "erasure request"})
         try:
             lead_store.delete(state, tombstone, expected_version=state.lead.version)
+            ad_metrics.lead_deleted(state.lead)  # as a deleted lead: uncounted, its counting marker gone
             return 1
         except Conflict:
             continue

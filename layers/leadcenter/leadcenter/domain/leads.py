@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from leadcenter import business_metrics, clock, ids
 from leadcenter.config import settings
 from leadcenter.cursors import Cursors
-from leadcenter.domain import conversations
+from leadcenter.domain import ad_metrics, conversations
 from leadcenter.errors import Conflict, NotFound, Unprocessable
 from leadcenter.model import AccessStatus, Attribution, Contact, FormData, LabelRef, Lead, LeadSource, LeadStatus
 from leadcenter.policy import Access
@@ -129,6 +129,7 @@ def create_lead(account_id: str, new: NewLead, actor: str, *, event_type: str = 
     contributed = clock.iso(new.contributed_at) if new.contributed_at else None
     lead_store.create(state, new.dedupe_digests, event, contributed_at=contributed)
     business_metrics.lead_captured(new.source.value)
+    ad_metrics.lead_created(lead)
     if storage_region not in _known_regions(account_id):
         account_store.add_lead_region(account_id, storage_region)
     catalog_store.record(
@@ -284,6 +285,7 @@ class LeadFilter:
     access_status: str | None = None
     source: LeadSource | None = None
     form_id: str | None = None
+    traffic: str | None = None  # organic | paid
     created_from: datetime | None = None
     created_to: datetime | None = None
     updated_since: datetime | None = None
@@ -337,6 +339,7 @@ def list_leads(access: Access, f: LeadFilter, limit: int, cursor: str | None) ->
         access_status=f.access_status,
         source=f.source.value if f.source else None,
         form_id=f.form_id,
+        traffic=f.traffic,
         q=f.q,
         updated_since=clock.iso(f.updated_since) if f.updated_since is not None else None,
         after=after,
@@ -368,6 +371,7 @@ def delete_lead(
         raise Conflict("the lead changed since the job read it", current_version=state.lead.version)
     tombstone = TimelineEvent(event_id or ids.ulid(), "deleted", access.caller, clock.iso(), {})
     lead_store.delete(state, tombstone, expected_version=expected_version)
+    ad_metrics.lead_deleted(state.lead)
 
 
 # ---------------------------------------------------------------------------------------------- summary

@@ -6,6 +6,8 @@ Search by name reads this one item and resolves names to ids; leads are then rea
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
+from typing import Any
 
 from pynamodb.attributes import MapAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, UpdateError
@@ -26,6 +28,15 @@ class CatalogItem(Model):
     adgroup: MapAttribute[str, str] = MapAttribute(default=dict)
     campaign: MapAttribute[str, str] = MapAttribute(default=dict)
     form: MapAttribute[str, str] = MapAttribute(default=dict)
+    # Lead ads (store.lead_ads) for reports: ad group id -> optimization goal, ad id -> ad group id; the account's
+    # spend currency (fixed by its first spend, store.reports).
+    goal: MapAttribute[str, str] = MapAttribute(null=True)
+    adgroup_of: MapAttribute[str, str] = MapAttribute(null=True)
+    currency = UnicodeAttribute(null=True)
+
+
+def catalog_key(account_id: str) -> tuple[str, str]:
+    return account_pk(account_id), "CATALOG"
 
 
 # What this container already wrote, so a stream of leads from one ad costs one catalog write, not one each.
@@ -72,3 +83,46 @@ def resolve(account_ids: list[str], query: str) -> list[tuple[str, str, str]]:
                 if item_id == query.strip() or needle in str(name).casefold():
                     matches.append((account_id, kind, item_id))
     return matches
+
+
+@dataclass(frozen=True)
+class Directory:
+    """What a report shows beside its counts, from the one catalog item."""
+
+    names: dict[str, dict[str, str]]
+    goals: dict[str, str]
+    adgroup_of: dict[str, str]
+    currency: str | None
+
+
+def record_structure(account_id: str, goals: dict[str, str], adgroup_of: dict[str, str]) -> None:
+    """Sets ad groups' optimization goals and ads' ad groups (one UpdateItem)."""
+    item = CatalogItem(*catalog_key(account_id))
+    goal: Any = CatalogItem.goal  # typed as a map of str; a path into it is an attribute path
+    parent: Any = CatalogItem.adgroup_of
+    actions = [goal[k].set(v) for k, v in goals.items()] + [parent[k].set(v) for k, v in adgroup_of.items()]
+    if not actions:
+        return
+    try:
+        item.update(actions=actions)
+    except UpdateError:  # the maps do not exist yet
+        item.update(
+            actions=[
+                CatalogItem.goal.set(CatalogItem.goal | {}),
+                CatalogItem.adgroup_of.set(CatalogItem.adgroup_of | {}),
+            ]
+        )
+        item.update(actions=actions)
+
+
+def directory(account_id: str) -> Directory:
+    try:
+        item = CatalogItem.get(*catalog_key(account_id))
+    except DoesNotExist:
+        return Directory({kind: {} for kind in KINDS}, {}, {}, None)
+
+    def plain(value: MapAttribute[str, str] | None) -> dict[str, str]:
+        return {k: str(v) for k, v in value.as_dict().items()} if value else {}
+
+    names = {kind: plain(getattr(item, kind)) for kind in KINDS}
+    return Directory(names, plain(item.goal), plain(item.adgroup_of), item.currency)

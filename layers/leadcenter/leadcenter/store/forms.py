@@ -29,6 +29,8 @@ class FormItem(Model):
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     version = NumberAttribute(default=1)
+    privacy_policy_url = UnicodeAttribute(null=True)
+    disclaimer = UnicodeAttribute(null=True)
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ class Form:
     created_at: str
     updated_at: str
     version: int
+    privacy_policy_url: str | None = None  # an ad may use the form only once it has one
+    disclaimer: str | None = None
 
 
 def _form(item: FormItem) -> Form:
@@ -49,6 +53,8 @@ def _form(item: FormItem) -> Form:
         item.created_at,
         item.updated_at,
         int(item.version),
+        item.privacy_policy_url,
+        item.disclaimer,
     )
 
 
@@ -62,6 +68,8 @@ def _item(account_id: str, form: Form) -> FormItem:
         created_at=form.created_at,
         updated_at=form.updated_at,
         version=form.version,
+        privacy_policy_url=form.privacy_policy_url,
+        disclaimer=form.disclaimer,
     )
 
 

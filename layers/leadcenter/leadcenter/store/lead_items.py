@@ -140,6 +140,7 @@ class LeadItem(Model):
     g_ad = UnicodeAttribute(null=True)
     g_adgroup = UnicodeAttribute(null=True)
     g_campaign = UnicodeAttribute(null=True)
+    g_traffic = UnicodeAttribute(null=True)
     by_status = _index("by_status", "g_status")
     by_assignee = _index("by_assignee", "g_assignee")
     by_access = _index("by_access", "g_access")
@@ -148,6 +149,7 @@ class LeadItem(Model):
     by_ad = _index("by_ad", "g_ad")
     by_adgroup = _index("by_adgroup", "g_adgroup")
     by_campaign = _index("by_campaign", "g_campaign")
+    by_traffic = _index("by_traffic", "g_traffic")
     by_updated = _index("by_updated", "g_upd", "upd_sk")
     by_person = _index("by_person", "person_hash")
     by_expiry = _index("by_expiry", "g_exp", expiry_only=True)
@@ -309,6 +311,7 @@ def _set_dimensions(item: LeadItem, account_id: str, lead: Lead) -> None:
     item.g_ad = key("ad", lead.ad.ad_id)
     item.g_adgroup = key("adgroup", lead.ad.adgroup_id)
     item.g_campaign = key("campaign", lead.ad.campaign_id)
+    item.g_traffic = key("traffic", lead.traffic)
 
 
 def lead_item(state: LeadState, cipher: crypto.FieldCipher) -> LeadItem:

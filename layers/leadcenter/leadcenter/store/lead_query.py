@@ -33,7 +33,7 @@ from leadcenter.store.lead_items import (
 )
 
 # Which filter serves as the key (index) when several are given: the one expected to be most selective.
-_PRIMARY_ORDER = ("form", "assignee", "status", "source", "access")
+_PRIMARY_ORDER = ("form", "assignee", "status", "source", "access", "traffic")
 
 
 @dataclass
@@ -63,6 +63,7 @@ class LeadQuery:
     access_status: str | None = None
     source: str | None = None
     form_id: str | None = None
+    traffic: str | None = None  # organic | paid
     q: str | None = None
     updated_since: str | None = None  # ISO time
     after: str | None = None
@@ -74,6 +75,7 @@ class LeadQuery:
             "status": self.status,
             "source": self.source,
             "access": self.access_status,
+            "traffic": self.traffic,
         }
         return {dimension: value for dimension, value in given.items() if value}
 
@@ -117,6 +119,8 @@ def _filter_condition(dims: dict[str, str], label: str | None) -> Condition | No
     for dimension, value in dims.items():
         if dimension == "assignee":
             parts.append(LeadItem.assignee.does_not_exist() if value == "none" else LeadItem.assignee == value)
+        elif dimension == "traffic":  # paid: attributed to an ad
+            parts.append(LeadItem.g_ad.exists() if value == "paid" else LeadItem.g_ad.does_not_exist())
         else:
             parts.append(attribute[dimension] == value)
     if label:
@@ -134,6 +138,7 @@ def _matches(item: LeadItem, dims: dict[str, str]) -> bool:
         "source": item.source,
         "access": item.access_status,
         "assignee": item.assignee or "none",
+        "traffic": "paid" if item.g_ad else "organic",
     }
     return all(values[d] == v for d, v in dims.items())
 
