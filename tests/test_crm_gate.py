@@ -124,8 +124,10 @@ def test_a_dripping_receiver_fails_its_attempt_while_another_accounts_delivery_g
     [delivered] = receiver.received()
     [slow_sent] = drip.requests
     assert delivered.status == 200 and delivered.at < slow_sent + DEADLINE and delivered.at < slow_done
-    # And the slow attempt ended at its deadline: logged as a failed attempt ("timeout"), a retry planned
-    assert slow_done - slow_sent <= DEADLINE + 1.0 and slow_done - started <= DEADLINE + 2.0
+    # And the slow attempt ended at its deadline (the receiver would drip for a minute): logged as a failed attempt
+    # ("timeout"), a retry planned. The margin is the worker's own bookkeeping after the attempt (delivery log,
+    # gate, retry message) on a loaded machine; the transport tests above pin the attempt itself to the deadline.
+    assert slow_done - slow_sent <= DEADLINE + 4.0 and slow_done - started <= DEADLINE + 5.0
     [slow] = _deliveries(api, slow_account, slow_admin, slow_hook["id"])
     assert slow["status"] == "retrying" and slow["attempts"] == 1 and slow["last_error"] == "timeout"
     assert slow["last_response_code"] is None and slow["next_attempt_at"]
