@@ -21,6 +21,7 @@ MODULES = [
     "bench.bench_contacts",
     "bench.bench_jobs",
     "bench.bench_crm",
+    "bench.bench_salesforce",
 ]
 
 
