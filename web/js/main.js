@@ -8,7 +8,7 @@ import { setApiBase } from "./capabilities.js";
 import { announce, errorBox, h, replace, spinner } from "./dom.js";
 import { accountKind } from "./format.js";
 import {
-  accessSignature, accountById, cachedAccounts, canSeeLeads, forgetAccounts, isAdmin, loadAccounts, preferredAccount,
+  accessSignature, accountById, cachedAccounts, canManageCrm, canSeeLeads, forgetAccounts, isAdmin, loadAccounts, preferredAccount,
   setAccount, state,
 } from "./state.js";
 
@@ -18,6 +18,7 @@ const VIEWS = {
   members: { title: "Members", load: () => import("./views/members.js") },
   "lead-access": { title: "Lead access", load: () => import("./views/lead-access.js") },
   conversations: { title: "Conversations", load: () => import("./views/conversations.js") },
+  integrations: { title: "Integrations", load: () => import("./views/integrations/index.js") },
 };
 const DEFAULT_VIEW = "leads";
 
@@ -113,6 +114,7 @@ function renderNav() {
   if (isAdmin()) items.push(["labels", "Labels"], ["members", account.type === "business_center" ? "Members & lead access" : "Members"]);
   if (isAdmin() && account.type === "ad_account") items.push(["lead-access", "Transfer lead access"]);
   if (isAdmin() && account.type === "business_center") items.push(["lead-access", "Transferred ad accounts"]);
+  if (canManageCrm()) items.push(["integrations", "Integrations"]);
   replace(
     nav,
     h("p", { class: "nav-account" }, h("span", { class: "badge" }, accountKind(account)), " ", account.name),
