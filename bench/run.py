@@ -22,6 +22,7 @@ MODULES = [
     "bench.bench_jobs",
     "bench.bench_crm",
     "bench.bench_reports",
+    "bench.bench_salesforce",
 ]
 
 

@@ -81,6 +81,8 @@ def valid_body(method: str, path: str) -> dict[str, Any] | None:
         if method == "PUT":
             return {"privacy_policy_url": "https://example.com/privacy", "company_name": "Acme"}
         return {"enabled": False}
+    if path.endswith("/integrations/salesforce"):
+        return {"instance_url": "http://127.0.0.1:9", "client_id": "matrix", "client_secret": "matrix-secret"}
     if "/integrations/webhooks" in path:
         return {"url": "https://example.com/hook", "events": ["lead.created"]}
     if path.endswith("/transfer"):

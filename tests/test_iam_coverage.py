@@ -28,6 +28,7 @@ from tests.helpers import aws_calls, capture, jobs
 from tests.helpers.aws_calls import Call, Need, Unmapped, needs
 from tests.helpers.crm import Pipeline, Receiver
 from tests.helpers.iam import Roles, roles_of, transformed_template
+from tests.helpers.salesforce import SalesforceOrg
 from tests.support import Api
 
 pytestmark = pytest.mark.xdist_group("iam-coverage")  # one run, shared by the tests of this module
@@ -167,11 +168,38 @@ def _drive_crm(api: Api, stack: Stack) -> None:
         deliveries = api.ok("GET", f"{status_events}/deliveries", admin)["items"]
         if deliveries:
             api.call("POST", f"{status_events}/deliveries/{deliveries[0]['id']}/replay", admin)
+        api.ok("POST", f"{hooks}/{hook['id']}/test", admin)
         api.ok("DELETE", f"{hooks}/{hook['id']}", admin, expect=204)
+        _drive_salesforce(api, pipeline, account, admin)
     finally:
         pipeline.purge()
         receiver.stop()
         clock.reset()
+
+
+def _drive_salesforce(api: Api, pipeline: Pipeline, account: str, admin: str) -> None:
+    """The Salesforce connector: connect, a lead upserted (a token obtained and kept sealed), an expired token,
+    a deletion, a test lead, the log, a change of credentials, a replay, disconnecting."""
+    org = SalesforceOrg().start()
+    try:
+        connector = f"/accounts/{account}/integrations/salesforce"
+        body = {"instance_url": org.url, "client_id": org.client_id, "client_secret": org.client_secret}
+        api.ok("POST", connector, admin, expect=201, json_body=body)
+        lead = api.lead(account, admin)
+        pipeline.settle()
+        org.expire_tokens()
+        api.ok("DELETE", f"/accounts/{account}/leads/{lead['id']}", admin, expect=204)
+        pipeline.settle()
+        api.ok("POST", f"{connector}/test", admin)
+        [*_, first] = api.ok("GET", f"{connector}/deliveries", admin)["items"]
+        api.ok("PATCH", connector, admin, json_body={"client_secret": org.client_secret, "form_ids": []})
+        api.ok("POST", f"{connector}/deliveries/{first['id']}/replay", admin, expect=202)
+        pipeline.settle()
+        api.ok("GET", connector, admin)
+        api.ok("DELETE", connector, admin, expect=204)
+        assert len(org.of_kind("token")) >= 2
+    finally:
+        org.stop()
 
 
 def _drive_retention(api: Api, stack: Stack) -> None:

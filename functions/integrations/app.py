@@ -1,4 +1,4 @@
-"""CRM integrations API: webhook endpoints, status events, delivery log, replay. Thin: the router lives in the layer."""
+"""CRM integrations API: webhooks, Salesforce, status events, delivery log, replay, test leads (routers: layer)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from leadcenter.api import integrations
+from leadcenter.api import integrations, salesforce
 from leadcenter.http import build_resolver
 from leadcenter.observability import logger
 
 app = build_resolver()
 app.include_router(integrations.router)
+app.include_router(salesforce.router)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

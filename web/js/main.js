@@ -8,7 +8,7 @@ import { setApiBase } from "./capabilities.js";
 import { announce, errorBox, h, replace, spinner } from "./dom.js";
 import { accountKind } from "./format.js";
 import {
-  accessSignature, accountById, cachedAccounts, canSeeAds, canSeeLeads, canSeeReports, forgetAccounts, isAdmin, loadAccounts, preferredAccount,
+  accessSignature, accountById, cachedAccounts, canManageCrm, canSeeAds, canSeeLeads, canSeeReports, forgetAccounts, isAdmin, loadAccounts, preferredAccount,
   setAccount, state,
 } from "./state.js";
 
@@ -20,6 +20,7 @@ const VIEWS = {
   conversations: { title: "Conversations", load: () => import("./views/conversations.js") },
   campaigns: { title: "Campaigns", load: () => import("./views/campaigns/index.js") },
   reports: { title: "Reports", load: () => import("./views/reports/index.js") },
+  integrations: { title: "Integrations", load: () => import("./views/integrations/index.js") },
 };
 const DEFAULT_VIEW = "leads";
 
@@ -117,6 +118,7 @@ function renderNav() {
   if (isAdmin()) items.push(["labels", "Labels"], ["members", account.type === "business_center" ? "Members & lead access" : "Members"]);
   if (isAdmin() && account.type === "ad_account") items.push(["lead-access", "Transfer lead access"]);
   if (isAdmin() && account.type === "business_center") items.push(["lead-access", "Transferred ad accounts"]);
+  if (canManageCrm()) items.push(["integrations", "Integrations"]);
   replace(
     nav,
     h("p", { class: "nav-account" }, h("span", { class: "badge" }, accountKind(account)), " ", account.name),

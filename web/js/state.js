@@ -67,6 +67,13 @@ export function canSeeReports(account = state.account) {
   return canSeeAds(account) && canSeeLeads(account);
 }
 
+/** CRM integrations: admins of an ad account that holds its lead access, or the `crm` scope in a Business Center. */
+export function canManageCrm(account = state.account) {
+  if (!account || leadAccessTransferred(account)) return false;
+  if (account.type === "ad_account") return account.role === "admin";
+  return account.role === "admin" || (account.lead_access || []).includes("crm");
+}
+
 const ACCOUNTS_KEY = "leadcenter.accounts";
 
 export async function loadAccounts() {

@@ -36,6 +36,10 @@ class CrmSettings(BaseModel):
     # How long resolving an endpoint's host may take before the URL is refused as unresolvable.
     dns_timeout_seconds: float = Field(default=3.0, gt=0, le=30, alias="CRM_DNS_TIMEOUT_SECONDS")
 
+    # Salesforce connector: instance URLs (and the instance a token answer names) must be on one of these domains
+    # outside the local runner; the client secret is sent nowhere else.
+    salesforce_host_suffixes: str = Field(default=".salesforce.com,.force.com", alias="SALESFORCE_HOST_SUFFIXES")
+
     model_config = {"populate_by_name": True, "extra": "ignore"}
 
 

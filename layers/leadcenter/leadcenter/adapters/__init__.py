@@ -3,22 +3,24 @@
 The change feed and the delivery worker (`leadcenter.domain.crm_delivery`) know only `DeliveryAdapter`: they
 hand it an opened `Target` and a `LeadEvent` and record the `DeliveryResult`. A webhook signs and posts the
 event; the ad platform's events API gets a status event. A further destination (say Salesforce) is one module
-here with a class that has `deliver`, and one line in `adapter_for`; the leads code and the change feed stay as
-they are. Retries, backoff, the delivery log and disabling a failing endpoint are the worker's, not the
-adapter's: an adapter makes one attempt and says how it went.
+here with a class that has `deliver`, and one line in `adapter_for` (as `salesforce` is); the leads code and
+the change feed stay as they are. Retries, backoff, the delivery log and disabling a failing endpoint are the
+worker's, not the adapter's: an adapter makes one attempt and says how it went.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import TypeAdapter
 
 from leadcenter.model import Lead
 
-TargetKind = Literal["webhook", "status_events"]
-EventType = Literal["lead.created", "lead.updated", "lead.deleted", "lead.status_changed"]
+TargetKind = Literal["webhook", "status_events", "salesforce"]
+# `lead.test`: a made-up lead an admin sends on demand (POST .../test), never a change of a real one.
+EventType = Literal["lead.created", "lead.updated", "lead.deleted", "lead.status_changed", "lead.test"]
 _TARGET_KIND: TypeAdapter[TargetKind] = TypeAdapter(TargetKind)
 _EVENT_TYPE: TypeAdapter[EventType] = TypeAdapter(EventType)
 
@@ -43,6 +45,10 @@ class Target:
     url: str
     secret: str = field(default="", repr=False)
     access_token: str | None = field(default=None, repr=False)
+    # Settings of the destination beyond its URL (Salesforce: client id, status and field maps), no secrets.
+    options: Mapping[str, Any] = field(default_factory=dict)
+    # Keeps a new access token the adapter obtained (Salesforce's OAuth token), sealed, for later attempts.
+    save_token: Callable[[str], object] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,8 @@ class LeadEvent:
     # The whole lead as the API shows it, opened in memory for this attempt; None once deleted (shredded).
     lead: Lead | None = field(default=None, repr=False)
     status: str | None = None
+    # The name of the lead's ad account (Salesforce's Company when the form asked for none).
+    account_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,8 +82,13 @@ class DeliveryAdapter(Protocol):
 
 
 def adapter_for(kind: TargetKind) -> DeliveryAdapter:
+    from leadcenter.adapters.salesforce import SalesforceAdapter
     from leadcenter.adapters.status_events import StatusEventsAdapter
     from leadcenter.adapters.webhook import WebhookAdapter
 
-    adapters: dict[str, DeliveryAdapter] = {"webhook": WebhookAdapter(), "status_events": StatusEventsAdapter()}
+    adapters: dict[str, DeliveryAdapter] = {
+        "webhook": WebhookAdapter(),
+        "status_events": StatusEventsAdapter(),
+        "salesforce": SalesforceAdapter(),
+    }
     return adapters[kind]

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 MAX_URL_CHARS = 2048
 _LOCAL_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 _METADATA = frozenset({ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")})
-_MAX_ANSWER_BYTES = 64 * 1024  # read and dropped: only the status code matters
+_MAX_ANSWER_BYTES = 64 * 1024  # read at most: a status code, a token or an error code is all we need
 _HTTPS_PORT, _HTTP_PORT = 443, 80
 # IPv6 ranges that carry an IPv4 address or reach one through a translator: never called (named refusals).
 _NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
@@ -160,8 +160,9 @@ def _ipv6_refusal(address: ipaddress.IPv6Address) -> str | None:
 # ---------------------------------------------------------------------------------------------- posting
 
 
-class _Deadline:
-    """A point in monotonic time that an attempt must not pass."""
+class Deadline:
+    """A point in monotonic time that an attempt must not pass (one attempt may make several requests within it:
+    a Salesforce attempt asks for a token, then upserts)."""
 
     def __init__(self, seconds: float) -> None:
         self.at = time.monotonic() + seconds
@@ -174,11 +175,11 @@ class _Deadline:
         return left
 
 
-class _DeadlineSocket:
+class DeadlineSocket:
     """A connected socket whose timeout is shrunk to what is left of the deadline before every send and receive:
     each read is bounded by the attempt's remaining time, not by a fresh timeout."""
 
-    def __init__(self, sock: socket.socket, deadline: _Deadline) -> None:
+    def __init__(self, sock: socket.socket, deadline: Deadline) -> None:
         self._sock = sock
         self._deadline = deadline
         # Like a socket's own makefile: closing the connection leaves the answer readable until it is closed too.
@@ -195,7 +196,7 @@ class _DeadlineSocket:
 
     def makefile(self, mode: str = "rb", *args: object, **kwargs: object) -> io.BufferedReader:
         self._readers += 1
-        return io.BufferedReader(_DeadlineReader(self))
+        return io.BufferedReader(DeadlineReader(self))
 
     def reader_closed(self) -> None:
         self._readers -= 1
@@ -208,10 +209,10 @@ class _DeadlineSocket:
             self._sock.close()
 
 
-class _DeadlineReader(io.RawIOBase):
+class DeadlineReader(io.RawIOBase):
     """What http.client reads the answer from: every read goes through the deadline."""
 
-    def __init__(self, sock: _DeadlineSocket) -> None:
+    def __init__(self, sock: DeadlineSocket) -> None:
         super().__init__()
         self._sock = sock
 
@@ -230,7 +231,7 @@ class _DeadlineReader(io.RawIOBase):
 class _PinnedHTTPConnection(http.client.HTTPConnection):
     """Connects to a vetted address within the deadline; the Host header still names the host."""
 
-    def __init__(self, host: str, port: int, address: str, deadline: _Deadline) -> None:
+    def __init__(self, host: str, port: int, address: str, deadline: Deadline) -> None:
         super().__init__(host, port, timeout=deadline.left())
         self._address = address
         self._deadline = deadline
@@ -239,7 +240,7 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
         return socket.create_connection((self._address, self.port), self._deadline.left())
 
     def connect(self) -> None:
-        self.sock = cast(socket.socket, _DeadlineSocket(self._connected(), self._deadline))
+        self.sock = cast(socket.socket, DeadlineSocket(self._connected(), self._deadline))
 
 
 class _PinnedHTTPSConnection(_PinnedHTTPConnection):
@@ -248,7 +249,7 @@ class _PinnedHTTPSConnection(_PinnedHTTPConnection):
 
     default_port = http.client.HTTPS_PORT
 
-    def __init__(self, host: str, port: int, address: str, deadline: _Deadline) -> None:
+    def __init__(self, host: str, port: int, address: str, deadline: Deadline) -> None:
         super().__init__(host, port, address, deadline)
         self._tls = ssl.create_default_context()
 
@@ -260,35 +261,64 @@ class _PinnedHTTPSConnection(_PinnedHTTPConnection):
         except BaseException:
             raw.close()
             raise
-        self.sock = cast(socket.socket, _DeadlineSocket(tls, self._deadline))
+        self.sock = cast(socket.socket, DeadlineSocket(tls, self._deadline))
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What one request got: the status code and the start of the body (at most 64 KiB), or an error code."""
+
+    status: int | None = None
+    body: bytes = b""
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+    def result(self) -> DeliveryResult:
+        if self.status is None:
+            return DeliveryResult(ok=False, error=self.error or "connection_failed")
+        return DeliveryResult(ok=self.ok, status_code=self.status, error=None if self.ok else f"http_{self.status}")
 
 
 def post(url: str, body: bytes, headers: dict[str, str], *, local_mode: bool) -> DeliveryResult:
     """One POST: vetted again (DNS rebinding), to the checked address, all within the attempt's deadline; 2xx is
     success. Time is up -> `timeout`, wherever it ran out (lookup, connect, handshake, send or answer)."""
-    deadline = _Deadline(crm_settings().timeout_seconds)
+    return request("POST", url, body, headers, local_mode=local_mode).result()
+
+
+def request(
+    method: str,
+    url: str,
+    body: bytes | None,
+    headers: dict[str, str],
+    *,
+    local_mode: bool,
+    deadline: Deadline | None = None,
+) -> Answer:
+    """One request under the SSRF rules, within `deadline` (a new one of CRM_TIMEOUT_SECONDS if None)."""
+    deadline = deadline or Deadline(crm_settings().timeout_seconds)
     try:
         destination = vet(url, local_mode=local_mode, within=deadline.left())
     except UnsafeUrl as exc:
-        return DeliveryResult(ok=False, error=f"refused_{exc.reason}")
+        return Answer(error=f"refused_{exc.reason}")
     except TimeoutError:
-        return DeliveryResult(ok=False, error="timeout")
+        return Answer(error="timeout")
     connection_class = _PinnedHTTPSConnection if destination.scheme == "https" else _PinnedHTTPConnection
     error = "connection_failed"
     for address in destination.addresses:
         try:
             connection = connection_class(destination.host, destination.port, address, deadline)
         except TimeoutError:
-            return DeliveryResult(ok=False, error="timeout")
+            return Answer(error="timeout")
         response: http.client.HTTPResponse | None = None
         try:
-            connection.request("POST", destination.target, body=body, headers=headers)
+            connection.request(method, destination.target, body=body, headers=headers)
             response = connection.getresponse()
-            response.read(_MAX_ANSWER_BYTES)
-            ok = 200 <= response.status < 300
-            return DeliveryResult(ok=ok, status_code=response.status, error=None if ok else f"http_{response.status}")
+            return Answer(status=response.status, body=response.read(_MAX_ANSWER_BYTES))
         except TimeoutError:
-            return DeliveryResult(ok=False, error="timeout")  # the receiver may have it: no second address
+            return Answer(error="timeout")  # the receiver may have it: no second address
         except ssl.SSLError:
             error = "tls_failed"
         except ConnectionRefusedError:
@@ -299,4 +329,4 @@ def post(url: str, body: bytes, headers: dict[str, str], *, local_mode: bool) ->
             if response is not None:
                 response.close()
             connection.close()
-    return DeliveryResult(ok=False, error=error)
+    return Answer(error=error)

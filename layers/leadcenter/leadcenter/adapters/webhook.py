@@ -19,19 +19,25 @@ USER_AGENT = "leadcenter-webhooks/1"
 
 
 def payload(event: LeadEvent) -> dict[str, Any]:
-    """`{event_id, type, occurred_at, lead, lead_version}`; a deleted lead is named by its ids only."""
+    """`{event_id, type, occurred_at, lead, lead_version}`; a deleted lead is named by its ids only. A test lead
+    comes as `lead.created` with `"test": true` (and a lead id `test-...`), so the receiver's usual path runs."""
     lead: dict[str, Any] = (
         event.lead.model_dump(mode="json")
         if event.lead is not None
         else {"id": event.lead_id, "account_id": event.lead_account_id}
     )
-    return {
+    sent = {
         "event_id": event.event_id,
-        "type": event.type,
+        "type": _wire_type(event),
         "occurred_at": event.occurred_at,
         "lead": lead,
         "lead_version": event.lead_version,
     }
+    return sent | {"test": True} if event.type == "lead.test" else sent
+
+
+def _wire_type(event: LeadEvent) -> str:
+    return "lead.created" if event.type == "lead.test" else event.type
 
 
 def signed_request(target: Target, event: LeadEvent) -> tuple[bytes, dict[str, str]]:
@@ -41,7 +47,7 @@ def signed_request(target: Target, event: LeadEvent) -> tuple[bytes, dict[str, s
         "User-Agent": USER_AGENT,
         webhook_signature.HEADER: webhook_signature.sign(target.secret, body, int(clock.epoch())),
         "X-Event-Id": event.event_id,
-        "X-Event-Type": event.type,
+        "X-Event-Type": _wire_type(event),
     }
     return body, headers
 

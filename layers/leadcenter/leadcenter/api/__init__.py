@@ -13,6 +13,7 @@ ROUTER_MODULES = [
     "leadcenter.api.notes",
     "leadcenter.api.forms",
     "leadcenter.api.lead_access",
+    "leadcenter.api.salesforce",
     "leadcenter.api.capture",
     "leadcenter.api.conversations",
     "leadcenter.api.auto_capture",

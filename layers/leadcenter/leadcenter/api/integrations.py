@@ -15,6 +15,7 @@ from leadcenter.api.accounts import AccountId
 from leadcenter.api.schemas import FromAttributes, Strict
 from leadcenter.cursors import Cursors
 from leadcenter.domain import crm as domain
+from leadcenter.domain import crm_test_leads as test_leads
 from leadcenter.http import caller_id
 from leadcenter.policy import Access, Action, authorize
 from leadcenter.store.integrations import STATUS_EVENTS_ID, Endpoint
@@ -25,6 +26,10 @@ DeliveryId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z
 WebhookEvent = Literal["lead.created", "lead.updated", "lead.deleted"]
 DeliveryStatus = Literal["pending", "succeeded", "retrying", "failed"]
 Url = Annotated[str, Field(min_length=1, max_length=MAX_URL_CHARS, description="https only; public hosts only")]
+FormIds = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]],
+    Field(max_length=100, description="only leads of these instant forms are delivered; [] or absent: every lead"),
+]
 
 
 def _unique(events: list[str] | None) -> list[str] | None:
@@ -36,6 +41,7 @@ def _unique(events: list[str] | None) -> list[str] | None:
 class WebhookIn(Strict):
     url: Url
     events: list[WebhookEvent] = Field(min_length=1, max_length=3)
+    form_ids: FormIds | None = None
 
     _events = field_validator("events")(_unique)
 
@@ -44,6 +50,7 @@ class WebhookPatchIn(Strict):
     url: Url | None = None
     events: list[WebhookEvent] | None = Field(default=None, min_length=1, max_length=3)
     enabled: bool | None = Field(default=None, description="true switches a disabled endpoint on again")
+    form_ids: FormIds | None = None
 
     _events = field_validator("events")(_unique)
 
@@ -52,6 +59,7 @@ class WebhookOut(FromAttributes):
     id: str
     url: str
     events: list[WebhookEvent]
+    form_ids: list[str] = Field(description="per-form subscription; [] means every lead")
     status: Literal["active", "disabled"]
     enabled: bool
     disabled_reason: str | None = Field(description="why the endpoint was switched off (e.g. failing for 24 h)")
@@ -66,7 +74,7 @@ class WebhookOut(FromAttributes):
     def _url(cls, url: str | None) -> str:
         return url or ""
 
-    @field_validator("events", mode="before")
+    @field_validator("events", "form_ids", mode="before")
     @classmethod
     def _sorted(cls, events: Iterable[str]) -> list[str]:
         return sorted(events)
@@ -100,6 +108,20 @@ class DeliveryOut(FromAttributes):
 class DeliveryList(BaseModel):
     items: list[DeliveryOut]
     next_cursor: str | None = None
+
+
+class SentTestOut(BaseModel):
+    ok: bool = Field(description="the destination acknowledged the test lead (2xx)")
+    status_code: int | None = Field(description="the destination's answer; null when none came (see error_code)")
+    # Not `error`: a top-level `error` is the API's error envelope; this answer is a success reporting a failure.
+    error_code: str | None = Field(description="e.g. timeout, connection_refused, http_500, salesforce_invalid_field")
+    delivery: DeliveryOut = Field(description="the test's entry in the delivery log (type lead.test)")
+
+    @classmethod
+    def of(cls, sent: test_leads.SentTest) -> SentTestOut:
+        result = sent.result
+        delivery = DeliveryOut.model_validate(sent.delivery)
+        return cls(ok=result.ok, status_code=result.status_code, error_code=result.error, delivery=delivery)
 
 
 class StatusEventsIn(Strict):
@@ -151,7 +173,8 @@ def _deliveries(account_id: str, target_id: str, limit: int, cursor: str | None,
 
 @router.post("/accounts/<account_id>/integrations/webhooks", summary="Add a webhook endpoint (secret shown once)")
 def create_webhook(account_id: AccountId, body: WebhookIn) -> tuple[WebhookCreatedOut, int]:
-    endpoint, secret = domain.create_webhook(_access(account_id), body.url, [str(e) for e in body.events])
+    events = [str(e) for e in body.events]
+    endpoint, secret = domain.create_webhook(_access(account_id), body.url, events, body.form_ids)
     return WebhookCreatedOut.model_validate(_webhook_attributes(endpoint) | {"secret": secret}), 201
 
 
@@ -166,8 +189,20 @@ def list_webhooks(account_id: AccountId) -> WebhookList:
 )
 def update_webhook(account_id: AccountId, webhook_id: WebhookId, body: WebhookPatchIn) -> WebhookOut:
     events = [str(e) for e in body.events] if body.events is not None else None
-    endpoint = domain.update_webhook(_access(account_id), webhook_id, url=body.url, events=events, enabled=body.enabled)
+    endpoint = domain.update_webhook(
+        _access(account_id), webhook_id, url=body.url, events=events, enabled=body.enabled, form_ids=body.form_ids
+    )
     return _webhook_out(endpoint)
+
+
+@router.post(
+    "/accounts/<account_id>/integrations/webhooks/<webhook_id>/test",
+    summary="Send a test lead now and report the answer (logged as lead.test)",
+)
+def test_webhook(account_id: AccountId, webhook_id: WebhookId) -> SentTestOut:
+    access = _access(account_id)
+    domain.get_webhook(access, webhook_id)
+    return SentTestOut.of(test_leads.send(access, webhook_id))
 
 
 @router.delete(

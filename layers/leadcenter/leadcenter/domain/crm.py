@@ -21,7 +21,7 @@ from leadcenter.policy import Access
 from leadcenter.store import deliveries as delivery_store
 from leadcenter.store import integrations as store
 from leadcenter.store.deliveries import Delivery
-from leadcenter.store.integrations import STATUS_EVENTS_ID, Endpoint, Secrets
+from leadcenter.store.integrations import SALESFORCE_ID, STATUS_EVENTS_ID, Endpoint, Secrets
 
 WEBHOOK_EVENTS = ("lead.created", "lead.updated", "lead.deleted")
 
@@ -34,7 +34,9 @@ def _check_url(url: str) -> str:
 # ---------------------------------------------------------------------------------------------- webhooks
 
 
-def create_webhook(access: Access, url: str, events: list[str]) -> tuple[Endpoint, str]:
+def create_webhook(
+    access: Access, url: str, events: list[str], form_ids: list[str] | None = None
+) -> tuple[Endpoint, str]:
     """The new endpoint and its signing secret (returned this once; stored sealed)."""
     checked = _check_url(url)
     webhooks = [e for e in store.list_endpoints(access.account_id) if e.kind == "webhook"]
@@ -48,6 +50,7 @@ def create_webhook(access: Access, url: str, events: list[str]) -> tuple[Endpoin
         kind="webhook",
         url=checked,
         events=frozenset(events),
+        form_ids=frozenset(form_ids or ()),
         created_at=now,
         created_by=access.caller,
         updated_at=now,
@@ -70,13 +73,24 @@ def get_webhook(access: Access, webhook_id: str) -> Endpoint:
 
 
 def update_webhook(
-    access: Access, webhook_id: str, *, url: str | None, events: list[str] | None, enabled: bool | None
+    access: Access,
+    webhook_id: str,
+    *,
+    url: str | None,
+    events: list[str] | None,
+    enabled: bool | None,
+    form_ids: list[str] | None = None,
 ) -> Endpoint:
-    """Switching an endpoint on again (after it was disabled for failing) clears the reason and its failures."""
+    """Switching an endpoint on again (after it was disabled for failing) clears the reason and its failures.
+    `form_ids` [] delivers every lead again."""
     get_webhook(access, webhook_id)
-    checked = _check_url(url) if url is not None else None
-    chosen = frozenset(events) if events is not None else None
-    return store.update(access.account_id, webhook_id, url=checked, events=chosen, enabled=enabled, at=clock.iso())
+    changes = store.Changes(
+        url=_check_url(url) if url is not None else None,
+        events=frozenset(events) if events is not None else None,
+        enabled=enabled,
+        form_ids=frozenset(form_ids) if form_ids is not None else None,
+    )
+    return store.update(access.account_id, webhook_id, changes, at=clock.iso())
 
 
 def delete_webhook(access: Access, webhook_id: str) -> None:
@@ -134,7 +148,10 @@ def put_status_events(access: Access, *, url: str | None, access_token: str | No
 
 
 def _target(access: Access, target_id: str) -> None:
-    if target_id != STATUS_EVENTS_ID:
+    if target_id == SALESFORCE_ID:
+        if store.get(access.account_id, SALESFORCE_ID) is None:
+            raise NotFound("Salesforce is not connected")
+    elif target_id != STATUS_EVENTS_ID:
         get_webhook(access, target_id)
 
 
@@ -152,6 +169,8 @@ def replay(access: Access, target_id: str, delivery_id: str) -> Delivery:
     delivery = delivery_store.get(access.account_id, target_id, delivery_id)
     if delivery is None or delivery.expires_at <= clock.epoch():
         raise NotFound(f"delivery {delivery_id} not found")
+    if delivery.event_type == "lead.test":
+        raise Conflict("a test lead is not replayed; send a new one (POST .../test)")
     endpoint, url = crm_delivery.destination(delivery)
     if endpoint is None or url is None:
         raise Conflict("the destination has no URL; set one before replaying")

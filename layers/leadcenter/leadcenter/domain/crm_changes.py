@@ -37,6 +37,8 @@ class ChangeNotice(BaseModel):
     expires_at: int
     status_from: str | None = None
     status_to: str | None = None
+    # The lead's instant form (an id, not personal data): per-form subscriptions filter on it.
+    form_id: str | None = None
 
 
 def _is_lead(image: Mapping[str, Any]) -> bool:
@@ -84,6 +86,7 @@ def notice(
         expires_at=int(image["expires_at"]),
         status_from=status_from,
         status_to=status_to,
+        form_id=str(image["form_id"]) if image.get("form_id") else None,
     )
 
 

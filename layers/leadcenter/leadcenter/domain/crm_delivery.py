@@ -140,10 +140,19 @@ def backoff_seconds(attempt: int) -> float:
 # ---------------------------------------------------------------------------------------------- fan-out
 
 
+def subscribed(endpoint: Endpoint, form_id: str | None) -> bool:
+    """Per-form subscriptions: an endpoint with `form_ids` hears only of leads of those forms."""
+    return not endpoint.form_ids or (form_id is not None and form_id in endpoint.form_ids)
+
+
 def _targets(owner: str, notice: ChangeNotice) -> list[tuple[Endpoint, EventType]]:
     endpoints = integration_store.list_endpoints(owner)
     found: list[tuple[Endpoint, EventType]] = [
-        (e, notice.type) for e in endpoints if e.kind == "webhook" and e.enabled and notice.type in e.events
+        (e, notice.type)
+        for e in endpoints
+        if e.enabled
+        and subscribed(e, notice.form_id)
+        and ((e.kind == "webhook" and notice.type in e.events) or e.kind == "salesforce")
     ]
     moved = notice.type == "lead.updated" and notice.status_to != notice.status_from
     if moved and event_name(notice.status_to) is not None:
@@ -207,8 +216,11 @@ def fan_out(notice: ChangeNotice) -> Outcome:
 # ---------------------------------------------------------------------------------------------- attempts
 
 
-def _event(delivery: Delivery) -> LeadEvent | None:
-    """The event to send, the lead opened in memory; None when the lead is gone (deleted or expired)."""
+def _event(delivery: Delivery, *, named: bool = False) -> LeadEvent | None:
+    """The event to send, the lead opened in memory; None when the lead is gone (deleted or expired). `named`
+    adds the name of the lead's ad account (Salesforce's Company when the form asked for none)."""
+    if delivery.event_type == "lead.test":
+        return None  # a test lead is sent once, by the test route, never by the worker
     lead = None
     version = delivery.lead_version
     if delivery.event_type in ("lead.created", "lead.updated"):
@@ -227,7 +239,13 @@ def _event(delivery: Delivery) -> LeadEvent | None:
         lead_version=version,
         lead=lead,
         status=delivery.status_to,
+        account_name=_account_name(delivery.lead_account_id) if named and lead is not None else None,
     )
+
+
+def _account_name(account_id: str) -> str | None:
+    account = account_store.get_account_or_none(account_id)
+    return account.name if account is not None else None
 
 
 def destination(delivery: Delivery) -> tuple[Endpoint | None, str | None]:
@@ -274,7 +292,7 @@ def _send(delivery: Delivery, endpoint: Endpoint, url: str, number: int, deferra
         return _defer(delivery, number, deferrals + 1, entry)
     ok: bool | None = None
     try:
-        event = _event(delivery)
+        event = _event(delivery, named=endpoint.kind == "salesforce")
         if event is None:
             return _close(delivery, "lead_deleted", dead_letter=False)
         target = integration_store.open_target(endpoint, url)

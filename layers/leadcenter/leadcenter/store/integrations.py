@@ -1,7 +1,9 @@
-"""CRM destinations of an account (home table): webhook endpoints and the status-events endpoint.
+"""CRM destinations of an account (home table): webhook endpoints, the status-events endpoint, Salesforce.
 
 Items:  pk ACC#<account>  sk INT#<webhook id>       a webhook endpoint (url, events, sealed secret, health)
         pk ACC#<account>  sk INT#status-events      status feedback settings (url, sealed token, health)
+        pk ACC#<account>  sk INT#salesforce         the Salesforce connector (instance url, client id, sealed
+                                                    client secret, sealed cached OAuth token, maps, health)
 
 Secrets are sealed with the envelope encryption of lead data (`leadcenter.crypto`) in the home region: a data
 key per endpoint, wrapped under the cached home KEK, the ciphertext bound to (account, endpoint). Only the
@@ -10,14 +12,17 @@ delivery worker opens them, in memory, for an attempt. No personal data is store
 
 from __future__ import annotations
 
+import functools
+import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from pynamodb.attributes import BinaryAttribute, BooleanAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
-from leadcenter import crypto
+from leadcenter import clock, crypto
 from leadcenter.adapters import Target, TargetKind, parse_target_kind
 from leadcenter.config import settings
 from leadcenter.errors import Conflict, NotFound
@@ -25,6 +30,7 @@ from leadcenter.store._base import table_meta, translate_write_errors
 from leadcenter.store.accounts import account_pk
 
 STATUS_EVENTS_ID = "status-events"
+SALESFORCE_ID = "salesforce"
 _PREFIX = "INT#"
 
 
@@ -42,6 +48,12 @@ class EndpointItem(Model):
     wrapped = BinaryAttribute(legacy_encoding=False, null=True)
     secret_ct = BinaryAttribute(legacy_encoding=False, null=True)
     token_ct = BinaryAttribute(legacy_encoding=False, null=True)
+    # Only leads of these forms are delivered (absent: every lead).
+    form_ids = UnicodeSetAttribute(null=True)
+    # Salesforce: the connected app's client id (not a secret), its maps as JSON, and when the token was cached.
+    client_id = UnicodeAttribute(null=True)
+    options_json = UnicodeAttribute(null=True)
+    token_at = UnicodeAttribute(null=True)
     disabled_reason = UnicodeAttribute(null=True)
     disabled_at = UnicodeAttribute(null=True)
     # Health: when the current run of failures began (ISO time; cleared by a success).
@@ -74,6 +86,10 @@ class Endpoint:
     events: frozenset[str] = frozenset()
     enabled: bool = True
     has_token: bool = False
+    form_ids: frozenset[str] = frozenset()
+    client_id: str | None = None
+    options: dict[str, Any] = field(default_factory=dict, compare=False)
+    token_at: str | None = None
     disabled_reason: str | None = None
     disabled_at: str | None = None
     failing_since: str | None = None
@@ -100,6 +116,10 @@ def _endpoint(account_id: str, item: EndpointItem) -> Endpoint:
         events=frozenset(item.events or ()),
         enabled=item.enabled is not False,  # absent on health-only items of the platform default
         has_token=item.token_ct is not None,
+        form_ids=frozenset(item.form_ids or ()),
+        client_id=item.client_id,
+        options=json.loads(item.options_json) if item.options_json else {},
+        token_at=item.token_at,
         disabled_reason=item.disabled_reason,
         disabled_at=item.disabled_at,
         failing_since=item.failing_since,
@@ -159,7 +179,11 @@ def open_target(endpoint: Endpoint, url: str) -> Target:
         cipher = crypto.FieldCipher(data_key, endpoint.account_id, endpoint.id)
         secret = cipher.open("secret", sealed.secret_ct) if sealed.secret_ct is not None else ""
         token = cipher.open("access_token", sealed.token_ct) if sealed.token_ct is not None else None
-    return Target(endpoint.id, endpoint.kind, endpoint.account_id, url, secret, token)
+    if endpoint.kind != "salesforce":
+        return Target(endpoint.id, endpoint.kind, endpoint.account_id, url, secret, token)
+    options = {**endpoint.options, "client_id": endpoint.client_id or ""}
+    keep = functools.partial(save_token, endpoint)
+    return Target(endpoint.id, endpoint.kind, endpoint.account_id, url, secret, token, options, keep)
 
 
 # ---------------------------------------------------------------------------------------------- writes
@@ -175,6 +199,9 @@ def create(endpoint: Endpoint, secrets: Secrets) -> None:
         kind=endpoint.kind,
         url=endpoint.url,
         events=set(endpoint.events) or None,
+        form_ids=set(endpoint.form_ids) or None,
+        client_id=endpoint.client_id,
+        options_json=json.dumps(endpoint.options, sort_keys=True) if endpoint.options else None,
         enabled=endpoint.enabled,
         created_at=endpoint.created_at,
         created_by=endpoint.created_by,
@@ -212,15 +239,43 @@ def put_status_events(
     EndpointItem(pk=pk, sk=sk).update(actions=actions)
 
 
-def update(account_id: str, target_id: str, *, url: str | None, events: frozenset[str] | None,
-           enabled: bool | None, at: str) -> Endpoint:  # fmt: skip
+@dataclass(frozen=True)
+class Changes:
+    """What an update changes (None: left as it is). New secrets re-seal under a new data key; a new URL, client
+    id or secret also forgets the cached token (it belonged to the old credentials)."""
+
+    url: str | None = None
+    events: frozenset[str] | None = None
+    enabled: bool | None = None
+    form_ids: frozenset[str] | None = None
+    client_id: str | None = None
+    options: dict[str, Any] | None = None
+    secrets: Secrets | None = field(default=None, repr=False)
+
+
+def update(account_id: str, target_id: str, changes: Changes, *, at: str) -> Endpoint:
     """Changes what is given; switching an endpoint on clears why it was off and its run of failures."""
     pk, sk = _key(account_id, target_id)
     actions: list[Action] = [EndpointItem.updated_at.set(at)]
+    url, events, enabled = changes.url, changes.events, changes.enabled
     if url is not None:
         actions.append(EndpointItem.url.set(url))
     if events is not None:
         actions.append(EndpointItem.events.set(set(events)))
+    if changes.form_ids is not None:
+        form_ids = set(changes.form_ids)
+        actions.append(EndpointItem.form_ids.set(form_ids) if form_ids else EndpointItem.form_ids.remove())
+    if changes.client_id is not None:
+        actions.append(EndpointItem.client_id.set(changes.client_id))
+    if changes.options is not None:
+        actions.append(EndpointItem.options_json.set(json.dumps(changes.options, sort_keys=True)))
+    if changes.secrets is not None:
+        sealed = _seal(account_id, target_id, changes.secrets)
+        actions += [EndpointItem.kek_blob.set(sealed.kek_blob), EndpointItem.wrapped.set(sealed.wrapped)]
+        secret_ct = sealed.secret_ct
+        actions.append(EndpointItem.secret_ct.set(secret_ct) if secret_ct else EndpointItem.secret_ct.remove())
+    if changes.secrets is not None or url is not None or changes.client_id is not None:
+        actions += [EndpointItem.token_ct.remove(), EndpointItem.token_at.remove()]
     if enabled is not None:
         actions.append(EndpointItem.enabled.set(enabled))
         if enabled:
@@ -234,8 +289,28 @@ def update(account_id: str, target_id: str, *, url: str | None, events: frozense
         with translate_write_errors("gone"):
             item.update(actions=actions, condition=EndpointItem.pk.exists())
     except Conflict as exc:
-        raise NotFound(f"webhook {target_id} not found") from exc
+        raise NotFound(f"{'webhook ' if target_id.startswith('wh_') else ''}{target_id} not found") from exc
     return _endpoint(account_id, item)
+
+
+def save_token(endpoint: Endpoint, token: str, at: str | None = None) -> bool:
+    """Keeps an access token the adapter obtained, sealed with the endpoint's data key (no KMS call: the key is
+    the one its secret is sealed with), for every worker's next attempts. Only while the endpoint's credentials
+    are still the ones the token was obtained with; False otherwise (the token is then simply not kept)."""
+    sealed = endpoint.sealed
+    if sealed is None:
+        return False
+    wrapped = crypto.WrappedLeadKey(sealed.kek_blob, sealed.wrapped)
+    data_key = crypto.open_lead_key(settings().home_region, endpoint.account_id, endpoint.id, wrapped)
+    token_ct = crypto.FieldCipher(data_key, endpoint.account_id, endpoint.id).seal("access_token", token)
+    pk, sk = _key(endpoint.account_id, endpoint.id)
+    actions: list[Action] = [EndpointItem.token_ct.set(token_ct), EndpointItem.token_at.set(at or clock.iso())]
+    try:
+        with translate_write_errors("credentials changed"):
+            EndpointItem(pk=pk, sk=sk).update(actions=actions, condition=EndpointItem.wrapped == sealed.wrapped)
+    except Conflict:
+        return False
+    return True
 
 
 def delete(account_id: str, target_id: str) -> None:
