@@ -60,9 +60,8 @@ def checked_contact(contact: Contact, country: str) -> Contact:
         elif not value:
             raise Unprocessable(f"{field} is empty", field=field)
         others.append(OtherContact(kind=other.kind, value=value))
-    name = contact.name.strip() if contact.name is not None else None
     return Contact(
-        name=name or None,
+        name=contact.name,  # as typed (a name is not normalised)
         email=_email(contact.email, "contact.email") if contact.email else None,
         phone=_phone(contact.phone, country, "contact.phone") if contact.phone else None,
         others=others,
