@@ -271,3 +271,11 @@ def test_a_user_cannot_read_or_see_anothers_notifications(api):
     assert api.call("POST", "/notifications/0000000000000000000000000A/read", owner).status == 404
     assert api.call("POST", "/notifications/bad/read", owner).status == 422
     assert _inbox(api, owner)["unread_count"] == 1
+
+
+def test_the_openapi_document_describes_the_notification_routes(api):
+    document = api.ok("GET", "/openapi.json", None)
+    paths = document["paths"]
+    assert {"get"} <= set(paths["/notifications"]) and "post" in paths["/notifications/read-all"]
+    assert "post" in paths["/notifications/{notification_id}/read"]
+    assert "unread_count" in document["components"]["schemas"]["NotificationList"]["properties"]
