@@ -8,7 +8,6 @@ Items (home app table, partition `U#<user>`; nothing in them is personal data: i
 - dedupe marker `NK#<sha256 of the triggering event's key>`: written with the notification in one transaction,
   on condition that it does not exist, so a trigger that runs again (a retried job, a redelivered message, a
   repeated review) raises nothing twice. Same TTL.
-- settings `PREFS`: e-mail on or off, the address sealed (envelope, home region) when one is given.
 """
 
 from __future__ import annotations
@@ -19,8 +18,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pynamodb.attributes import BinaryAttribute, BooleanAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -68,15 +67,6 @@ class NotificationKeyItem(Model):
     expires_at = NumberAttribute()
 
 
-class PrefsItem(Model):
-    Meta = table_meta(settings().app_table, settings().home_region)
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True, default="PREFS")
-    email = BooleanAttribute(default=False)
-    address_ct = BinaryAttribute(legacy_encoding=False, null=True)  # sealed (crypto.seal_home)
-    updated_at = UnicodeAttribute(null=True)
-
-
 @dataclass(frozen=True)
 class Notification:
     id: str
@@ -86,12 +76,6 @@ class Notification:
     title: str
     data: dict[str, Any] = field(default_factory=dict)
     read_at: str | None = None
-
-
-@dataclass(frozen=True)
-class Prefs:
-    email: bool = False
-    address_ct: bytes | None = field(default=None, repr=False)
 
 
 def _encode(value: int, length: int) -> str:
@@ -225,15 +209,3 @@ def mark_many_read(user_id: str, ids: Sequence[str], at: str) -> int:
         except NotFound:
             continue  # expired meanwhile
     return done
-
-
-def get_prefs(user_id: str) -> Prefs:
-    try:
-        item = PrefsItem.get(user_pk(user_id), "PREFS")
-    except DoesNotExist:
-        return Prefs()
-    return Prefs(email=bool(item.email), address_ct=item.address_ct)
-
-
-def put_prefs(user_id: str, prefs: Prefs, at: str) -> None:
-    PrefsItem(pk=user_pk(user_id), email=prefs.email, address_ct=prefs.address_ct, updated_at=at).save()
