@@ -149,11 +149,13 @@ class Change:
     conversation_id: str | None = None
 
 
-@dataclass(frozen=True)
-class ContactTaken(Exception):
-    """A new dedupe entry of a contact edit already names another lead of the account."""
+class ContactTaken(Conflict):
+    """A new dedupe entry already names another lead of the account. A Conflict, so callers that retry on one
+    (capture's merge: it reads the owners again) keep doing so; a contact edit turns it into 409 contact_in_use."""
 
-    digest: str
+    def __init__(self, digest: str) -> None:
+        super().__init__("a contact of this change is another lead's")
+        self.digest = digest
 
 
 @dataclass(frozen=True)
