@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import requests
 
 from leadcenter import clock, crypto
 from leadcenter.config import reset_settings, settings
@@ -56,6 +57,17 @@ def _drive_api(api: Api, gateway: Any) -> tuple[str, str]:
         json_body={"status": "qualified", "add_labels": [label]},
         headers={"If-Match": str(lead["version"])},
     )
+    # Notifications: an assignment to another admin (lead.assigned), their inbox, read one, read all.
+    other = f"{admin}-b"
+    api.ok("PUT", f"/accounts/{account}/members/{other}", admin, json_body={"role": "admin"})
+    api.ok("PATCH", f"/accounts/{account}/leads/{lead['id']}", admin, json_body={"assignee": other})
+    # A contact edit: blind-index digests, the old entries deleted and new ones claimed in the lead's transaction.
+    edit = {"contact": {"email": "edited@example.com", "phone": "+6581234567"}}
+    api.ok("PATCH", f"/accounts/{account}/leads/{lead['id']}", admin, json_body=edit)
+    [notice] = api.ok("GET", "/notifications", other)["items"]
+    api.ok("GET", "/notifications", other, query="unread=true&limit=1")
+    api.ok("POST", f"/notifications/{notice['id']}/read", other)
+    api.ok("POST", "/notifications/read-all", other)
     for query in (
         "",
         "status=qualified",
@@ -88,6 +100,8 @@ def _drive_api(api: Api, gateway: Any) -> tuple[str, str]:
     jobs.purge()
     bulk = {"action": "add_labels", "value": [label], "lead_ids": [x["id"] for x in leads]}
     api.ok("POST", f"/accounts/{account}/leads/bulk", admin, expect=202, json_body=bulk)
+    assigning = {"action": "set_assignee", "value": other, "lead_ids": [x["id"] for x in leads]}
+    api.ok("POST", f"/accounts/{account}/leads/bulk", admin, expect=202, json_body=assigning)
     by_filter = {"action": "set_status", "value": "contacted", "filter": {"status": "qualified"}}
     api.ok("POST", f"/accounts/{account}/leads/bulk", admin, expect=202, json_body=by_filter)
     export = api.ok("POST", f"/accounts/{account}/exports", admin, expect=202, json_body={})["job_id"]
@@ -109,6 +123,13 @@ def _drive_api(api: Api, gateway: Any) -> tuple[str, str]:
 def _drive_capture(api: Api, gateway: Any, account: str, admin: str) -> None:
     """CaptureFunction and CaptureWorkerFunction: messages, a form, an ad touch, mark-as-lead, an erasure."""
     capture.purge()
+    # A privacy-policy PDF: the presigned POST (signed with the API's role), then the application checks the object.
+    form = api.ok("POST", f"/accounts/{account}/auto-capture/privacy-policy-upload", admin, expect=201)
+    fields = {**form["fields"], "Content-Type": "application/pdf"}
+    pdf = {"file": ("p.pdf", b"%PDF-1.4\n", "application/pdf")}
+    assert requests.post(form["url"], data=fields, files=pdf, timeout=10).ok
+    body = {"privacy_policy_upload": form["key"], "company_name": "Acme"}
+    api.ok("PUT", f"/accounts/{account}/auto-capture", admin, json_body=body)
     capture.enable_auto_capture(api, account, admin)
     api.ok("GET", f"/accounts/{account}/auto-capture", admin)
     touch = {"kind": "click", "ad_id": "ad-1", "adgroup_id": "ag-1", "campaign_id": "c-1"}

@@ -20,10 +20,11 @@ RULES: list[tuple[str, str, str]] = [
     ("*", r"^/webhooks/messages$", "signed"),
     ("*", r"^/review/", "platform"),
     ("*", r"^/accounts$", "signed_in"),
+    ("*", r"^/notifications(/|$)", "signed_in"),  # the caller's own inbox, across accounts
     ("*", r"/members", "admin"),
     ("POST", r"/lead-access/transfer$", "ad_admin"),
     ("GET", r"/lead-access$", "admin"),
-    ("*", r"/auto-capture$|/attribution$", "admin"),
+    ("*", r"/auto-capture$|/auto-capture/privacy-policy-upload$|/attribution$", "admin"),
     ("GET", r"/forms", "anyone"),
     ("*", r"/forms", "admin_operator"),
     ("*", r"/exports$|/download$", "download"),

@@ -171,7 +171,11 @@ def _deliveries(account_id: str, target_id: str, limit: int, cursor: str | None,
 # ---------------------------------------------------------------------------------------------- webhooks
 
 
-@router.post("/accounts/<account_id>/integrations/webhooks", summary="Add a webhook endpoint (secret shown once)")
+@router.post(
+    "/accounts/<account_id>/integrations/webhooks",
+    summary="Add a webhook endpoint (secret shown once)",
+    status_code=201,
+)
 def create_webhook(account_id: AccountId, body: WebhookIn) -> tuple[WebhookCreatedOut, int]:
     events = [str(e) for e in body.events]
     endpoint, secret = domain.create_webhook(_access(account_id), body.url, events, body.form_ids)

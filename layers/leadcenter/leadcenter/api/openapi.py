@@ -45,6 +45,8 @@ def _with_errors(document: dict[str, Any]) -> dict[str, Any]:
         for operation in operations.values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
+            if "204" in operation["responses"]:
+                operation["responses"]["204"].pop("content", None)  # No Content: there is no body to describe
             paged = any(p.get("name") == "cursor" for p in operation.get("parameters", []))
             for status, description in (ERRORS | PAGED_ERRORS if paged else ERRORS).items():
                 operation["responses"][status] = {
