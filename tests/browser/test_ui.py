@@ -264,7 +264,7 @@ def test_change_status_and_see_it_in_the_timeline(page: Page, server: Server, pr
     page.keyboard.press("Enter")
     drawer = page.locator("#drawer")
     expect(drawer).to_be_visible()
-    expect(drawer.locator(".timeline-item", has_text="changed status from New to Contacted")).to_be_visible()
+    expect(drawer.locator(".timeline-item", has_text="changed status from Raw to Contacted")).to_be_visible()
     expect(drawer.locator(".timeline-item", has_text="viewed the contact information")).to_be_visible()
     expect(drawer.get_by_label("Status")).to_have_value("contacted")
     expect(drawer.get_by_role("heading", name="Contact")).to_be_visible()
