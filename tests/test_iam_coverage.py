@@ -55,6 +55,14 @@ def _drive_api(api: Api, gateway: Any) -> tuple[str, str]:
         json_body={"status": "qualified", "add_labels": [label]},
         headers={"If-Match": str(lead["version"])},
     )
+    # Notifications: an assignment to another admin (lead.assigned), their inbox, read one, read all.
+    other = f"{admin}-b"
+    api.ok("PUT", f"/accounts/{account}/members/{other}", admin, json_body={"role": "admin"})
+    api.ok("PATCH", f"/accounts/{account}/leads/{lead['id']}", admin, json_body={"assignee": other})
+    [notice] = api.ok("GET", "/notifications", other)["items"]
+    api.ok("GET", "/notifications", other, query="unread=true&limit=1")
+    api.ok("POST", f"/notifications/{notice['id']}/read", other)
+    api.ok("POST", "/notifications/read-all", other)
     for query in (
         "",
         "status=qualified",
@@ -87,6 +95,8 @@ def _drive_api(api: Api, gateway: Any) -> tuple[str, str]:
     jobs.purge()
     bulk = {"action": "add_labels", "value": [label], "lead_ids": [x["id"] for x in leads]}
     api.ok("POST", f"/accounts/{account}/leads/bulk", admin, expect=202, json_body=bulk)
+    assigning = {"action": "set_assignee", "value": other, "lead_ids": [x["id"] for x in leads]}
+    api.ok("POST", f"/accounts/{account}/leads/bulk", admin, expect=202, json_body=assigning)
     by_filter = {"action": "set_status", "value": "contacted", "filter": {"status": "qualified"}}
     api.ok("POST", f"/accounts/{account}/leads/bulk", admin, expect=202, json_body=by_filter)
     export = api.ok("POST", f"/accounts/{account}/exports", admin, expect=202, json_body={})["job_id"]

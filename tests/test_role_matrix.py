@@ -20,6 +20,7 @@ RULES: list[tuple[str, str, str]] = [
     ("*", r"^/webhooks/messages$", "signed"),
     ("*", r"^/review/", "platform"),
     ("*", r"^/accounts$", "signed_in"),
+    ("*", r"^/notifications(/|$)", "signed_in"),  # the caller's own inbox, across accounts
     ("*", r"/members", "admin"),
     ("POST", r"/lead-access/transfer$", "ad_admin"),
     ("GET", r"/lead-access$", "admin"),

@@ -18,6 +18,7 @@ from leadcenter.api import (
     lead_ads,
     leads,
     notes,
+    notifications,
     openapi,
     reports,
 )
@@ -25,7 +26,20 @@ from leadcenter.http import build_resolver
 from leadcenter.observability import logger, metrics
 
 app = build_resolver()
-for module in (accounts, leads, labels, notes, forms, jobs, conversations, auto_capture, reports, lead_ads, openapi):
+for module in (
+    accounts,
+    leads,
+    labels,
+    notes,
+    forms,
+    jobs,
+    conversations,
+    auto_capture,
+    reports,
+    lead_ads,
+    notifications,
+    openapi,
+):
     app.include_router(module.router)
 
 

@@ -14,6 +14,7 @@ from enum import StrEnum
 from leadcenter import clock
 from leadcenter.capture_settings import capture_settings, markets
 from leadcenter.config import settings
+from leadcenter.domain import notifications
 from leadcenter.errors import Conflict, NotFound, Unprocessable
 from leadcenter.policy import Access
 from leadcenter.store import auto_capture as store
@@ -75,6 +76,8 @@ def current(account_id: str) -> Application | None:
             only_if_pending_since=application.applied_at,
         )
         application = store.get_application(account_id)
+        if application is not None and application.status == ApplicationStatus.APPROVED:
+            notifications.auto_capture_reviewed(account_id, application.status, application.applied_at)
     return application
 
 
@@ -104,7 +107,9 @@ def review(account_id: str, decision: ApplicationStatus, reviewer: str, reason: 
     if current(account_id) is None:
         raise NotFound(f"account {account_id} has not applied for auto-capture")
     store.decide(account_id, decision.value, reviewer, clock.iso(), reason)
-    return get(account_id)
+    application = get(account_id)
+    notifications.auto_capture_reviewed(account_id, decision.value, application.applied_at)
+    return application
 
 
 def is_capturing(account_id: str) -> bool:

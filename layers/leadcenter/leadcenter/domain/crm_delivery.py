@@ -33,7 +33,7 @@ from leadcenter import business_metrics, clock, ids
 from leadcenter.adapters import DeliveryResult, EventType, LeadEvent, adapter_for, parse_event_type
 from leadcenter.adapters.status_events import event_name
 from leadcenter.crm_settings import crm_settings
-from leadcenter.domain import crm_gate
+from leadcenter.domain import crm_gate, notifications
 from leadcenter.domain import leads as lead_domain
 from leadcenter.domain.crm_changes import ChangeNotice
 from leadcenter.errors import Throttled
@@ -317,7 +317,9 @@ def _record(delivery: Delivery, endpoint: Endpoint, number: int, result: Deliver
     failing_since = clock.parse_iso(integration_store.record_failure(endpoint, stamp))
     window = timedelta(seconds=crm_settings().disable_after_seconds)
     if now - failing_since >= window:
-        integration_store.disable(endpoint, _disabled_reason(failing_since, window, result.status_code, error), stamp)
+        reason = _disabled_reason(failing_since, window, result.status_code, error)
+        if integration_store.disable(endpoint, reason, stamp):
+            notifications.integration_failing(endpoint.account_id, endpoint.id, str(endpoint.kind), stamp)
         business_metrics.crm_delivery("disabled")
         return _fail(delivery, number, stamp, result.status_code, "endpoint_disabled")
     if now.timestamp() >= delivery.deadline:

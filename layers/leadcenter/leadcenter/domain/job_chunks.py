@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from leadcenter import clock
+from leadcenter.domain import notifications
 from leadcenter.domain.jobs import EXPORT_ACTION, BulkAction, JobMessage, JobType, Seen, required_action
 from leadcenter.domain.leads import delete_lead
 from leadcenter.errors import Conflict, Forbidden, NotFound, Throttled, Unprocessable
@@ -92,6 +93,9 @@ def finish_if_complete(account_id: str, job_id: str) -> None:
         return
     state = "succeeded" if job.failed == 0 else ("failed" if job.done == 0 else "partially_failed")
     if job_store.finish(account_id, job_id, state, clock.iso()) and job.type == JobType.EXPORT:
+        if state != "failed" and job.result:
+            rows = int(job.result.get("rows", job.total) or 0)
+            notifications.export_ready(job.account_id, job.id, job.actor, state, rows)
         logger.info(
             "export finished",
             extra={
@@ -133,6 +137,7 @@ def _apply(job: Job, access: Access, seen: list[Seen], *, redelivered: bool) -> 
             outcome.done += 1  # already as asked: nothing to write
         else:
             planned.append((lead, update))
+    assigning = [lead.id for lead, _ in planned] if job.action == BulkAction.SET_ASSIGNEE else []
     if redelivered and planned:
         done_before = applied(job, [lead for lead, _ in planned])
         outcome.done += len(done_before)
@@ -142,6 +147,13 @@ def _apply(job: Job, access: Access, seen: list[Seen], *, redelivered: bool) -> 
         by_region.setdefault(lead.region, []).append((lead, update))
     for region, group in by_region.items():
         _write(region, group, outcome)
+    if assigning:
+        failed = {error["lead_id"] for error in outcome.errors}
+        assigned = [lead_id for lead_id in assigning if lead_id not in failed]
+        # One notice per chunk (its leads' ids), the same on every delivery of the chunk.
+        trigger = f"job:{job.id}|{seen[0].id}"
+        assignee = job.value if isinstance(job.value, str) else None
+        notifications.lead_assigned(job.account_id, assignee, job.actor, assigned, trigger)
     return outcome
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from leadcenter import clock
+from leadcenter.domain import notifications
 from leadcenter.errors import Conflict, Unprocessable
 from leadcenter.policy import Access
 from leadcenter.store import accounts as account_store
@@ -67,4 +68,5 @@ def transfer(access: Access, business_center_id: str) -> tuple[LeadAccessState, 
         if current.lead_access_holder == business_center_id:
             return state(account.account_id), False
         raise
+    notifications.lead_access_transferred(account.account_id, business_center_id, access.caller, record.version)
     return state(account.account_id), True

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from leadcenter import business_metrics, clock, ids
 from leadcenter.config import settings
 from leadcenter.cursors import Cursors
-from leadcenter.domain import ad_metrics, conversations
+from leadcenter.domain import ad_metrics, conversations, notifications
 from leadcenter.errors import Conflict, NotFound, Unprocessable
 from leadcenter.model import AccessStatus, Attribution, Contact, FormData, LabelRef, Lead, LeadSource, LeadStatus
 from leadcenter.policy import Access
@@ -271,7 +271,11 @@ def update_lead(access: Access, lead_id: str, patch: LeadPatch, if_match: int | 
     if patch.status is not None and patch.status != lead.status:
         # The DM page shows status changes made anywhere in the person's conversation.
         conversations.on_lead_status_changed(lead, lead.status.value, patch.status.value, access.caller)
-    return _decorate([load_state(access, lead_id)], known_labels)[0]
+    updated = load_state(access, lead_id)
+    if patch.assignee is not None and patch.assignee != lead.assignee:
+        trigger = f"{lead_id}|v{updated.lead.version}"
+        notifications.lead_assigned(account_id, patch.assignee, access.caller, [lead_id], trigger)
+    return _decorate([updated], known_labels)[0]
 
 
 # ---------------------------------------------------------------------------------------------- list
