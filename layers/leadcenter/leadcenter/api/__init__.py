@@ -20,6 +20,7 @@ ROUTER_MODULES = [
     "leadcenter.api.lead_ads",
     "leadcenter.api.jobs",
     "leadcenter.api.integrations",
+    "leadcenter.api.notifications",
 ]
 
 
