@@ -106,8 +106,16 @@ export function contactSection(lead, { save, definitionList, message = null, edi
         phone: inputs.phone.value.trim() || null,
         others: otherRows.filter((row) => row.value.value.trim()).map((row) => ({ kind: row.kind.value, value: row.value.value.trim() })),
       };
+      // Only what changed: the activity names those fields, and an untouched one is not rewritten.
+      const changed = Object.fromEntries(Object.entries(wanted)
+        .filter(([key, value]) => JSON.stringify(value) !== JSON.stringify(key === "others" ? contact.others || [] : contact[key] || null)));
+      if (!Object.keys(changed).length) {
+        showCard();
+        document.getElementById("drawer-edit-contact")?.focus();
+        return;
+      }
       try {
-        await save(wanted);
+        await save(changed);
       } catch (error) {
         save_.disabled = false;
         showErrors(error);

@@ -87,9 +87,7 @@ export function render(container) {
       return;
     }
     const status = application.status;
-    const policy = application.privacy_policy_upload || application.privacy_policy_key
-      ? `Uploaded PDF${application.privacy_policy_filename ? ` (${application.privacy_policy_filename})` : ""}`
-      : application.privacy_policy_url;
+    const policy = application.privacy_policy_upload ? "Uploaded PDF" : application.privacy_policy_url;
     const rows = [
       ["Review", h("span", { class: `badge review-${status}` }, STATUS_TEXT[status] || status)],
       ["Company", application.company_name],

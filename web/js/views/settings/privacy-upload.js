@@ -1,6 +1,6 @@
 // A privacy policy as a PDF: checked here first (type, size, the file's own "%PDF-" signature), then sent
 // straight to S3 through the presigned POST the API hands out; the application then names the object key.
-//   POST /accounts/{a}/auto-capture/privacy-policy-upload -> {url, fields, key, ...}
+//   POST /accounts/{a}/auto-capture/privacy-policy-upload -> {url, fields, key, max_bytes, content_type, expires_in_seconds}
 
 import { ApiError, path } from "../../api.js";
 import { state } from "../../state.js";
@@ -26,24 +26,21 @@ export function megabytes(bytes) {
 
 /** Uploads the file; resolves with the object key to send as `privacy_policy_upload`. */
 export async function uploadPrivacyPolicy(accountId, file) {
-  const grant = await state.api.post(path("accounts", accountId, "auto-capture", "privacy-policy-upload"), grantBody(file));
-  const target = grant.upload || grant;
+  const grant = await state.api.post(path("accounts", accountId, "auto-capture", "privacy-policy-upload"));
+  if (grant.max_bytes && file.size > grant.max_bytes) {
+    throw new ApiError(413, "too_large", `${file.name} is ${megabytes(file.size)}; the limit is ${megabytes(grant.max_bytes)}.`);
+  }
   const form = new FormData();
-  for (const [name, value] of Object.entries(target.fields || {})) form.append(name, value);
-  if (!("Content-Type" in (target.fields || {}))) form.append("Content-Type", "application/pdf");
+  for (const [name, value] of Object.entries(grant.fields || {})) form.append(name, value);
   form.append("file", file, file.name); // S3 reads every field after "file" as part of the file: it goes last
   let response;
   try {
-    response = await fetch(target.url, { method: "POST", body: form, credentials: "omit" });
+    response = await fetch(grant.url, { method: "POST", body: form, credentials: "omit" });
   } catch {
     throw new ApiError(0, "upload_failed", "The PDF could not be sent to storage. Check your connection and try again.");
   }
   if (!response.ok) throw new ApiError(response.status, "upload_failed", `Storage refused the PDF: ${s3Message(await response.text())}`);
-  return grant.key || grant.object_key || (target.fields && target.fields.key);
-}
-
-function grantBody(file) {
-  return { content_type: "application/pdf", size: file.size };
+  return grant.key;
 }
 
 /** S3 answers errors in XML: <Error><Code>EntityTooLarge</Code><Message>...</Message></Error>. */
