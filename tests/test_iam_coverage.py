@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import requests
 
 from leadcenter import clock, crypto
 from leadcenter.config import reset_settings, settings
@@ -59,6 +60,9 @@ def _drive_api(api: Api, gateway: Any) -> tuple[str, str]:
     other = f"{admin}-b"
     api.ok("PUT", f"/accounts/{account}/members/{other}", admin, json_body={"role": "admin"})
     api.ok("PATCH", f"/accounts/{account}/leads/{lead['id']}", admin, json_body={"assignee": other})
+    # A contact edit: blind-index digests, the old entries deleted and new ones claimed in the lead's transaction.
+    edit = {"contact": {"email": "edited@example.com", "phone": "+6581234567"}}
+    api.ok("PATCH", f"/accounts/{account}/leads/{lead['id']}", admin, json_body=edit)
     [notice] = api.ok("GET", "/notifications", other)["items"]
     api.ok("GET", "/notifications", other, query="unread=true&limit=1")
     api.ok("POST", f"/notifications/{notice['id']}/read", other)
@@ -118,6 +122,13 @@ def _drive_api(api: Api, gateway: Any) -> tuple[str, str]:
 def _drive_capture(api: Api, gateway: Any, account: str, admin: str) -> None:
     """CaptureFunction and CaptureWorkerFunction: messages, a form, an ad touch, mark-as-lead, an erasure."""
     capture.purge()
+    # A privacy-policy PDF: the presigned POST (signed with the API's role), then the application checks the object.
+    form = api.ok("POST", f"/accounts/{account}/auto-capture/privacy-policy-upload", admin, expect=201)
+    fields = {**form["fields"], "Content-Type": "application/pdf"}
+    pdf = {"file": ("p.pdf", b"%PDF-1.4\n", "application/pdf")}
+    assert requests.post(form["url"], data=fields, files=pdf, timeout=10).ok
+    body = {"privacy_policy_upload": form["key"], "company_name": "Acme"}
+    api.ok("PUT", f"/accounts/{account}/auto-capture", admin, json_body=body)
     capture.enable_auto_capture(api, account, admin)
     api.ok("GET", f"/accounts/{account}/auto-capture", admin)
     touch = {"kind": "click", "ad_id": "ad-1", "adgroup_id": "ag-1", "campaign_id": "c-1"}

@@ -24,7 +24,7 @@ RULES: list[tuple[str, str, str]] = [
     ("*", r"/members", "admin"),
     ("POST", r"/lead-access/transfer$", "ad_admin"),
     ("GET", r"/lead-access$", "admin"),
-    ("*", r"/auto-capture$|/attribution$", "admin"),
+    ("*", r"/auto-capture$|/auto-capture/privacy-policy-upload$|/attribution$", "admin"),
     ("GET", r"/forms", "anyone"),
     ("*", r"/forms", "admin_operator"),
     ("*", r"/exports$|/download$", "download"),

@@ -84,6 +84,7 @@ def install() -> None:
     _installed = True
     make_api_call = botocore.client.BaseClient._make_api_call
     presign = botocore.signers.generate_presigned_url
+    presign_post = botocore.signers.generate_presigned_post
 
     def _make_api_call(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
         response = None
@@ -98,8 +99,14 @@ def install() -> None:
         _record(self, operation, dict(Params or {}), None)
         return presign(self, ClientMethod, Params, *args, **kwargs)
 
+    def generate_presigned_post(self: Any, Bucket: str, Key: str, *args: Any, **kwargs: Any) -> Any:
+        # Whoever posts the form uploads with the signer's permissions: an s3:PutObject of that key.
+        _record(self, "PutObject", {"Bucket": Bucket, "Key": Key}, None)
+        return presign_post(self, Bucket, Key, *args, **kwargs)
+
     botocore.client.BaseClient._make_api_call = _make_api_call  # type: ignore[method-assign]
     botocore.signers.generate_presigned_url = generate_presigned_url
+    botocore.signers.generate_presigned_post = generate_presigned_post
 
 
 @contextmanager

@@ -16,6 +16,7 @@ from leadcenter.api.capture_schemas import (
     AutoCaptureIn,
     AutoCaptureOut,
     AutoCapturePatchIn,
+    PrivacyPolicyUploadOut,
     ReviewIn,
 )
 from leadcenter.config import settings
@@ -23,6 +24,7 @@ from leadcenter.domain import attribution
 from leadcenter.domain import auto_capture as domain
 from leadcenter.http import caller_id
 from leadcenter.policy import Action, authorize
+from leadcenter.store import privacy_policies as policy_store
 from leadcenter.store.auto_capture import Application
 
 router = Router()
@@ -39,7 +41,27 @@ def _out(application: Application) -> AutoCaptureOut:
 @router.put("/accounts/<account_id>/auto-capture", summary="Apply for auto-capture (admin); pending until reviewed")
 def apply(account_id: AccountId, body: AutoCaptureIn) -> AutoCaptureOut:
     access = authorize(caller_id(router), account_id, Action.SETTINGS_MANAGE)
-    return _out(domain.apply(access, str(body.privacy_policy_url), body.company_name))
+    url = str(body.privacy_policy_url) if body.privacy_policy_url is not None else None
+    return _out(domain.apply(access, url, body.company_name, body.privacy_policy_upload))
+
+
+@router.post(
+    "/accounts/<account_id>/auto-capture/privacy-policy-upload",
+    summary="Upload a privacy-policy PDF (admin): a presigned S3 POST, PDF only, at most 5 MB",
+    status_code=201,
+)
+def privacy_policy_upload(account_id: AccountId) -> tuple[PrivacyPolicyUploadOut, int]:
+    access = authorize(caller_id(router), account_id, Action.SETTINGS_MANAGE)
+    post = domain.privacy_policy_upload(access)
+    out = PrivacyPolicyUploadOut(
+        url=post.url,
+        fields=post.fields,
+        key=post.key,
+        max_bytes=policy_store.MAX_BYTES,
+        content_type=policy_store.CONTENT_TYPE,
+        expires_in_seconds=policy_store.UPLOAD_SECONDS,
+    )
+    return out, 201
 
 
 @router.get("/accounts/<account_id>/auto-capture", summary="The auto-capture application and whether it is on")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, HttpUrl, field_validator
+from pydantic import BaseModel, Field, HttpUrl, field_validator, model_validator
 
 from leadcenter.api.schemas import FromAttributes, Strict
 
@@ -17,12 +17,27 @@ class WebhookAccepted(BaseModel):
 
 
 class AutoCaptureIn(Strict):
-    privacy_policy_url: HttpUrl = Field(description="the advertiser's privacy policy, https only")
+    privacy_policy_url: HttpUrl | None = Field(
+        default=None, description="the advertiser's privacy policy, https only (or privacy_policy_upload)"
+    )
+    privacy_policy_upload: str | None = Field(
+        default=None,
+        max_length=300,
+        description="the key of a PDF uploaded through POST .../auto-capture/privacy-policy-upload",
+    )
     company_name: str = Field(min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def _one_policy(self) -> AutoCaptureIn:
+        if (self.privacy_policy_url is None) == (self.privacy_policy_upload is None):
+            raise ValueError("send either privacy_policy_url or privacy_policy_upload")
+        return self
 
     @field_validator("privacy_policy_url")
     @classmethod
-    def _https(cls, value: HttpUrl) -> HttpUrl:
+    def _https(cls, value: HttpUrl | None) -> HttpUrl | None:
+        if value is None:
+            return None
         if value.scheme != "https":
             raise ValueError("the privacy policy URL must use https")
         if len(str(value)) > 2048:
@@ -35,6 +50,15 @@ class AutoCaptureIn(Strict):
         if not value.strip():
             raise ValueError("the company name is empty")
         return value
+
+
+class PrivacyPolicyUploadOut(BaseModel):
+    url: str = Field(description="POST a multipart form here: every field below, then `file` (last)")
+    fields: dict[str, str]
+    key: str = Field(description="send it as privacy_policy_upload with PUT .../auto-capture")
+    max_bytes: int
+    content_type: str
+    expires_in_seconds: int
 
 
 class AutoCapturePatchIn(Strict):
@@ -50,7 +74,8 @@ class AutoCaptureOut(FromAttributes):
     account_id: str
     status: Literal["pending", "approved", "rejected"]
     enabled: bool
-    privacy_policy_url: str
+    privacy_policy_url: str | None = None
+    privacy_policy_upload: str | None = Field(default=None, description="the uploaded PDF's key, when one was sent")
     company_name: str
     applied_by: str
     applied_at: str

@@ -18,11 +18,13 @@ from leadcenter.api.schemas import (
     LeadList,
     LeadPatchIn,
 )
+from leadcenter.domain import contact_edit
 from leadcenter.domain import leads as domain
 from leadcenter.errors import BadRequest
 from leadcenter.http import caller_id, if_match_version
 from leadcenter.model import AccessStatus, Attribution, FormData, Lead, LeadSource, LeadStatus, Traffic
 from leadcenter.policy import Action, authorize
+from leadcenter.regions import region_router
 
 router = Router()
 LeadId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z-]+$")]
@@ -33,10 +35,11 @@ def create_lead(account_id: AccountId, body: LeadIn) -> tuple[Lead, int]:
     access = authorize(caller_id(router), account_id, Action.LEADS_MANAGE)
     if access.is_business_center:
         raise BadRequest("create leads in the ad account they belong to, not in a Business Center")
+    country = region_router().validate_country(body.region)
     new = domain.NewLead(
         country=body.region,
         source=LeadSource.MANUAL,
-        contact=body.contact,
+        contact=contact_edit.checked_contact(body.contact, country),
         ad=body.ad or Attribution(),
         form=body.form or FormData(),
     )
@@ -139,7 +142,7 @@ def get_lead(account_id: AccountId, lead_id: LeadId) -> Lead:
     return domain.get_lead(access, lead_id)
 
 
-@router.patch("/accounts/<account_id>/leads/<lead_id>", summary="Change status, assignee or labels")
+@router.patch("/accounts/<account_id>/leads/<lead_id>", summary="Change status, assignee, labels or contact")
 def patch_lead(
     account_id: AccountId,
     lead_id: LeadId,
@@ -149,13 +152,17 @@ def patch_lead(
     access = authorize(caller_id(router), account_id, Action.LEADS_MANAGE)
     fields_set = body.model_fields_set
     if not fields_set:
-        raise BadRequest("nothing to change: send status, assignee, add_labels or remove_labels")
+        raise BadRequest("nothing to change: send status, assignee, add_labels, remove_labels or contact")
+    if "contact" in fields_set and body.contact is None:
+        raise BadRequest("contact cannot be null; send the fields to change (a field set to null clears it)")
     patch = domain.LeadPatch(
         status=body.status,
         assignee=body.assignee,
         clear_assignee="assignee" in fields_set and body.assignee is None,
         add_labels=frozenset(body.add_labels),
         remove_labels=frozenset(body.remove_labels),
+        contact=body.contact,
+        contact_fields=frozenset(body.contact.model_fields_set) if body.contact is not None else frozenset(),
     )
     if "status" in fields_set and body.status is None:
         raise BadRequest("status cannot be null")

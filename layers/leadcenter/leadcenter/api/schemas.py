@@ -77,6 +77,11 @@ class LeadPatchIn(Strict):
     assignee: str | None = Field(default=None, max_length=128)
     add_labels: list[str] = Field(default_factory=list, max_length=50)
     remove_labels: list[str] = Field(default_factory=list, max_length=50)
+    contact: Contact | None = Field(
+        default=None,
+        description="the fields given replace those stored (null clears one), checked as on create: e-mail "
+        "lower-cased, phone numbers to E.164 from the lead's region",
+    )
 
 
 class LeadFilterIn(Strict):

@@ -8,17 +8,20 @@ locally (settings().local_mode), it is approved then. Deployed, only the reviewe
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from enum import StrEnum
 
-from leadcenter import clock
+from leadcenter import clock, ids
 from leadcenter.capture_settings import capture_settings, markets
 from leadcenter.config import settings
 from leadcenter.domain import notifications
 from leadcenter.errors import Conflict, NotFound, Unprocessable
 from leadcenter.policy import Access
 from leadcenter.store import auto_capture as store
+from leadcenter.store import privacy_policies as policy_store
 from leadcenter.store.auto_capture import Application
+from leadcenter.store.privacy_policies import PresignedPost
 
 LOCAL_REVIEWER = "local-runner"
 
@@ -29,8 +32,11 @@ class ApplicationStatus(StrEnum):
     REJECTED = "rejected"
 
 
-def apply(access: Access, privacy_policy_url: str, company_name: str) -> Application:
-    """(Re)applies. Any change to what was reviewed needs a new review, so capture is off until then."""
+def apply(
+    access: Access, privacy_policy_url: str | None, company_name: str, privacy_policy_upload: str | None = None
+) -> Application:
+    """(Re)applies with a privacy-policy URL or an uploaded PDF. Any change to what was reviewed needs a new
+    review, so capture is off until then."""
     account = access.account
     if account.type != "ad_account":
         raise Unprocessable("auto-capture is a setting of an ad account; apply in the ad account", field="account")
@@ -41,12 +47,15 @@ def apply(access: Access, privacy_policy_url: str, company_name: str) -> Applica
             f"this account is registered in {account.country}",
             field="country",
         )
+    if privacy_policy_upload is not None:
+        check_upload(account.account_id, privacy_policy_upload)
     now = clock.now()
     application = Application(
         account_id=account.account_id,
         status=ApplicationStatus.PENDING.value,
         enabled=False,
         privacy_policy_url=privacy_policy_url,
+        privacy_policy_upload=privacy_policy_upload,
         company_name=company_name.strip(),
         applied_by=access.caller,
         applied_at=clock.iso(now),
@@ -54,6 +63,29 @@ def apply(access: Access, privacy_policy_url: str, company_name: str) -> Applica
     )
     store.put_application(application)
     return application
+
+
+def privacy_policy_upload(access: Access) -> PresignedPost:
+    """Where the admin's browser posts the PDF (S3 enforces PDF content type and 1 byte to 5 MB); the key is then
+    sent as `privacy_policy_upload` with the application."""
+    if access.account.type != "ad_account":
+        raise Unprocessable("auto-capture is a setting of an ad account; upload in the ad account", field="account")
+    return policy_store.presigned_post(policy_store.key_for(access.account_id, ids.ulid()))
+
+
+def check_upload(account_id: str, key: str) -> None:
+    """The object exists under this account's prefix, is at most 5 MB and is a PDF (starts with `%PDF`)."""
+    field = "privacy_policy_upload"
+    pattern = rf"{policy_store.PREFIX}/{re.escape(account_id)}/[0-9A-Z]{{26}}\.pdf"
+    if not re.fullmatch(pattern, key):
+        raise Unprocessable("not an upload of this account; upload with POST .../privacy-policy-upload", field=field)
+    uploaded = policy_store.inspect(key)
+    if uploaded is None:
+        raise Unprocessable("nothing was uploaded under this key (or the upload failed); upload again", field=field)
+    if uploaded.size > policy_store.MAX_BYTES:
+        raise Unprocessable("the privacy policy PDF is larger than 5 MB", field=field)
+    if not uploaded.head.startswith(b"%PDF"):
+        raise Unprocessable("the uploaded file is not a PDF", field=field)
 
 
 def current(account_id: str) -> Application | None:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from leadcenter import business_metrics, clock, ids
 from leadcenter.config import settings
 from leadcenter.cursors import Cursors
-from leadcenter.domain import ad_metrics, conversations, notifications
+from leadcenter.domain import ad_metrics, contact_edit, conversations, notifications
 from leadcenter.errors import Conflict, NotFound, Unprocessable
 from leadcenter.model import AccessStatus, Attribution, Contact, FormData, LabelRef, Lead, LeadSource, LeadStatus
 from leadcenter.policy import Access
@@ -20,7 +20,7 @@ from leadcenter.store import lead_query
 from leadcenter.store import leads as lead_store
 from leadcenter.store.lead_items import LeadState, TimelineEvent
 from leadcenter.store.lead_query import LeadQuery, QueryStats
-from leadcenter.store.leads import Change
+from leadcenter.store.leads import Change, ContactTaken
 
 # ---------------------------------------------------------------------------------------------- identity
 
@@ -214,6 +214,8 @@ class LeadPatch:
     clear_assignee: bool = False
     add_labels: frozenset[str] = frozenset()
     remove_labels: frozenset[str] = frozenset()
+    contact: Contact | None = None  # the fields in `contact_fields` replace those stored
+    contact_fields: frozenset[str] = frozenset()
 
 
 def update_lead(access: Access, lead_id: str, patch: LeadPatch, if_match: int | None) -> Lead:
@@ -251,23 +253,38 @@ def update_lead(access: Access, lead_id: str, patch: LeadPatch, if_match: int | 
         events.append(TimelineEvent(ids.ulid(), "labels_added", access.caller, now, {"labels": sorted(added)}))
     if removed:
         events.append(TimelineEvent(ids.ulid(), "labels_removed", access.caller, now, {"labels": sorted(removed)}))
+    edit = contact_edit.plan(state, patch.contact, patch.contact_fields) if patch.contact is not None else None
+    if edit is not None and edit.fields:
+        # Field names only: the timeline holds no personal data.
+        events.append(TimelineEvent(ids.ulid(), "contact_edited", access.caller, now, {"fields": list(edit.fields)}))
+    else:
+        edit = None
     change = Change(
         status=patch.status.value if patch.status is not None else None,
         assignee=patch.assignee,
         clear_assignee=patch.clear_assignee,
         add_labels=frozenset(patch.add_labels),
         remove_labels=frozenset(patch.remove_labels),
+        contact=edit.contact if edit else None,
+        new_digests=edit.new_digests if edit else (),
+        removed_digests=edit.removed_digests if edit else (),
     )
-    lead_store.update(
-        lead.storage_region,
-        account_id,
-        lead_id,
-        change,
-        expected_version=if_match,
-        updated_at=now,
-        events=events,
-        current=state,
-    )
+    # A contact edit rewrites the sealed contact from the one read: always conditioned on that version.
+    expected = if_match if if_match is not None or edit is None else lead.version
+    try:
+        lead_store.update(
+            lead.storage_region,
+            account_id,
+            lead_id,
+            change,
+            expected_version=expected,
+            updated_at=now,
+            events=events,
+            current=state,
+        )
+    except ContactTaken as taken:
+        assert edit is not None
+        raise contact_edit.in_use(edit, taken.digest) from None
     if patch.status is not None and patch.status != lead.status:
         # The DM page shows status changes made anywhere in the person's conversation.
         conversations.on_lead_status_changed(lead, lead.status.value, patch.status.value, access.caller)

@@ -29,7 +29,8 @@ class ApplicationItem(Model):
     sk = UnicodeAttribute(range_key=True)
     status = UnicodeAttribute()
     enabled = BooleanAttribute(default=False)
-    privacy_policy_url = UnicodeAttribute()
+    privacy_policy_url = UnicodeAttribute(null=True)  # null when the policy is an uploaded PDF
+    privacy_policy_upload = UnicodeAttribute(null=True)  # the uploaded PDF's key (store.privacy_policies)
     company_name = UnicodeAttribute()
     applied_by = UnicodeAttribute()
     applied_at = UnicodeAttribute()
@@ -56,11 +57,12 @@ class Application:
     account_id: str
     status: str
     enabled: bool
-    privacy_policy_url: str
+    privacy_policy_url: str | None
     company_name: str
     applied_by: str
     applied_at: str
     review_due_at: float | None = None
+    privacy_policy_upload: str | None = None
     reviewed_by: str | None = None
     reviewed_at: str | None = None
     decision_reason: str | None = None
@@ -79,6 +81,7 @@ def _application(account_id: str, item: ApplicationItem) -> Application:
         status=item.status,
         enabled=bool(item.enabled),
         privacy_policy_url=item.privacy_policy_url,
+        privacy_policy_upload=item.privacy_policy_upload,
         company_name=item.company_name,
         applied_by=item.applied_by,
         applied_at=item.applied_at,
@@ -106,6 +109,7 @@ def put_application(application: Application) -> None:
         status=application.status,
         enabled=application.enabled,
         privacy_policy_url=application.privacy_policy_url,
+        privacy_policy_upload=application.privacy_policy_upload,
         company_name=application.company_name,
         applied_by=application.applied_by,
         applied_at=application.applied_at,

@@ -144,7 +144,16 @@ class Change:
     contact: Contact | None = None
     form: FormData | None = None
     new_digests: tuple[str, ...] = ()
+    # Dedupe entries this lead gives up (a contact edited away): deleted in the same transaction, if still its own.
+    removed_digests: tuple[str, ...] = ()
     conversation_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ContactTaken(Exception):
+    """A new dedupe entry of a contact edit already names another lead of the account."""
+
+    digest: str
 
 
 @dataclass(frozen=True)
@@ -162,7 +171,7 @@ class LeadUpdate:
 
     @property
     def deletes(self) -> int:
-        return len(self.change.remove_labels) if self.change else 0
+        return len(self.change.remove_labels) + len(self.change.removed_digests) if self.change else 0
 
     @property
     def puts(self) -> int:
@@ -199,7 +208,12 @@ def update(
             )
     except TransactWriteError as exc:
         reasons = cancellation_reasons(exc)
-        # Deletes, then puts, then updates (TRANSACTION_ORDER): the lead's update is the last item.
+        # Deletes, then puts, then updates (TRANSACTION_ORDER): the lead's update is the last item. Puts in the
+        # order staged: label links, dedupe entries, events.
+        first = len(change.remove_labels) + len(change.removed_digests) + len(change.add_labels)
+        for digest, reason in zip(change.new_digests, reasons[first:], strict=False):
+            if reason == "ConditionalCheckFailed":
+                raise ContactTaken(digest) from exc
         if reasons and reasons[-1] == "ConditionalCheckFailed":
             latest = get(region, account_id, lead_id, with_personal=False)
             if latest is None:
@@ -294,7 +308,13 @@ def _update_actions(account_id: str, lead_id: str, change: Change, current: Lead
         ]
     if change.conversation_id is not None:
         actions.append(item.conversation_id.set(change.conversation_id))
-    if change.new_digests:
+    if change.removed_digests:
+        # One action per attribute: the whole set, from the state read (the edit is version-checked).
+        if current is None:
+            raise ValueError("removing dedupe entries needs the current state")
+        kept = (set(current.digests) - set(change.removed_digests)) | set(change.new_digests)
+        actions.append(item.digests.set(kept) if kept else item.digests.remove())
+    elif change.new_digests:
         actions.append(item.digests.add(set(change.new_digests)))
     if change.contact is not None or change.form is not None:
         if current is None:
@@ -342,6 +362,11 @@ def _stage_update(tx: TransactWrite, region: str, update_: LeadUpdate) -> None:
             tx.save(link_item(region, account_id, label_id, lead_id, exp))
         for label_id in sorted(change.remove_labels):
             tx.delete(m.link(pk=link_pk(account_id, label_id), sk=lead_sk(lead_id)))
+        for digest in change.removed_digests:
+            tx.delete(
+                m.dedupe(pk=dedupe_pk(account_id, digest), sk="D"),
+                condition=m.dedupe.pk.does_not_exist() | (m.dedupe.lead_id == lead_id),
+            )
         for digest in change.new_digests:
             # A contact already owned by another lead of the account cancels the change (no silent takeover).
             tx.save(
