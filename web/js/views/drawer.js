@@ -90,7 +90,8 @@ export function openLeadDrawer(leadId, { onUpdate = () => {}, returnFocus = () =
     try {
       lead = await state.api.patch(leadPath, { contact }, { headers: { "If-Match": String(lead.version) } });
     } catch (error) {
-      if (!error.isConflict) throw error;
+      // contact_in_use (another lead holds that email or phone) is about a field, not about versions.
+      if (!error.isConflict || error.code === "contact_in_use") throw error;
       contactNotice = "Someone else changed this lead meanwhile, so your edit was not saved. The latest details are shown; edit them again if needed.";
       announce(contactNotice, { tone: "error" });
       await load();
