@@ -70,6 +70,7 @@ function createBell() {
       await state.api.post("/notifications/read-all", {});
       announce("All notifications marked as read.");
       setUnread(0);
+      title.focus(); // the button is now disabled
       poller.nudge();
       await loadList();
     } catch (error) {
@@ -78,12 +79,11 @@ function createBell() {
       markAll.disabled = false;
     }
   });
-  panel.addEventListener("keydown", (event) => {
-    if (event.key === "Escape") {
-      event.stopPropagation();
-      close();
-      button.focus();
-    }
+  // Escape closes the panel wherever focus is (a control that just went disabled leaves it on the body).
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || panel.hidden || document.querySelector("dialog[open]")) return;
+    close();
+    button.focus();
   });
   document.addEventListener("click", (event) => {
     if (!panel.hidden && !root.contains(event.target)) close();
