@@ -508,6 +508,9 @@ def test_cognito_sign_in_uses_authorization_code_with_pkce(browser_context: Any,
     page.route(f"{domain}/oauth2/authorize*", authorize)
     page.route(f"{domain}/oauth2/token", token)
     page.route(f"{base}/accounts", accounts)
+    # The notification bell polls the caller's inbox with the same token (an empty one here)
+    page.route(f"{base}/notifications?*", lambda r: r.fulfill(status=200, json={"items": [], "next_cursor": None,
+                                                                                "unread_count": 0}))  # fmt: skip
     try:
         page.goto(f"{base}/")
         page.get_by_role("button", name="Sign in").click()
