@@ -59,6 +59,9 @@ def test_a_chat_from_a_conversation_ad_whose_contact_follows_a_lead_ad_touch_cou
     # When the person clicks the Conversation-goal ad and opens a chat with no contact,
     send(base, event(base, "ad.touch", user, seconds=-40, region="SG", account_id=account, touch=touch("conversation")))
     send(base, message("hello, is this still on sale?", -30))
+    # (the platform's next events come after this chat was opened: the workers run several batches at once)
+    events_url = f"{base}/accounts/{account}/conversations/{chat}/events"
+    assert wait_for(lambda: requests.get(events_url, headers=admin, timeout=30).status_code == 200, timeout=30)
     # then clicks the Lead-goal ad and writes their email in the same chat
     send(base, event(base, "ad.touch", user, seconds=-20, region="SG", account_id=account, touch=touch("lead")))
     send(base, message("sure, mail me at wei.ling@example.sg", -10))

@@ -264,7 +264,7 @@ def test_change_status_and_see_it_in_the_timeline(page: Page, server: Server, pr
     page.keyboard.press("Enter")
     drawer = page.locator("#drawer")
     expect(drawer).to_be_visible()
-    expect(drawer.locator(".timeline-item", has_text="changed status from New to Contacted")).to_be_visible()
+    expect(drawer.locator(".timeline-item", has_text="changed status from Raw to Contacted")).to_be_visible()
     expect(drawer.locator(".timeline-item", has_text="viewed the contact information")).to_be_visible()
     expect(drawer.get_by_label("Status")).to_have_value("contacted")
     expect(drawer.get_by_role("heading", name="Contact")).to_be_visible()
@@ -508,6 +508,9 @@ def test_cognito_sign_in_uses_authorization_code_with_pkce(browser_context: Any,
     page.route(f"{domain}/oauth2/authorize*", authorize)
     page.route(f"{domain}/oauth2/token", token)
     page.route(f"{base}/accounts", accounts)
+    # The notification bell polls the caller's inbox with the same token (an empty one here)
+    page.route(f"{base}/notifications?*", lambda r: r.fulfill(status=200, json={"items": [], "next_cursor": None,
+                                                                                "unread_count": 0}))  # fmt: skip
     try:
         page.goto(f"{base}/")
         page.get_by_role("button", name="Sign in").click()

@@ -1,10 +1,11 @@
 // Display names and formatting shared by the views.
 
+// The seeds' words for the lead statuses, in their order.
 export const STATUSES = [
-  ["raw", "New"],
-  ["contacted", "Contacted"],
+  ["raw", "Raw"],
   ["qualified", "Qualified"],
   ["unqualified", "Unqualified"],
+  ["contacted", "Contacted"],
   ["converted", "Converted"],
 ];
 export const STATUS_NAMES = Object.fromEntries(STATUSES);

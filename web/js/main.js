@@ -7,22 +7,12 @@ import { clearSession, completeCognitoSignIn, currentToken, loadSession, signOut
 import { setApiBase } from "./capabilities.js";
 import { announce, errorBox, h, replace, spinner } from "./dom.js";
 import { accountKind } from "./format.js";
+import { mountBell, unmountBell } from "./notifications/bell.js";
+import { VIEWS, parseRoute, routeHash } from "./routes.js";
 import {
   accessSignature, accountById, cachedAccounts, canManageCrm, canSeeAds, canSeeLeads, canSeeReports, forgetAccounts, isAdmin, loadAccounts, preferredAccount,
   setAccount, state,
 } from "./state.js";
-
-const VIEWS = {
-  leads: { title: "Leads", load: () => import("./views/leads/index.js") },
-  labels: { title: "Labels", load: () => import("./views/labels.js") },
-  members: { title: "Members", load: () => import("./views/members.js") },
-  "lead-access": { title: "Lead access", load: () => import("./views/lead-access.js") },
-  conversations: { title: "Conversations", load: () => import("./views/conversations.js") },
-  campaigns: { title: "Campaigns", load: () => import("./views/campaigns/index.js") },
-  reports: { title: "Reports", load: () => import("./views/reports/index.js") },
-  integrations: { title: "Integrations", load: () => import("./views/integrations/index.js") },
-};
-const DEFAULT_VIEW = "leads";
 
 const main = document.getElementById("main");
 const view = document.getElementById("view");
@@ -31,21 +21,7 @@ let renderToken = 0;
 
 // ------------------------------------------------------------------------------------------ routing
 
-export function parseRoute(hash = location.hash) {
-  const [pathPart, queryPart = ""] = hash.replace(/^#/, "").split("?");
-  const parts = pathPart.split("/").filter(Boolean).map(decodeURIComponent);
-  const route = { accountId: null, view: DEFAULT_VIEW, params: new URLSearchParams(queryPart) };
-  if (parts[0] === "a" && parts[1]) {
-    route.accountId = parts[1];
-    route.view = VIEWS[parts[2]] ? parts[2] : DEFAULT_VIEW;
-  }
-  return route;
-}
-
-export function routeHash(accountId, viewName = DEFAULT_VIEW, params = null) {
-  const query = params ? params.toString() : "";
-  return `#/a/${encodeURIComponent(accountId)}/${viewName}${query ? `?${query}` : ""}`;
-}
+export { parseRoute, routeHash };
 
 /** Updates the query of the current route without re-rendering (filters, paging). */
 export function replaceParams(params) {
@@ -70,10 +46,12 @@ function renderShell() {
   replace(userArea);
   replace(accountArea);
   if (!signedIn) {
+    unmountBell();
     replace(document.getElementById("nav"));
     return;
   }
   userArea.append(
+    mountBell(),
     h("span", { class: "user", title: "Signed in as" }, h("span", { class: "visually-hidden" }, "Signed in as "), state.session.user),
     h("button", { type: "button", class: "button button-quiet", onClick: handleSignOut }, "Sign out"),
   );
@@ -111,24 +89,25 @@ function renderNav() {
     return;
   }
   const current = parseRoute().view;
+  const adAdmin = isAdmin() && account.type === "ad_account";
   const items = [["leads", "Leads"]];
   if (canSeeLeads()) items.push(["conversations", "Conversations"]);
   if (canSeeAds()) items.push(["campaigns", "Campaigns"]);
   if (canSeeReports()) items.push(["reports", "Reports"]);
-  if (isAdmin()) items.push(["labels", "Labels"], ["members", account.type === "business_center" ? "Members & lead access" : "Members"]);
-  if (isAdmin() && account.type === "ad_account") items.push(["lead-access", "Transfer lead access"]);
-  if (isAdmin() && account.type === "business_center") items.push(["lead-access", "Transferred ad accounts"]);
-  if (canManageCrm()) items.push(["integrations", "Integrations"]);
+  const settings = [];
+  settings.push(["forms", "Instant forms"]);
+  if (adAdmin) settings.push(["auto-capture", "Auto-capture"], ["attribution", "Attribution"]);
+  if (canManageCrm()) settings.push(["integrations", "Integrations"]);
+  if (isAdmin()) settings.push(["labels", "Labels"], ["members", account.type === "business_center" ? "Members & lead access" : "Members"]);
+  if (adAdmin) settings.push(["lead-access", "Transfer lead access"]);
+  if (isAdmin() && account.type === "business_center") settings.push(["lead-access", "Transferred ad accounts"]);
+  const links = (list, attrs = {}) => h("ul", attrs, list.map(([name, text]) =>
+    h("li", {}, h("a", { href: routeHash(account.id, name), "aria-current": name === current ? "page" : false }, text))));
   replace(
     nav,
     h("p", { class: "nav-account" }, h("span", { class: "badge" }, accountKind(account)), " ", account.name),
-    h(
-      "ul",
-      {},
-      items.map(([name, text]) =>
-        h("li", {}, h("a", { href: routeHash(account.id, name), "aria-current": name === current ? "page" : false }, text)),
-      ),
-    ),
+    links(items),
+    settings.length ? [h("p", { class: "nav-group", id: "nav-settings" }, "Settings"), links(settings, { "aria-labelledby": "nav-settings" })] : null,
   );
 }
 
@@ -205,6 +184,12 @@ async function render(options = {}) {
   if (account.id !== route.accountId) {
     history.replaceState(null, "", routeHash(account.id, route.view, route.params));
   }
+  // ?lead=<id> (a notification's link) opens that lead's drawer once the screen is drawn; the URL keeps no trace.
+  const leadId = route.view === "leads" ? route.params.get("lead") : null;
+  if (leadId) {
+    route.params.delete("lead");
+    history.replaceState(null, "", routeHash(account.id, route.view, route.params));
+  }
   setAccount(account);
   renderShell();
   document.title = `${definition.title} · ${account.name} · Leads Center`;
@@ -227,6 +212,7 @@ async function render(options = {}) {
     },
   });
   cleanup = typeof result === "function" ? result : null;
+  if (leadId) import("./views/drawer.js").then(({ openLeadDrawer }) => openLeadDrawer(leadId));
 }
 
 async function revalidateAccounts(cached) {

@@ -1,13 +1,16 @@
-// Lead drawer: contact info (reading it marks the lead accessed), form answers, attribution, editable
-// status/labels/assignee, notes and the activity timeline. Escape closes; focus returns to the row.
+// Lead drawer: contact info (reading it marks the lead accessed; editable in contact-editor.js), form answers,
+// attribution, editable status/labels/assignee, notes and the activity timeline (lead-notes.js). Every change
+// is a PATCH with If-Match; a 409 reloads the lead and says so. Escape closes; focus returns to the row.
 
 import { path } from "../api.js";
 import { openDialog } from "../dialog.js";
 import { announce, errorBox, field, h, replace, select, spinner } from "../dom.js";
-import {
-  ACCESS_NAMES, SOURCE_NAMES, STATUSES, STATUS_NAMES, EXPIRY_WARNING_DAYS, daysLeft, formatDateTime, leadName, plural,
-} from "../format.js";
+import { SOURCE_NAMES, STATUSES, STATUS_NAMES, EXPIRY_WARNING_DAYS, daysLeft, formatDateTime, leadName, plural } from "../format.js";
 import { isAdmin, labelName, loadLabels, loadMembers, state } from "../state.js";
+import { contactSection } from "./contact-editor.js";
+import { activityPanel, notesPanel } from "./lead-notes.js";
+
+export { describeActivity } from "./lead-notes.js";
 
 const drawer = () => document.getElementById("drawer");
 
@@ -29,8 +32,9 @@ export function openLeadDrawer(leadId, { onUpdate = () => {}, returnFocus = () =
 
   const controller = new AbortController();
   let lead = null;
-  let activityList = null;
-  let notesSection = null;
+  let notes = null;
+  let activity = null;
+  let contactNotice = null; // said on the contact card after a conflict reloaded the lead
 
   const onClose = () => {
     dialog.removeEventListener("close", onClose);
@@ -55,8 +59,8 @@ export function openLeadDrawer(leadId, { onUpdate = () => {}, returnFocus = () =
       lead = fresh;
       onUpdate(lead);
       renderLead();
-      loadNotes();
-      loadActivity();
+      notes.load();
+      activity.load();
     } catch (error) {
       if (error.name === "AbortError") return;
       replace(body, errorBox(error, { retry: load }));
@@ -68,7 +72,7 @@ export function openLeadDrawer(leadId, { onUpdate = () => {}, returnFocus = () =
       lead = await state.api.patch(leadPath, patch, { headers: { "If-Match": String(lead.version) } });
       onUpdate(lead);
       renderLead({ keepFocus: true });
-      loadActivity();
+      activity.load();
       announce(describe);
     } catch (error) {
       if (error.isConflict) {
@@ -81,6 +85,26 @@ export function openLeadDrawer(leadId, { onUpdate = () => {}, returnFocus = () =
     }
   }
 
+  /** The contact form's save: a 409 reloads the lead and says so on the card; other failures go back to the form. */
+  async function saveContact(contact) {
+    try {
+      lead = await state.api.patch(leadPath, { contact }, { headers: { "If-Match": String(lead.version) } });
+    } catch (error) {
+      // contact_in_use (another lead holds that email or phone) is about a field, not about versions.
+      if (!error.isConflict || error.code === "contact_in_use") throw error;
+      contactNotice = "Someone else changed this lead meanwhile, so your edit was not saved. The latest details are shown; edit them again if needed.";
+      announce(contactNotice, { tone: "error" });
+      await load();
+      document.getElementById("drawer-edit-contact")?.focus();
+      return;
+    }
+    onUpdate(lead);
+    renderLead();
+    document.getElementById("drawer-edit-contact")?.focus();
+    activity.load();
+    announce("Contact details saved.");
+  }
+
   let leadSections = null;
 
   function renderLead({ keepFocus = false } = {}) {
@@ -89,16 +113,18 @@ export function openLeadDrawer(leadId, { onUpdate = () => {}, returnFocus = () =
     if (!leadSections || !leadSections.isConnected) {
       // Notes and activity load on their own; a change to the lead redraws only the sections above them.
       leadSections = h("div", { class: "drawer-lead" });
-      activityList = h("ol", { class: "timeline", "aria-busy": "true" }, h("li", {}, spinner("Loading activity…")));
-      notesSection = h("div", { class: "notes" }, spinner("Loading notes…"));
+      activity = activityPanel(leadPath, { signal: controller.signal });
+      notes = notesPanel(leadPath, { signal: controller.signal, onChange: () => activity.load() });
       replace(
         body,
         leadSections,
-        h("section", { "aria-labelledby": "drawer-notes" }, h("h3", { id: "drawer-notes" }, "Notes"), notesSection),
-        h("section", { "aria-labelledby": "drawer-activity" }, h("h3", { id: "drawer-activity" }, "Activity"), activityList),
+        h("section", { "aria-labelledby": "drawer-notes" }, h("h3", { id: "drawer-notes" }, "Notes"), notes.root),
+        h("section", { "aria-labelledby": "drawer-activity" }, h("h3", { id: "drawer-activity" }, "Activity"), activity.root),
       );
     }
-    replace(leadSections, editSection(), contactSection(), formSection(), attributionSection());
+    const contact = contactSection(lead, { save: saveContact, definitionList, message: contactNotice });
+    contactNotice = null;
+    replace(leadSections, editSection(), contact, formSection(), attributionSection());
     if (focusedId) {
       const again = document.getElementById(focusedId);
       if (again) again.focus();
@@ -132,24 +158,6 @@ export function openLeadDrawer(leadId, { onUpdate = () => {}, returnFocus = () =
       h("div", { class: "grid-2" }, field("Status", status), field("Assignee", assignee)),
       h("div", { class: "field" }, h("span", { class: "label-text" }, "Labels"), chips),
       field("Add label", addLabel));
-  }
-
-  function contactSection() {
-    const contact = lead.contact || {};
-    const rows = [
-      ["Name", contact.name],
-      ["Email", contact.email],
-      ["Phone", contact.phone],
-      ...(contact.others || []).map((other) => [other.kind, other.value]),
-      ["Country", lead.region],
-    ];
-    const accessed = lead.access_status === "accessed"
-      ? `Viewed${lead.accessed_by ? ` by ${lead.accessed_by}` : ""}${lead.accessed_at ? `, ${formatDateTime(lead.accessed_at)}` : ""}`
-      : ACCESS_NAMES.not_accessed;
-    return h("section", { "aria-labelledby": "drawer-contact" },
-      h("h3", { id: "drawer-contact" }, "Contact"),
-      definitionList(rows),
-      h("p", { class: "hint" }, accessed));
   }
 
   function formSection() {
@@ -187,133 +195,7 @@ export function openLeadDrawer(leadId, { onUpdate = () => {}, returnFocus = () =
     return section;
   }
 
-  // ---------------------------------------------------------------------------------------- notes
-
-  async function loadNotes() {
-    const target = notesSection;
-    try {
-      const page = await state.api.get(`${leadPath}/notes`, { signal: controller.signal, query: { limit: 100 } });
-      if (target === notesSection) renderNotes(page.items || []);
-    } catch (error) {
-      if (error.name !== "AbortError" && target === notesSection) replace(target, errorBox(error, { retry: loadNotes }));
-    }
-  }
-
-  function renderNotes(notes) {
-    const list = h("ul", { class: "note-list" }, notes.map(noteItem));
-    const text = h("textarea", { rows: 3, maxlength: 5000, required: true, id: "drawer-new-note" });
-    const form = h("form", { class: "stack" }, field("Add a note", text), h("button", { type: "submit", class: "button" }, "Add note"));
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      if (!text.value.trim()) return;
-      form.querySelector("button").disabled = true;
-      try {
-        await state.api.post(`${leadPath}/notes`, { text: text.value });
-        announce("Note added.");
-        await loadNotes();
-        loadActivity();
-        document.getElementById("drawer-new-note")?.focus();
-      } catch (error) {
-        announce(error.message, { tone: "error" });
-        form.querySelector("button").disabled = false;
-      }
-    });
-    replace(notesSection, notes.length ? list : h("p", { class: "muted" }, "No notes yet."), form);
-  }
-
-  function noteItem(note) {
-    const item = h("li", { class: "note" });
-    const show = () => {
-      const edit = h("button", { type: "button", class: "button button-quiet button-small", "aria-label": `Edit note from ${formatDateTime(note.created_at)}` }, "Edit");
-      edit.addEventListener("click", editNote);
-      replace(item,
-        h("p", { class: "note-meta" }, `${note.author} · ${formatDateTime(note.created_at)}`,
-          note.updated_at && note.updated_at !== note.created_at ? " · edited" : ""),
-        h("p", { class: "note-text" }, note.text),
-        edit);
-      return edit;
-    };
-    const editNote = () => {
-      const text = h("textarea", { rows: 3, maxlength: 5000, required: true, value: note.text });
-      const save = h("button", { type: "submit", class: "button button-primary button-small" }, "Save");
-      const cancel = h("button", { type: "button", class: "button button-small" }, "Cancel");
-      const form = h("form", { class: "stack" }, field("Edit note", text), h("div", { class: "row" }, save, cancel));
-      cancel.addEventListener("click", () => show().focus());
-      form.addEventListener("submit", async (event) => {
-        event.preventDefault();
-        save.disabled = true;
-        try {
-          note = await state.api.patch(`${leadPath}/notes/${encodeURIComponent(note.id)}`, { text: text.value });
-          announce("Note saved.");
-          show().focus();
-          loadActivity();
-        } catch (error) {
-          announce(error.message, { tone: "error" });
-          save.disabled = false;
-        }
-      });
-      replace(item, form);
-      text.focus();
-    };
-    show();
-    return item;
-  }
-
-  // ---------------------------------------------------------------------------------------- activity
-
-  async function loadActivity() {
-    const target = activityList;
-    target.setAttribute("aria-busy", "true");
-    try {
-      const page = await state.api.get(`${leadPath}/activity`, { signal: controller.signal, query: { limit: 100 } });
-      if (target !== activityList) return;
-      const items = [...(page.items || [])].reverse(); // newest first reads best in a drawer
-      replace(target, items.length ? items.map(activityItem) : h("li", { class: "muted" }, "No activity yet."));
-      target.setAttribute("aria-busy", "false");
-    } catch (error) {
-      if (error.name !== "AbortError" && target === activityList) replace(target, h("li", {}, errorBox(error, { retry: loadActivity })));
-    }
-  }
-
   load();
-}
-
-function activityItem(event) {
-  return h("li", { class: "timeline-item", dataset: { type: event.type } },
-    h("p", {}, h("strong", {}, event.actor || "system"), " ", describeActivity(event)),
-    h("time", { datetime: event.at, class: "muted" }, formatDateTime(event.at)));
-}
-
-export function describeActivity(event) {
-  const data = event.data || {};
-  const status = (value) => STATUS_NAMES[value] || value;
-  const labels = (ids) => (ids || []).map(labelName).join(", ");
-  switch (event.type) {
-    case "created":
-      return `created the lead${data.source ? ` (${SOURCE_NAMES[data.source] || data.source})` : ""}`;
-    case "captured":
-      return "captured the lead from a conversation";
-    case "viewed":
-      return "viewed the contact information";
-    case "status_changed":
-      return `changed status from ${status(data.from)} to ${status(data.to)}`;
-    case "assignee_changed":
-      return data.to ? `assigned the lead to ${data.to}` : "removed the assignee";
-    case "labels_added":
-      return `added ${labels(data.labels)}`;
-    case "labels_removed":
-      return `removed ${labels(data.labels)}`;
-    case "note_added":
-      return "added a note";
-    case "note_edited":
-      return "edited a note";
-    case "note_deleted":
-      return "deleted a note";
-    case "exported":
-      return "exported the lead";
-    default:
-      return event.type.replace(/_/g, " ");
-  }
 }
 
 function named(name, id) {

@@ -80,7 +80,7 @@ export function openExport({ filter, activeFilters }) {
  * S3 URL (valid 10 minutes, checked again on every call): the fetch follows it and hands the file to the
  * browser as a download. A server that answers 200 {"url"} instead gets a direct navigation (no CORS needed).
  */
-async function download(route) {
+export async function download(route, accountId = state.account.id) {
   const response = await state.api.send("GET", route, { headers: { Accept: "text/csv, application/json" } });
   if ((response.headers.get("content-type") || "").includes("application/json")) {
     const body = await response.json();
@@ -90,7 +90,7 @@ async function download(route) {
     }
   }
   const file = URL.createObjectURL(await response.blob());
-  save(file, exportName());
+  save(file, exportName(accountId));
   setTimeout(() => URL.revokeObjectURL(file), 60_000);
 }
 
@@ -101,7 +101,7 @@ function save(href, filename) {
   link.remove();
 }
 
-function exportName() {
+function exportName(accountId) {
   const stamp = new Date().toISOString().slice(0, 16).replace(/[:T]/g, "-");
-  return `leads-${state.account.id}-${stamp}.csv`;
+  return `leads-${accountId}-${stamp}.csv`;
 }

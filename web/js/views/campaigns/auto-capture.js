@@ -48,7 +48,7 @@ export function autoCaptureOffer({ onEnabled } = {}) {
 
   function applyForm(previous = null, { keep = false } = {}) {
     const url = h("input", { type: "url", required: true, maxlength: 2048, placeholder: "https://", autocomplete: "url",
-      value: previous ? previous.privacy_policy_url : "" });
+      value: (previous && previous.privacy_policy_url) || "" });
     const company = h("input", { type: "text", required: true, maxlength: 200, autocomplete: "organization",
       value: previous ? previous.company_name : state.account.name });
     const submit = h("button", { type: "submit", class: "button button-primary" }, "Apply for auto-capture");
