@@ -43,7 +43,9 @@ STACK = Stack.from_template()
 STACK.provision(boto3.session.Session())
 os.environ.update(STACK.environment())
 
+from leadcenter import clock  # noqa: E402
 from leadcenter.config import reset_settings  # noqa: E402
+from tests.helpers.crm import Pipeline, Receiver  # noqa: E402
 from tests.support import Api  # noqa: E402
 
 reset_settings()
@@ -67,3 +69,20 @@ def api(gateway: Gateway) -> Iterator[Api]:
 @pytest.fixture
 def aws() -> boto3.session.Session:
     return boto3.session.Session(region_name="us-east-1")
+
+
+# The CRM pipeline (stream -> queue -> delivery worker) and a receiving CRM endpoint, for the CRM test modules.
+@pytest.fixture
+def pipeline(stack: Stack) -> Iterator[Pipeline]:
+    pipe = Pipeline(stack)
+    pipe.purge()
+    yield pipe
+    pipe.purge()
+    clock.reset()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    server = Receiver().start()
+    yield server
+    server.stop()

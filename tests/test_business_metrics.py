@@ -17,7 +17,7 @@ from leadcenter.domain import crm_delivery
 from leadcenter.domain.crm_changes import ChangeNotice
 from tests.helpers.capture import deliver, enable_auto_capture, platform_event
 from tests.helpers.capture import purge as purge_capture_queue
-from tests.helpers.crm import Pipeline, Receiver, fails_first
+from tests.helpers.crm import fails_first
 from tests.helpers.jobs import drain, job, seed
 from tests.helpers.jobs import purge as purge_jobs_queue
 
@@ -98,22 +98,6 @@ def test_a_message_is_not_counted_as_scanned_while_auto_capture_is_off(api, gate
 
 
 # ---------------------------------------------------------------------------------------------- CRM deliveries
-
-
-@pytest.fixture
-def pipeline(stack) -> Iterator[Pipeline]:
-    pipe = Pipeline(stack)
-    pipe.purge()
-    yield pipe
-    pipe.purge()
-    clock.reset()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    server = Receiver().start()
-    yield server
-    server.stop()
 
 
 def _webhook(api: Any, account: str, admin: str, url: str) -> None:

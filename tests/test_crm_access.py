@@ -5,32 +5,13 @@ data (nothing at all), also for changes made before the transfer and not yet sen
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-
-import pytest
 
 from leadcenter import clock
 from leadcenter.domain.leads import NewLead, create_lead
 from leadcenter.model import Contact, LeadSource
 from leadcenter.store import deliveries as delivery_store
-from tests.helpers.crm import Pipeline, Receiver, valid_signature
+from tests.helpers.crm import valid_signature
 from tests.support import Api
-
-
-@pytest.fixture
-def pipeline(stack) -> Iterator[Pipeline]:
-    pipe = Pipeline(stack)
-    pipe.purge()
-    yield pipe
-    pipe.purge()
-    clock.reset()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    server = Receiver().start()
-    yield server
-    server.stop()
 
 
 def _user(role: str) -> str:

@@ -4,31 +4,14 @@ from __future__ import annotations
 
 import socket
 import uuid
-from collections.abc import Iterator
 
 import pytest
 
 from leadcenter import clock
 from leadcenter.domain import crm_delivery
 from leadcenter.domain.crm_changes import ChangeNotice
-from tests.helpers.crm import Pipeline, Receiver, fails_first, valid_signature
+from tests.helpers.crm import fails_first, valid_signature
 from tests.support import Api
-
-
-@pytest.fixture
-def pipeline(stack) -> Iterator[Pipeline]:
-    pipe = Pipeline(stack)
-    pipe.purge()
-    yield pipe
-    pipe.purge()
-    clock.reset()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    server = Receiver().start()
-    yield server
-    server.stop()
 
 
 def _admin() -> str:

@@ -3,39 +3,21 @@ retry delays follow `/_local/clock`, so a receiver that fails is retried as the 
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
 
 from tests.helpers.crm import Receiver, fails_first, valid_signature, wait_for
-from tests.test_local_runner import free_port, runner_environment, stop, wait_until_answering
+from tests.helpers.runner import local_runner
 
-ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port, aws_port = free_port(), free_port()
-    python = ROOT / ".venv" / "bin" / "python"
-    log = tmp_path_factory.mktemp("crm-runner") / "runner.log"
-    command = [str(python if python.exists() else Path(sys.executable)), "-m", "local.runner",
-               "--port", str(port), "--aws-port", str(aws_port)]  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, cwd=ROOT, env=runner_environment(), stdout=output,
-                                   stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
-        try:
-            if not wait_until_answering(url, process, time.monotonic() + 60):
-                pytest.fail(f"runner never answered:\n{log.read_text(errors='replace')[-3000:]}")
-            yield url
-        finally:
-            stop(process)
+    with local_runner(tmp_path_factory.mktemp("crm-runner")) as url:
+        yield url
 
 
 @pytest.fixture

@@ -4,17 +4,14 @@ the unread filter and paging."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
-import pytest
 
 from leadcenter import clock
 from leadcenter.config import settings
 from leadcenter.domain import notifications as domain
 from tests.helpers import capture, jobs
-from tests.helpers.crm import Pipeline, Receiver
 from tests.support import Api
 
 CONTACT_VALUES = ("Siti Rahma", "siti@example.com", "+6591234567", "6591234567")
@@ -180,22 +177,6 @@ def test_a_transfer_notifies_the_admins_of_both_sides_only(api):
 
 
 # ---------------------------------------------------------------------------------------------- integration.failing
-
-
-@pytest.fixture
-def pipeline(stack) -> Iterator[Pipeline]:
-    pipe = Pipeline(stack)
-    pipe.purge()
-    yield pipe
-    pipe.purge()
-    clock.reset()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    server = Receiver().start()
-    yield server
-    server.stop()
 
 
 def test_a_webhook_disabled_after_failing_notifies_the_accounts_admins_only(api, pipeline, receiver):
