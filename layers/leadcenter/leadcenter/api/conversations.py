@@ -17,11 +17,14 @@ from leadcenter.platform_events import CONVERSATION_ID_PATTERN
 from leadcenter.policy import Action, authorize
 
 router = Router()
+TAG = "capture"
 ConversationId = Annotated[str, Path(min_length=1, max_length=128, pattern=CONVERSATION_ID_PATTERN)]
 
 
 @router.post(
     "/accounts/<account_id>/conversations/<conversation_id>/mark-as-lead",
+    operation_id="markConversationAsLead",
+    tags=[TAG],
     summary="Make the conversation's person a raw lead, contacts or not (201); their existing lead (200)",
     status_code=201,
     responses={200: {"description": "already done: nothing changed"}},
@@ -34,6 +37,8 @@ def mark_as_lead(account_id: AccountId, conversation_id: ConversationId) -> tupl
 
 @router.get(
     "/accounts/<account_id>/conversations/<conversation_id>/events",
+    operation_id="listConversationEvents",
+    tags=[TAG],
     summary="The conversation's notices, oldest first (never message text)",
 )
 def conversation_events(

@@ -17,6 +17,7 @@ from leadcenter.http import caller_id
 from leadcenter.policy import Action, authorize
 
 router = Router()
+TAG = "reports"
 Money = Annotated[str | None, Field(description="decimal string, 2 decimals", examples=["12.34"])]
 
 
@@ -71,6 +72,8 @@ class LeadReportOut(BaseModel):
 
 @router.get(
     "/accounts/<account_id>/reports/leads",
+    operation_id="getLeadReport",
+    tags=[TAG],
     summary="Leads, conversations, conversions and spend per ad, ad group or campaign",
 )
 def lead_report(
