@@ -79,3 +79,29 @@ def test_every_operation_has_one_domain_tag_and_a_unique_camel_case_operation_id
     for expected in ("listLeads", "getLead", "patchLead", "deleteLead", "createExport", "listCampaigns"):
         assert expected in seen
     assert {op["tags"][0] for _, _, op in operations(doc)} == set(TAGS)
+
+
+def test_constraints_the_server_enforces_are_stated(doc):
+    schemas = doc["components"]["schemas"]
+    assert schemas["AccountIn"]["properties"]["country"]["pattern"] == "^[A-Z]{2}$"
+    assert schemas["LeadIn"]["properties"]["region"]["pattern"] == "^[A-Z]{2}$"
+    for name in ("AccountIn", "LeadIn", "LeadPatchIn"):
+        assert schemas[name].get("examples"), f"{name} has no example"
+    assert schemas["AccountIn"]["properties"]["type"]["enum"] == ["ad_account", "business_center"]
+    cursors = 0
+    for method, path, op in operations(doc):
+        for parameter in op.get("parameters", []):
+            schema = parameter["schema"]
+            if parameter["in"] == "path":
+                assert schema.get("pattern") and schema.get("maxLength"), f"{method} {path}: {parameter['name']}"
+            if parameter["name"] == "cursor":
+                cursors += 1
+                string = next(s for s in schema["anyOf"] if s.get("type") == "string")
+                assert string["pattern"] and string["maxLength"] == 2048, f"{method} {path}"
+                assert parameter.get("description"), f"{method} {path}: cursor undescribed"
+            if parameter["name"] == "limit":
+                assert (schema.get("minimum"), schema.get("maximum")) == (1, 100), f"{method} {path}"
+    assert cursors >= 8
+    lead_id = next(p for p in doc["paths"]["/accounts/{account_id}/leads/{lead_id}"]["get"]["parameters"]
+                   if p["name"] == "lead_id")  # fmt: skip
+    assert "<ULID>-<tag>" in lead_id["description"]

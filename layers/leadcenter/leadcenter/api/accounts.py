@@ -18,8 +18,26 @@ from leadcenter.store.accounts import Account, Member
 
 router = Router()
 TAG = "accounts"
-AccountId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
-UserId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.@:-]+$")]
+AccountId = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="An account id as `POST /accounts` returns it (a lower-case ULID, 26 characters)",
+        examples=["01jb8x4m5qz7r2c9v6n3t0wdke"],
+    ),
+]
+UserId = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=128,
+        pattern=r"^[A-Za-z0-9_.@:-]+$",
+        description="A user id: the Cognito `sub` of the user",
+        examples=["3f2b7c1e-9a4d-4e8b-b6c2-5d1a0e7f9c34"],
+    ),
+]
 
 
 def _out(account: Account, member: Member) -> AccountOut:

@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from leadcenter.api.accounts import AccountId
 from leadcenter.api.capture_schemas import ConversationEventList, ConversationEventOut
+from leadcenter.api.schemas import Cursor
 from leadcenter.domain import capture
 from leadcenter.domain import conversations as domain
 from leadcenter.http import caller_id
@@ -45,7 +46,7 @@ def conversation_events(
     account_id: AccountId,
     conversation_id: ConversationId,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    cursor: Cursor = None,
 ) -> ConversationEventList:
     access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)
     page = domain.events(access, conversation_id, limit, cursor)

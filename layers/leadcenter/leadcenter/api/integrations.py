@@ -12,7 +12,7 @@ from pydantic import AliasPath, BaseModel, ConfigDict, Field, field_validator
 from leadcenter.adapters.status_events import STATUS_EVENT_NAMES
 from leadcenter.adapters.transport import MAX_URL_CHARS
 from leadcenter.api.accounts import AccountId
-from leadcenter.api.schemas import FromAttributes, Strict
+from leadcenter.api.schemas import Cursor, FromAttributes, Strict
 from leadcenter.cursors import Cursors
 from leadcenter.domain import crm as domain
 from leadcenter.domain import crm_test_leads as test_leads
@@ -244,7 +244,7 @@ def list_webhook_deliveries(
     webhook_id: WebhookId,
     status: Annotated[DeliveryStatus | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    cursor: Cursor = None,
 ) -> DeliveryList:
     return _deliveries(account_id, webhook_id, limit, cursor, status)
 
@@ -297,7 +297,7 @@ def list_status_event_deliveries(
     account_id: AccountId,
     status: Annotated[DeliveryStatus | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    cursor: Cursor = None,
 ) -> DeliveryList:
     return _deliveries(account_id, STATUS_EVENTS_ID, limit, cursor, status)
 

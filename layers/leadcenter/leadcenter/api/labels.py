@@ -18,7 +18,16 @@ from leadcenter.store.labels import Label
 
 router = Router()
 TAG = "labels"
-LabelId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9a-z]+$")]
+LabelId = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[0-9a-z]+$",
+        description="A label id as `POST .../labels` returns it (a lower-case ULID, 26 characters)",
+        examples=["01jb8x9a2kq4w7e1r5t8y3v6m0"],
+    ),
+]
 
 
 class LabelIn(Strict):

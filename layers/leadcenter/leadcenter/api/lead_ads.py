@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Que
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadcenter.api.accounts import AccountId
-from leadcenter.api.schemas import FromAttributes
+from leadcenter.api.schemas import COUNTRY_PATTERN, Cursor, FromAttributes
 from leadcenter.domain import lead_ads as domain
 from leadcenter.http import caller_id, if_match_version
 from leadcenter.policy import Action, authorize
@@ -23,11 +23,10 @@ Goal = Literal["conversation", "lead"]
 Status = Literal["active", "paused"]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Countries = Annotated[
-    list[Annotated[str, Field(min_length=2, max_length=2)]],
+    list[Annotated[str, Field(min_length=2, max_length=2, pattern=COUNTRY_PATTERN)]],
     Field(min_length=1, max_length=250, description="ISO 3166-1 alpha-2", examples=[["SG", "MY"]]),
 ]
 Limit = Annotated[int, Query(ge=1, le=100)]
-Cursor = Annotated[str | None, Query(max_length=2048)]
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
 
 

@@ -12,6 +12,7 @@ from leadcenter.api.accounts import AccountId
 from leadcenter.api.schemas import (
     ActivityList,
     ActivityOut,
+    Cursor,
     FromAttributes,
     LeadFilterIn,
     LeadIn,
@@ -28,7 +29,18 @@ from leadcenter.regions import region_router
 
 router = Router()
 TAG = "leads"
-LeadId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z-]+$")]
+# Minted as `<ULID>-<tag>` (the storage region's tag); any other well-formed id is simply not found (404).
+LeadId = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[0-9A-Za-z-]+$",
+        description="A lead id: `<ULID>-<tag>`, 26 Crockford base32 characters, `-`, and the two-letter tag of "
+        "the storage region the lead lives in (`sg`, `jp`, `au`, ...)",
+        examples=["01JB8X4M5QZ7R2C9V6N3T0WDKE-sg"],
+    ),
+]
 
 
 @router.post(
@@ -84,7 +96,7 @@ def list_leads(
         str | None, Query(max_length=64, description="Business Center: one source ad account")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    cursor: Cursor = None,
 ) -> LeadList:
     access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)
     filters = lead_filter(

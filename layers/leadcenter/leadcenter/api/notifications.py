@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel, Field
 
-from leadcenter.api.schemas import FromAttributes
+from leadcenter.api.schemas import Cursor, FromAttributes
 from leadcenter.domain import notifications as domain
 from leadcenter.http import caller_id
 
@@ -48,7 +48,7 @@ class ReadAllOut(BaseModel):
 def list_notifications(
     unread: Annotated[bool, Query(description="only unread ones")] = False,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    cursor: Cursor = None,
 ) -> NotificationList:
     box = domain.inbox(caller_id(router), unread_only=unread, limit=limit, cursor=cursor)
     return NotificationList(

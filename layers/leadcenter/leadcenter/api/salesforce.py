@@ -10,7 +10,7 @@ from pydantic import Field
 
 from leadcenter.api.accounts import AccountId
 from leadcenter.api.integrations import DeliveryId, DeliveryList, DeliveryOut, DeliveryStatus, FormIds, SentTestOut, Url
-from leadcenter.api.schemas import FromAttributes, Strict
+from leadcenter.api.schemas import Cursor, FromAttributes, Strict
 from leadcenter.cursors import Cursors
 from leadcenter.domain import crm as crm_domain
 from leadcenter.domain import crm_test_leads as test_leads
@@ -170,7 +170,7 @@ def list_deliveries(
     account_id: AccountId,
     status: Annotated[DeliveryStatus | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    cursor: Cursor = None,
 ) -> DeliveryList:
     access = _access(account_id)
     cursors = Cursors("deliveries", access.account_id, f"{SALESFORCE_ID}|{status or ''}")
