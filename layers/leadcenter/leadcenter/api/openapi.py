@@ -47,27 +47,31 @@ SECURITY_SCHEMES: dict[str, SecurityScheme] = {
         description="A Cognito user-pool ID token: `Authorization: Bearer <JWT>`. The caller is the token's `sub` "
         'claim. Locally, `POST /_local/token {"sub": "alice"}` returns a token the runner accepts.',
     ),
-    SIGNATURE: APIKey(
-        **{"in": APIKeyIn.header},
-        name=webhook_signature.HEADER,
-        description=f"The messaging platform's signature of the raw body: `{webhook_signature.HEADER}: "
-        't=<unix seconds>,s=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`, with the shared webhook secret. '
-        f"`t` must be within {webhook_signature.TOLERANCE_SECONDS} seconds of the server's clock; several "
-        "`s=` entries may be sent (secret rotation) and one match is enough. Anything else is a 401.",
+    SIGNATURE: APIKey.model_validate(
+        {
+            "in": APIKeyIn.header,
+            "name": webhook_signature.HEADER,
+            "description": f"The messaging platform's signature of the raw body: `{webhook_signature.HEADER}: "
+            't=<unix seconds>,s=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`, with the shared webhook secret. '
+            f"`t` must be within {webhook_signature.TOLERANCE_SECONDS} seconds of the server's clock; several "
+            "`s=` entries may be sent (secret rotation) and one match is enough. Anything else is a 401.",
+        }
     ),
 }
-SIGNED_ROUTE = [{SIGNATURE: []}]
+SIGNED_ROUTE: list[dict[str, list[str]]] = [{SIGNATURE: []}]
 # The platform's auto-capture review service calls POST /review/auto-capture/{a} with IAM (template.yaml:
 # `Authorizer: AWS_IAM`), not a user's token.
 IAM = "awsSigV4"
-SECURITY_SCHEMES[IAM] = APIKey(
-    **{"in": APIKeyIn.header},
-    name="Authorization",
-    description="AWS Signature Version 4 with IAM credentials (API Gateway `AWS_IAM` authorization): the "
-    "platform's review service only. The local runner, which has no IAM, takes a local bearer token here.",
-    openapi_extensions={"x-amazon-apigateway-authtype": "awsSigv4"},
+SECURITY_SCHEMES[IAM] = APIKey.model_validate(
+    {
+        "in": APIKeyIn.header,
+        "name": "Authorization",
+        "description": "AWS Signature Version 4 with IAM credentials (API Gateway `AWS_IAM` authorization): the "
+        "platform's review service only. The local runner, which has no IAM, takes a local bearer token here.",
+        "openapi_extensions": {"x-amazon-apigateway-authtype": "awsSigv4"},
+    }
 )
-IAM_ROUTE = [{IAM: []}]
+IAM_ROUTE: list[dict[str, list[str]]] = [{IAM: []}]
 
 # One tag per domain; every operation carries exactly one (tests/test_openapi_document.py).
 TAGS: dict[str, str] = {
