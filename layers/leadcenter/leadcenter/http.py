@@ -31,6 +31,9 @@ def error_response(status: int, code: str, message: str, **details: Any) -> Resp
     )
 
 
+CURSOR_MESSAGE = "invalid cursor: pass back next_cursor exactly as it was returned"
+
+
 def _describe(errors: Any) -> tuple[int, str, list[dict[str, Any]]]:
     """Pydantic errors as short, data-free descriptions (never echo the input: it may hold personal data)."""
     problems = []
@@ -45,6 +48,9 @@ def _describe(errors: Any) -> tuple[int, str, list[dict[str, Any]]]:
             location = [part for part in location if part != "body"] + ([discriminator] if discriminator else [])
         if kind in ("json_invalid", "model_attributes_type") and tuple(error.get("loc", ())) in (("body",), ()):
             status = 400
+        if kind == "string_pattern_mismatch" and tuple(error.get("loc", ())) == ("query", "cursor"):
+            # The document states the cursor's alphabet; a cursor outside it is still a bad cursor (400).
+            return 400, CURSOR_MESSAGE, [{"field": "query.cursor", "problem": kind, "detail": CURSOR_MESSAGE}]
         problems.append({"field": ".".join(location), "problem": kind, "detail": _message(error)})
     first = problems[0] if problems else {"field": "", "problem": "invalid"}
     message = f"{first['field'] or 'request'}: {first['detail'] or first['problem']}"
@@ -89,7 +95,10 @@ def build_resolver() -> APIGatewayRestResolver:
     def invalid_request(exc: RequestValidationError) -> Response[Any]:
         status, message, problems = _describe(exc.errors())
         return error_response(
-            status, "invalid_json" if status == 400 else "validation_failed", message, problems=problems
+            status,
+            "validation_failed" if status == 422 else "bad_request" if message == CURSOR_MESSAGE else "invalid_json",
+            message,
+            problems=problems,
         )
 
     @app.not_found

@@ -17,8 +17,27 @@ from leadcenter.store import accounts as store
 from leadcenter.store.accounts import Account, Member
 
 router = Router()
-AccountId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
-UserId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.@:-]+$")]
+TAG = "accounts"
+AccountId = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="An account id as `POST /accounts` returns it (a lower-case ULID, 26 characters)",
+        examples=["01jb8x4m5qz7r2c9v6n3t0wdke"],
+    ),
+]
+UserId = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=128,
+        pattern=r"^[A-Za-z0-9_.@:-]+$",
+        description="A user id: the Cognito `sub` of the user",
+        examples=["3f2b7c1e-9a4d-4e8b-b6c2-5d1a0e7f9c34"],
+    ),
+]
 
 
 def _out(account: Account, member: Member) -> AccountOut:
@@ -26,7 +45,13 @@ def _out(account: Account, member: Member) -> AccountOut:
     return AccountOut.model_validate(vars(account) | {"role": member.role, "lead_access": member.lead_access})
 
 
-@router.post("/accounts", summary="Create an account; the caller becomes its admin", status_code=201)
+@router.post(
+    "/accounts",
+    operation_id="createAccount",
+    tags=[TAG],
+    summary="Create an account; the caller becomes its admin",
+    status_code=201,
+)
 def create_account(body: AccountIn) -> tuple[AccountOut, int]:
     caller = caller_id(router)
     country = region_router().validate_country(body.country)
@@ -39,25 +64,38 @@ def create_account(body: AccountIn) -> tuple[AccountOut, int]:
     return _out(account, admin), 201
 
 
-@router.get("/accounts", summary="The accounts the caller is a member of")
+@router.get("/accounts", operation_id="listAccounts", tags=[TAG], summary="The accounts the caller is a member of")
 def list_accounts() -> AccountList:
     caller = caller_id(router)
     return AccountList(items=[_out(a, m) for a, m in store.accounts_of(caller)])
 
 
-@router.get("/accounts/<account_id>/members", summary="Members of an account (admin)")
+@router.get(
+    "/accounts/<account_id>/members", operation_id="listMembers", tags=[TAG], summary="Members of an account (admin)"
+)
 def list_members(account_id: AccountId) -> MemberList:
     authorize(caller_id(router), account_id, Action.MEMBERS_MANAGE)
     return MemberList(items=[MemberOut.model_validate(m) for m in store.list_members(account_id)])
 
 
-@router.put("/accounts/<account_id>/members/<user_id>", summary="Add a member or change role and scopes (admin)")
+@router.put(
+    "/accounts/<account_id>/members/<user_id>",
+    operation_id="putMember",
+    tags=[TAG],
+    summary="Add a member or change role and scopes (admin)",
+)
 def put_member(account_id: AccountId, user_id: UserId, body: MemberIn) -> MemberOut:
     access = authorize(caller_id(router), account_id, Action.MEMBERS_MANAGE)
     return MemberOut.model_validate(members.set_member(access, user_id, body.role, body.lead_access))
 
 
-@router.delete("/accounts/<account_id>/members/<user_id>", summary="Remove a member (admin)", status_code=204)
+@router.delete(
+    "/accounts/<account_id>/members/<user_id>",
+    operation_id="deleteMember",
+    tags=[TAG],
+    summary="Remove a member (admin)",
+    status_code=204,
+)
 def delete_member(account_id: AccountId, user_id: UserId) -> tuple[dict[str, Any], int]:
     access = authorize(caller_id(router), account_id, Action.MEMBERS_MANAGE)
     members.remove_member(access, user_id)

@@ -19,6 +19,7 @@ from leadcenter.api.capture_schemas import (
     PrivacyPolicyUploadOut,
     ReviewIn,
 )
+from leadcenter.api.openapi import IAM_ROUTE
 from leadcenter.config import settings
 from leadcenter.domain import attribution
 from leadcenter.domain import auto_capture as domain
@@ -28,6 +29,7 @@ from leadcenter.store import privacy_policies as policy_store
 from leadcenter.store.auto_capture import Application
 
 router = Router()
+TAG = "capture"
 
 
 def _out(application: Application) -> AutoCaptureOut:
@@ -38,7 +40,12 @@ def _out(application: Application) -> AutoCaptureOut:
     return AutoCaptureOut.model_validate(vars(application) | {"review_due_at": review_due_at})
 
 
-@router.put("/accounts/<account_id>/auto-capture", summary="Apply for auto-capture (admin); pending until reviewed")
+@router.put(
+    "/accounts/<account_id>/auto-capture",
+    operation_id="applyForAutoCapture",
+    tags=[TAG],
+    summary="Apply for auto-capture (admin); pending until reviewed",
+)
 def apply(account_id: AccountId, body: AutoCaptureIn) -> AutoCaptureOut:
     access = authorize(caller_id(router), account_id, Action.SETTINGS_MANAGE)
     url = str(body.privacy_policy_url) if body.privacy_policy_url is not None else None
@@ -47,6 +54,8 @@ def apply(account_id: AccountId, body: AutoCaptureIn) -> AutoCaptureOut:
 
 @router.post(
     "/accounts/<account_id>/auto-capture/privacy-policy-upload",
+    operation_id="createPrivacyPolicyUpload",
+    tags=[TAG],
     summary="Upload a privacy-policy PDF (admin): a presigned S3 POST, PDF only, at most 5 MB",
     status_code=201,
 )
@@ -64,13 +73,23 @@ def privacy_policy_upload(account_id: AccountId) -> tuple[PrivacyPolicyUploadOut
     return out, 201
 
 
-@router.get("/accounts/<account_id>/auto-capture", summary="The auto-capture application and whether it is on")
+@router.get(
+    "/accounts/<account_id>/auto-capture",
+    operation_id="getAutoCapture",
+    tags=[TAG],
+    summary="The auto-capture application and whether it is on",
+)
 def get_auto_capture(account_id: AccountId) -> AutoCaptureOut:
     authorize(caller_id(router), account_id, Action.SETTINGS_MANAGE)
     return _out(domain.get(account_id))
 
 
-@router.patch("/accounts/<account_id>/auto-capture", summary="Switch auto-capture on or off (admin; on once approved)")
+@router.patch(
+    "/accounts/<account_id>/auto-capture",
+    operation_id="patchAutoCapture",
+    tags=[TAG],
+    summary="Switch auto-capture on or off (admin; on once approved)",
+)
 def set_enabled(account_id: AccountId, body: AutoCapturePatchIn) -> AutoCaptureOut:
     access = authorize(caller_id(router), account_id, Action.SETTINGS_MANAGE)
     return _out(domain.set_enabled(access, body.enabled))
@@ -84,19 +103,35 @@ def _reviewer() -> str:
     return arn or caller_id(router)
 
 
-@router.post("/review/auto-capture/<account_id>", summary="Platform review of an auto-capture application")
+@router.post(
+    "/review/auto-capture/<account_id>",
+    operation_id="reviewAutoCapture",
+    security=IAM_ROUTE,
+    tags=[TAG],
+    summary="Platform review of an auto-capture application",
+)
 def review(account_id: AccountId, body: ReviewIn) -> AutoCaptureOut:
     decision = domain.ApplicationStatus(body.decision)
     return _out(domain.review(account_id, decision, _reviewer(), body.reason))
 
 
-@router.get("/accounts/<account_id>/attribution", summary="Attribution windows (days after a click or a view)")
+@router.get(
+    "/accounts/<account_id>/attribution",
+    operation_id="getAttributionWindows",
+    tags=[TAG],
+    summary="Attribution windows (days after a click or a view)",
+)
 def get_windows(account_id: AccountId) -> AttributionWindowsOut:
     authorize(caller_id(router), account_id, Action.SETTINGS_MANAGE)
     return AttributionWindowsOut.model_validate(attribution.windows(account_id))
 
 
-@router.put("/accounts/<account_id>/attribution", summary="Change the attribution windows (admin)")
+@router.put(
+    "/accounts/<account_id>/attribution",
+    operation_id="putAttributionWindows",
+    tags=[TAG],
+    summary="Change the attribution windows (admin)",
+)
 def put_windows(account_id: AccountId, body: AttributionWindowsIn) -> AttributionWindowsOut:
     access = authorize(caller_id(router), account_id, Action.SETTINGS_MANAGE)
     windows = attribution.set_windows(access, body.click_window_days, body.view_window_days)

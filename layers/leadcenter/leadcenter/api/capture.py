@@ -19,6 +19,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from leadcenter import clock, webhook_signature
 from leadcenter.api.capture_schemas import WebhookAccepted
+from leadcenter.api.openapi import SIGNED_ROUTE
 from leadcenter.capture_settings import MissingWebhookSecret, webhook_secret
 from leadcenter.domain import intake as domain
 from leadcenter.errors import BadRequest, DomainError
@@ -27,6 +28,7 @@ from leadcenter.observability import logger
 from leadcenter.platform_events import PlatformEventTypes
 
 router = Router()
+TAG = "capture"
 WEBHOOK_PATH = "/webhooks/messages"
 # A union discriminated on `type`: each type's part (`message`, `form`, `touch`) is required for that type.
 PlatformEventBody = Annotated[PlatformEventTypes, Body(discriminator="type", title="PlatformEvent")]
@@ -83,8 +85,11 @@ def resolve(app: APIGatewayRestResolver, event: dict[str, Any], context: Any) ->
 
 @router.post(
     WEBHOOK_PATH,
+    operation_id="receivePlatformEvent",
+    tags=[TAG],
     summary="Messaging platform events (signed with X-Signature); 202 once queued, also for a repeat",
     status_code=202,
+    security=SIGNED_ROUTE,
     responses={202: {"description": "queued"}, 401: {"description": "missing, malformed, stale or wrong signature"}},
 )
 def receive_platform_event(body: PlatformEventBody) -> tuple[WebhookAccepted, int]:

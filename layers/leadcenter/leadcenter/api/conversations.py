@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from leadcenter.api.accounts import AccountId
 from leadcenter.api.capture_schemas import ConversationEventList, ConversationEventOut
+from leadcenter.api.schemas import Cursor
 from leadcenter.domain import capture
 from leadcenter.domain import conversations as domain
 from leadcenter.http import caller_id
@@ -17,11 +18,14 @@ from leadcenter.platform_events import CONVERSATION_ID_PATTERN
 from leadcenter.policy import Action, authorize
 
 router = Router()
+TAG = "capture"
 ConversationId = Annotated[str, Path(min_length=1, max_length=128, pattern=CONVERSATION_ID_PATTERN)]
 
 
 @router.post(
     "/accounts/<account_id>/conversations/<conversation_id>/mark-as-lead",
+    operation_id="markConversationAsLead",
+    tags=[TAG],
     summary="Make the conversation's person a raw lead, contacts or not (201); their existing lead (200)",
     status_code=201,
     responses={200: {"description": "already done: nothing changed"}},
@@ -34,13 +38,15 @@ def mark_as_lead(account_id: AccountId, conversation_id: ConversationId) -> tupl
 
 @router.get(
     "/accounts/<account_id>/conversations/<conversation_id>/events",
+    operation_id="listConversationEvents",
+    tags=[TAG],
     summary="The conversation's notices, oldest first (never message text)",
 )
 def conversation_events(
     account_id: AccountId,
     conversation_id: ConversationId,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    cursor: Cursor = None,
 ) -> ConversationEventList:
     access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)
     page = domain.events(access, conversation_id, limit, cursor)

@@ -18,6 +18,7 @@ from leadcenter.store import forms as store
 from leadcenter.store.forms import Form
 
 router = Router()
+TAG = "forms"
 FormId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
 QuestionType = Literal[
     "short_text", "long_text", "email", "phone", "single_choice", "multiple_choice", "date", "number", "name"
@@ -72,13 +73,21 @@ def _out(form: Form) -> FormOut:
     return FormOut.model_validate(vars(form) | {"questions": questions})
 
 
-@router.get("/accounts/<account_id>/forms", summary="Instant forms of the account")
+@router.get(
+    "/accounts/<account_id>/forms", operation_id="listForms", tags=[TAG], summary="Instant forms of the account"
+)
 def list_forms(account_id: AccountId) -> FormList:
     authorize(caller_id(router), account_id, Action.FORMS_VIEW)
     return FormList(items=[_out(f) for f in store.list_forms(account_id)])
 
 
-@router.post("/accounts/<account_id>/forms", summary="Create an instant form", status_code=201)
+@router.post(
+    "/accounts/<account_id>/forms",
+    operation_id="createForm",
+    tags=[TAG],
+    summary="Create an instant form",
+    status_code=201,
+)
 def create_form(account_id: AccountId, body: FormIn) -> tuple[FormOut, int]:
     authorize(caller_id(router), account_id, Action.FORMS_EDIT)
     now = clock.iso()
@@ -97,13 +106,23 @@ def create_form(account_id: AccountId, body: FormIn) -> tuple[FormOut, int]:
     return _out(form), 201
 
 
-@router.get("/accounts/<account_id>/forms/<form_id>", summary="View Instant Form: its questions")
+@router.get(
+    "/accounts/<account_id>/forms/<form_id>",
+    operation_id="getForm",
+    tags=[TAG],
+    summary="View Instant Form: its questions",
+)
 def get_form(account_id: AccountId, form_id: FormId) -> FormOut:
     authorize(caller_id(router), account_id, Action.FORMS_VIEW)
     return _out(store.get_form(account_id, form_id))
 
 
-@router.put("/accounts/<account_id>/forms/<form_id>", summary="Replace a form's name and questions")
+@router.put(
+    "/accounts/<account_id>/forms/<form_id>",
+    operation_id="replaceForm",
+    tags=[TAG],
+    summary="Replace a form's name and questions",
+)
 def put_form(
     account_id: AccountId,
     form_id: FormId,

@@ -12,7 +12,7 @@ from pydantic import AliasPath, BaseModel, ConfigDict, Field, field_validator
 from leadcenter.adapters.status_events import STATUS_EVENT_NAMES
 from leadcenter.adapters.transport import MAX_URL_CHARS
 from leadcenter.api.accounts import AccountId
-from leadcenter.api.schemas import FromAttributes, Strict
+from leadcenter.api.schemas import Cursor, FromAttributes, Strict
 from leadcenter.cursors import Cursors
 from leadcenter.domain import crm as domain
 from leadcenter.domain import crm_test_leads as test_leads
@@ -21,6 +21,7 @@ from leadcenter.policy import Access, Action, authorize
 from leadcenter.store.integrations import STATUS_EVENTS_ID, Endpoint
 
 router = Router()
+TAG = "integrations"
 WebhookId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 DeliveryId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9]+$")]
 WebhookEvent = Literal["lead.created", "lead.updated", "lead.deleted"]
@@ -173,6 +174,8 @@ def _deliveries(account_id: str, target_id: str, limit: int, cursor: str | None,
 
 @router.post(
     "/accounts/<account_id>/integrations/webhooks",
+    operation_id="createWebhook",
+    tags=[TAG],
     summary="Add a webhook endpoint (secret shown once)",
     status_code=201,
 )
@@ -182,13 +185,20 @@ def create_webhook(account_id: AccountId, body: WebhookIn) -> tuple[WebhookCreat
     return WebhookCreatedOut.model_validate(_webhook_attributes(endpoint) | {"secret": secret}), 201
 
 
-@router.get("/accounts/<account_id>/integrations/webhooks", summary="Webhook endpoints (no secrets)")
+@router.get(
+    "/accounts/<account_id>/integrations/webhooks",
+    operation_id="listWebhooks",
+    tags=[TAG],
+    summary="Webhook endpoints (no secrets)",
+)
 def list_webhooks(account_id: AccountId) -> WebhookList:
     return WebhookList(items=[_webhook_out(e) for e in domain.list_webhooks(_access(account_id))])
 
 
 @router.patch(
     "/accounts/<account_id>/integrations/webhooks/<webhook_id>",
+    operation_id="patchWebhook",
+    tags=[TAG],
     summary="Change a webhook's URL or events, or switch it on or off",
 )
 def update_webhook(account_id: AccountId, webhook_id: WebhookId, body: WebhookPatchIn) -> WebhookOut:
@@ -201,6 +211,8 @@ def update_webhook(account_id: AccountId, webhook_id: WebhookId, body: WebhookPa
 
 @router.post(
     "/accounts/<account_id>/integrations/webhooks/<webhook_id>/test",
+    operation_id="testWebhook",
+    tags=[TAG],
     summary="Send a test lead now and report the answer (logged as lead.test)",
 )
 def test_webhook(account_id: AccountId, webhook_id: WebhookId) -> SentTestOut:
@@ -210,7 +222,11 @@ def test_webhook(account_id: AccountId, webhook_id: WebhookId) -> SentTestOut:
 
 
 @router.delete(
-    "/accounts/<account_id>/integrations/webhooks/<webhook_id>", summary="Delete a webhook endpoint", status_code=204
+    "/accounts/<account_id>/integrations/webhooks/<webhook_id>",
+    operation_id="deleteWebhook",
+    tags=[TAG],
+    summary="Delete a webhook endpoint",
+    status_code=204,
 )
 def delete_webhook(account_id: AccountId, webhook_id: WebhookId) -> tuple[dict[str, Any], int]:
     domain.delete_webhook(_access(account_id), webhook_id)
@@ -219,6 +235,8 @@ def delete_webhook(account_id: AccountId, webhook_id: WebhookId) -> tuple[dict[s
 
 @router.get(
     "/accounts/<account_id>/integrations/webhooks/<webhook_id>/deliveries",
+    operation_id="listWebhookDeliveries",
+    tags=[TAG],
     summary="A webhook's delivery log, newest first (ids, codes and times; no personal data)",
 )
 def list_webhook_deliveries(
@@ -226,13 +244,15 @@ def list_webhook_deliveries(
     webhook_id: WebhookId,
     status: Annotated[DeliveryStatus | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    cursor: Cursor = None,
 ) -> DeliveryList:
     return _deliveries(account_id, webhook_id, limit, cursor, status)
 
 
 @router.post(
     "/accounts/<account_id>/integrations/webhooks/<webhook_id>/deliveries/<delivery_id>/replay",
+    operation_id="replayWebhookDelivery",
+    tags=[TAG],
     summary="Send a delivery again now (same event id)",
 )
 def replay_webhook_delivery(
@@ -244,12 +264,22 @@ def replay_webhook_delivery(
 # ---------------------------------------------------------------------------------------------- status events
 
 
-@router.get("/accounts/<account_id>/integrations/status-events", summary="Lead status feedback to the ad platform")
+@router.get(
+    "/accounts/<account_id>/integrations/status-events",
+    operation_id="getStatusEvents",
+    tags=[TAG],
+    summary="Lead status feedback to the ad platform",
+)
 def get_status_events(account_id: AccountId) -> StatusEventsOut:
     return StatusEventsOut.model_validate(domain.status_events(_access(account_id)))
 
 
-@router.put("/accounts/<account_id>/integrations/status-events", summary="Set the ad-platform events endpoint")
+@router.put(
+    "/accounts/<account_id>/integrations/status-events",
+    operation_id="putStatusEvents",
+    tags=[TAG],
+    summary="Set the ad-platform events endpoint",
+)
 def put_status_events(account_id: AccountId, body: StatusEventsIn) -> StatusEventsOut:
     view = domain.put_status_events(
         _access(account_id), url=body.url, access_token=body.access_token, enabled=body.enabled
@@ -259,19 +289,23 @@ def put_status_events(account_id: AccountId, body: StatusEventsIn) -> StatusEven
 
 @router.get(
     "/accounts/<account_id>/integrations/status-events/deliveries",
+    operation_id="listStatusEventDeliveries",
+    tags=[TAG],
     summary="Status feedback delivery log, newest first",
 )
 def list_status_event_deliveries(
     account_id: AccountId,
     status: Annotated[DeliveryStatus | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    cursor: Cursor = None,
 ) -> DeliveryList:
     return _deliveries(account_id, STATUS_EVENTS_ID, limit, cursor, status)
 
 
 @router.post(
     "/accounts/<account_id>/integrations/status-events/deliveries/<delivery_id>/replay",
+    operation_id="replayStatusEventDelivery",
+    tags=[TAG],
     summary="Send a status event again now",
 )
 def replay_status_event_delivery(account_id: AccountId, delivery_id: DeliveryId) -> tuple[DeliveryOut, int]:

@@ -21,6 +21,7 @@ from leadcenter.policy import Action, authorize
 from leadcenter.store.jobs import Job
 
 router = Router()
+TAG = "jobs"
 # Lenient on purpose: the caller's access is checked first, and an unknown job is then a 404.
 JobId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z]+$")]
 LeadIdItem = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z-]+$")]
@@ -143,6 +144,8 @@ def _out(job: Job) -> JobOut:
 
 @router.post(
     "/accounts/<account_id>/leads/bulk",
+    operation_id="createBulkJob",
+    tags=[TAG],
     summary="Change or delete many leads in the background (up to 10,000 ids, or a filter)",
     status_code=202,
 )
@@ -158,14 +161,25 @@ def bulk(account_id: AccountId, body: BulkIn) -> tuple[JobAccepted, int]:
     return JobAccepted(job_id=job.id), 202
 
 
-@router.post("/accounts/<account_id>/exports", summary="Export leads to a CSV file in the background", status_code=202)
+@router.post(
+    "/accounts/<account_id>/exports",
+    operation_id="createExport",
+    tags=[TAG],
+    summary="Export leads to a CSV file in the background",
+    status_code=202,
+)
 def create_export(account_id: AccountId, body: ExportIn) -> tuple[JobAccepted, int]:
     access = authorize(caller_id(router), account_id, Action.LEADS_DOWNLOAD)
     job = domain.create_export_job(access, lead_filter(body.filter or LeadFilterIn()))
     return JobAccepted(job_id=job.id), 202
 
 
-@router.get("/accounts/<account_id>/jobs/<job_id>", summary="A background job's progress and result")
+@router.get(
+    "/accounts/<account_id>/jobs/<job_id>",
+    operation_id="getJob",
+    tags=[TAG],
+    summary="A background job's progress and result",
+)
 def get_job(account_id: AccountId, job_id: JobId) -> JobOut:
     access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)
     return _out(domain.get_job(access, job_id))
@@ -173,6 +187,8 @@ def get_job(account_id: AccountId, job_id: JobId) -> JobOut:
 
 @router.get(
     "/accounts/<account_id>/jobs/<job_id>/download",
+    operation_id="downloadExport",
+    tags=[TAG],
     summary="Download an export: 302 to a presigned URL valid 10 minutes, after checking access again",
     status_code=302,
     responses={302: {"description": "Location: the presigned S3 URL of the CSV; the body holds it too"}},

@@ -15,6 +15,7 @@ from leadcenter.http import caller_id
 from leadcenter.policy import Action, authorize
 
 router = Router()
+TAG = "access"
 
 
 class TransferIn(Strict):
@@ -49,6 +50,8 @@ def _out(state: domain.LeadAccessState) -> LeadAccessOut:
 
 @router.get(
     "/accounts/<account_id>/lead-access",
+    operation_id="getLeadAccess",
+    tags=[TAG],
     summary="Ad account: who holds its lead access, and the history. Business Center: whose it holds",
 )
 def get_lead_access(account_id: AccountId) -> LeadAccessOut:
@@ -58,6 +61,8 @@ def get_lead_access(account_id: AccountId) -> LeadAccessOut:
 
 @router.post(
     "/accounts/<account_id>/lead-access/transfer",
+    operation_id="transferLeadAccess",
+    tags=[TAG],
     summary="Transfer lead access to a Business Center (the agency loses access)",
     status_code=201,
     responses={200: {"description": "already done: nothing changed"}},

@@ -10,23 +10,23 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Que
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadcenter.api.accounts import AccountId
-from leadcenter.api.schemas import FromAttributes
+from leadcenter.api.schemas import COUNTRY_PATTERN, Cursor, FromAttributes
 from leadcenter.domain import lead_ads as domain
 from leadcenter.http import caller_id, if_match_version
 from leadcenter.policy import Action, authorize
 from leadcenter.store.lead_ads import LeadAd
 
 router = Router()
+TAG = "lead ads"
 EntityId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
 Goal = Literal["conversation", "lead"]
 Status = Literal["active", "paused"]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Countries = Annotated[
-    list[Annotated[str, Field(min_length=2, max_length=2)]],
+    list[Annotated[str, Field(min_length=2, max_length=2, pattern=COUNTRY_PATTERN)]],
     Field(min_length=1, max_length=250, description="ISO 3166-1 alpha-2", examples=[["SG", "MY"]]),
 ]
 Limit = Annotated[int, Query(ge=1, le=100)]
-Cursor = Annotated[str | None, Query(max_length=2048)]
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
 
 
@@ -138,26 +138,41 @@ def _changes(body: BaseModel) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------- campaigns
 
 
-@router.get("/accounts/<account_id>/campaigns", summary="Campaigns of an ad account")
+@router.get(
+    "/accounts/<account_id>/campaigns", operation_id="listCampaigns", tags=[TAG], summary="Campaigns of an ad account"
+)
 def list_campaigns(account_id: AccountId, limit: Limit = 50, cursor: Cursor = None) -> CampaignList:
     access = authorize(caller_id(router), account_id, Action.LEAD_ADS_VIEW)
     found, next_cursor = domain.page(access, "campaign", limit, cursor)
     return CampaignList(items=[CampaignOut.model_validate(c) for c in found], next_cursor=next_cursor)
 
 
-@router.post("/accounts/<account_id>/campaigns", summary="Create a campaign", status_code=201)
+@router.post(
+    "/accounts/<account_id>/campaigns",
+    operation_id="createCampaign",
+    tags=[TAG],
+    summary="Create a campaign",
+    status_code=201,
+)
 def create_campaign(account_id: AccountId, body: CampaignIn) -> tuple[CampaignOut, int]:
     access = authorize(caller_id(router), account_id, Action.LEAD_ADS_EDIT)
     return CampaignOut.model_validate(domain.create_campaign(access, body.name)), 201
 
 
-@router.get("/accounts/<account_id>/campaigns/<campaign_id>", summary="A campaign")
+@router.get(
+    "/accounts/<account_id>/campaigns/<campaign_id>", operation_id="getCampaign", tags=[TAG], summary="A campaign"
+)
 def get_campaign(account_id: AccountId, campaign_id: EntityId) -> CampaignOut:
     access = authorize(caller_id(router), account_id, Action.LEAD_ADS_VIEW)
     return CampaignOut.model_validate(domain.get(access, "campaign", campaign_id))
 
 
-@router.patch("/accounts/<account_id>/campaigns/<campaign_id>", summary="Rename, pause or resume a campaign")
+@router.patch(
+    "/accounts/<account_id>/campaigns/<campaign_id>",
+    operation_id="patchCampaign",
+    tags=[TAG],
+    summary="Rename, pause or resume a campaign",
+)
 def patch_campaign(
     account_id: AccountId, campaign_id: EntityId, body: CampaignPatch, if_match: IfMatch = None
 ) -> CampaignOut:
@@ -167,7 +182,9 @@ def patch_campaign(
 # ---------------------------------------------------------------------------------------------- ad groups
 
 
-@router.get("/accounts/<account_id>/adgroups", summary="Ad groups of an ad account")
+@router.get(
+    "/accounts/<account_id>/adgroups", operation_id="listAdGroups", tags=[TAG], summary="Ad groups of an ad account"
+)
 def list_adgroups(account_id: AccountId, limit: Limit = 50, cursor: Cursor = None) -> AdGroupList:
     access = authorize(caller_id(router), account_id, Action.LEAD_ADS_VIEW)
     found, next_cursor = domain.page(access, "adgroup", limit, cursor)
@@ -176,6 +193,8 @@ def list_adgroups(account_id: AccountId, limit: Limit = 50, cursor: Cursor = Non
 
 @router.post(
     "/accounts/<account_id>/adgroups",
+    operation_id="createAdGroup",
+    tags=[TAG],
     summary="Create an ad group (the Lead goal: 422 lead_goal_unavailable / auto_capture_required)",
     status_code=201,
 )
@@ -187,14 +206,19 @@ def create_adgroup(account_id: AccountId, body: AdGroupIn) -> tuple[AdGroupOut, 
     return AdGroupOut.model_validate(created), 201
 
 
-@router.get("/accounts/<account_id>/adgroups/<adgroup_id>", summary="An ad group")
+@router.get(
+    "/accounts/<account_id>/adgroups/<adgroup_id>", operation_id="getAdGroup", tags=[TAG], summary="An ad group"
+)
 def get_adgroup(account_id: AccountId, adgroup_id: EntityId) -> AdGroupOut:
     access = authorize(caller_id(router), account_id, Action.LEAD_ADS_VIEW)
     return AdGroupOut.model_validate(domain.get(access, "adgroup", adgroup_id))
 
 
 @router.patch(
-    "/accounts/<account_id>/adgroups/<adgroup_id>", summary="Rename, pause, retarget or change an ad group's goal"
+    "/accounts/<account_id>/adgroups/<adgroup_id>",
+    operation_id="patchAdGroup",
+    tags=[TAG],
+    summary="Rename, pause, retarget or change an ad group's goal",
 )
 def patch_adgroup(
     account_id: AccountId, adgroup_id: EntityId, body: AdGroupPatch, if_match: IfMatch = None
@@ -205,7 +229,7 @@ def patch_adgroup(
 # ---------------------------------------------------------------------------------------------- ads
 
 
-@router.get("/accounts/<account_id>/ads", summary="Ads of an ad account")
+@router.get("/accounts/<account_id>/ads", operation_id="listAds", tags=[TAG], summary="Ads of an ad account")
 def list_ads(account_id: AccountId, limit: Limit = 50, cursor: Cursor = None) -> AdList:
     access = authorize(caller_id(router), account_id, Action.LEAD_ADS_VIEW)
     found, next_cursor = domain.page(access, "ad", limit, cursor)
@@ -214,6 +238,8 @@ def list_ads(account_id: AccountId, limit: Limit = 50, cursor: Cursor = None) ->
 
 @router.post(
     "/accounts/<account_id>/ads",
+    operation_id="createAd",
+    tags=[TAG],
     summary="Create an ad (a form without a privacy policy: 422 privacy_policy_required)",
     status_code=201,
 )
@@ -222,13 +248,18 @@ def create_ad(account_id: AccountId, body: AdIn) -> tuple[AdOut, int]:
     return AdOut.model_validate(domain.create_ad(access, body.adgroup_id, body.name, body.form_id)), 201
 
 
-@router.get("/accounts/<account_id>/ads/<ad_id>", summary="An ad")
+@router.get("/accounts/<account_id>/ads/<ad_id>", operation_id="getAd", tags=[TAG], summary="An ad")
 def get_ad(account_id: AccountId, ad_id: EntityId) -> AdOut:
     access = authorize(caller_id(router), account_id, Action.LEAD_ADS_VIEW)
     return AdOut.model_validate(domain.get(access, "ad", ad_id))
 
 
-@router.patch("/accounts/<account_id>/ads/<ad_id>", summary="Rename, pause or resume an ad, or change its form")
+@router.patch(
+    "/accounts/<account_id>/ads/<ad_id>",
+    operation_id="patchAd",
+    tags=[TAG],
+    summary="Rename, pause or resume an ad, or change its form",
+)
 def patch_ad(account_id: AccountId, ad_id: EntityId, body: AdPatch, if_match: IfMatch = None) -> AdOut:
     return AdOut.model_validate(_patch(account_id, "ad", ad_id, body, if_match))
 

@@ -12,6 +12,7 @@ from leadcenter.api.accounts import AccountId
 from leadcenter.api.schemas import (
     ActivityList,
     ActivityOut,
+    Cursor,
     FromAttributes,
     LeadFilterIn,
     LeadIn,
@@ -27,10 +28,28 @@ from leadcenter.policy import Action, authorize
 from leadcenter.regions import region_router
 
 router = Router()
-LeadId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z-]+$")]
+TAG = "leads"
+# Minted as `<ULID>-<tag>` (the storage region's tag); any other well-formed id is simply not found (404).
+LeadId = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[0-9A-Za-z-]+$",
+        description="A lead id: `<ULID>-<tag>`, 26 Crockford base32 characters, `-`, and the two-letter tag of "
+        "the storage region the lead lives in (`sg`, `jp`, `au`, ...)",
+        examples=["01JB8X4M5QZ7R2C9V6N3T0WDKE-sg"],
+    ),
+]
 
 
-@router.post("/accounts/<account_id>/leads", summary="Create a lead by hand", status_code=201)
+@router.post(
+    "/accounts/<account_id>/leads",
+    operation_id="createLead",
+    tags=[TAG],
+    summary="Create a lead by hand",
+    status_code=201,
+)
 def create_lead(account_id: AccountId, body: LeadIn) -> tuple[Lead, int]:
     access = authorize(caller_id(router), account_id, Action.LEADS_MANAGE)
     if access.is_business_center:
@@ -46,7 +65,12 @@ def create_lead(account_id: AccountId, body: LeadIn) -> tuple[Lead, int]:
     return domain.create_lead(account_id, new, access.caller), 201
 
 
-@router.get("/accounts/<account_id>/leads", summary="List leads, newest first (filters combine with AND)")
+@router.get(
+    "/accounts/<account_id>/leads",
+    operation_id="listLeads",
+    tags=[TAG],
+    summary="List leads, newest first (filters combine with AND)",
+)
 def list_leads(
     account_id: AccountId,
     status: Annotated[LeadStatus | None, Query()] = None,
@@ -72,7 +96,7 @@ def list_leads(
         str | None, Query(max_length=64, description="Business Center: one source ad account")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    cursor: Cursor = None,
 ) -> LeadList:
     access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)
     filters = lead_filter(
@@ -129,20 +153,35 @@ class SummaryOut(FromAttributes):
     expiring_within_7_days: int
 
 
-@router.get("/accounts/<account_id>/summary", summary="Lead counts by status, and how many expire within 7 days")
+@router.get(
+    "/accounts/<account_id>/summary",
+    operation_id="getLeadSummary",
+    tags=[TAG],
+    summary="Lead counts by status, and how many expire within 7 days",
+)
 def summary(account_id: AccountId) -> SummaryOut:
     access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)
     result = domain.summary(access)
     return SummaryOut.model_validate(result)
 
 
-@router.get("/accounts/<account_id>/leads/<lead_id>", summary="One lead; the first read marks it accessed")
+@router.get(
+    "/accounts/<account_id>/leads/<lead_id>",
+    operation_id="getLead",
+    tags=[TAG],
+    summary="One lead; the first read marks it accessed",
+)
 def get_lead(account_id: AccountId, lead_id: LeadId) -> Lead:
     access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)
     return domain.get_lead(access, lead_id)
 
 
-@router.patch("/accounts/<account_id>/leads/<lead_id>", summary="Change status, assignee, labels or contact")
+@router.patch(
+    "/accounts/<account_id>/leads/<lead_id>",
+    operation_id="patchLead",
+    tags=[TAG],
+    summary="Change status, assignee, labels or contact",
+)
 def patch_lead(
     account_id: AccountId,
     lead_id: LeadId,
@@ -170,7 +209,11 @@ def patch_lead(
 
 
 @router.delete(
-    "/accounts/<account_id>/leads/<lead_id>", summary="Delete a lead and all its personal data (admin)", status_code=204
+    "/accounts/<account_id>/leads/<lead_id>",
+    operation_id="deleteLead",
+    tags=[TAG],
+    summary="Delete a lead and all its personal data (admin)",
+    status_code=204,
 )
 def delete_lead(account_id: AccountId, lead_id: LeadId) -> tuple[dict[str, Any], int]:
     access = authorize(caller_id(router), account_id, Action.LEADS_DELETE)
@@ -178,7 +221,12 @@ def delete_lead(account_id: AccountId, lead_id: LeadId) -> tuple[dict[str, Any],
     return {}, 204
 
 
-@router.get("/accounts/<account_id>/leads/<lead_id>/activity", summary="The lead's timeline, oldest first")
+@router.get(
+    "/accounts/<account_id>/leads/<lead_id>/activity",
+    operation_id="listLeadActivity",
+    tags=[TAG],
+    summary="The lead's timeline, oldest first",
+)
 def activity(account_id: AccountId, lead_id: LeadId) -> ActivityList:
     access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)
     events = domain.timeline(access, lead_id)

@@ -8,11 +8,12 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel, Field
 
-from leadcenter.api.schemas import FromAttributes
+from leadcenter.api.schemas import Cursor, FromAttributes
 from leadcenter.domain import notifications as domain
 from leadcenter.http import caller_id
 
 router = Router()
+TAG = "notifications"
 NotificationId = Annotated[str, Path(min_length=26, max_length=26, pattern=r"^[0-9A-Z]+$")]
 
 
@@ -38,11 +39,16 @@ class ReadAllOut(BaseModel):
     unread_count: int
 
 
-@router.get("/notifications", summary="My notifications across accounts, newest first")
+@router.get(
+    "/notifications",
+    operation_id="listNotifications",
+    tags=[TAG],
+    summary="My notifications across accounts, newest first",
+)
 def list_notifications(
     unread: Annotated[bool, Query(description="only unread ones")] = False,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    cursor: Cursor = None,
 ) -> NotificationList:
     box = domain.inbox(caller_id(router), unread_only=unread, limit=limit, cursor=cursor)
     return NotificationList(
@@ -52,13 +58,23 @@ def list_notifications(
     )
 
 
-@router.post("/notifications/read-all", summary="Mark all my notifications read")
+@router.post(
+    "/notifications/read-all",
+    operation_id="markAllNotificationsRead",
+    tags=[TAG],
+    summary="Mark all my notifications read",
+)
 def read_all() -> ReadAllOut:
     user = caller_id(router)
     marked = domain.read_all(user)
     return ReadAllOut(marked_read=marked, unread_count=0)
 
 
-@router.post("/notifications/<notification_id>/read", summary="Mark one of my notifications read")
+@router.post(
+    "/notifications/<notification_id>/read",
+    operation_id="markNotificationRead",
+    tags=[TAG],
+    summary="Mark one of my notifications read",
+)
 def read_one(notification_id: NotificationId) -> NotificationOut:
     return NotificationOut.model_validate(domain.read(caller_id(router), notification_id))

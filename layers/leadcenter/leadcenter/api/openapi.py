@@ -8,6 +8,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer, SecurityScheme, Tag
+
+from leadcenter import webhook_signature
 
 router = Router()
 
@@ -34,6 +37,58 @@ ERRORS = {
     "422": "Validation failed",
     "429": "Throttled; retry after Retry-After seconds",
 }
+# Every route but the messaging webhook sits behind the Cognito user-pool authorizer (template.yaml); the
+# webhook carries the platform's HMAC signature instead (capture.py declares it with `security=`).
+BEARER = "cognitoBearer"
+SIGNATURE = "messageSignature"
+SECURITY_SCHEMES: dict[str, SecurityScheme] = {
+    BEARER: HTTPBearer(
+        bearerFormat="JWT",
+        description="A Cognito user-pool ID token: `Authorization: Bearer <JWT>`. The caller is the token's `sub` "
+        'claim. Locally, `POST /_local/token {"sub": "alice"}` returns a token the runner accepts.',
+    ),
+    SIGNATURE: APIKey.model_validate(
+        {
+            "in": APIKeyIn.header,
+            "name": webhook_signature.HEADER,
+            "description": f"The messaging platform's signature of the raw body: `{webhook_signature.HEADER}: "
+            't=<unix seconds>,s=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`, with the shared webhook secret. '
+            f"`t` must be within {webhook_signature.TOLERANCE_SECONDS} seconds of the server's clock; several "
+            "`s=` entries may be sent (secret rotation) and one match is enough. Anything else is a 401.",
+        }
+    ),
+}
+SIGNED_ROUTE: list[dict[str, list[str]]] = [{SIGNATURE: []}]
+# The platform's auto-capture review service calls POST /review/auto-capture/{a} with IAM (template.yaml:
+# `Authorizer: AWS_IAM`), not a user's token.
+IAM = "awsSigV4"
+SECURITY_SCHEMES[IAM] = APIKey.model_validate(
+    {
+        "in": APIKeyIn.header,
+        "name": "Authorization",
+        "description": "AWS Signature Version 4 with IAM credentials (API Gateway `AWS_IAM` authorization): the "
+        "platform's review service only. The local runner, which has no IAM, takes a local bearer token here.",
+        "openapi_extensions": {"x-amazon-apigateway-authtype": "awsSigv4"},
+    }
+)
+IAM_ROUTE: list[dict[str, list[str]]] = [{IAM: []}]
+
+# One tag per domain; every operation carries exactly one (tests/test_openapi_document.py).
+TAGS: dict[str, str] = {
+    "accounts": "Accounts and their members",
+    "leads": "Leads: list, read, change, delete, timeline, summary",
+    "labels": "Label settings",
+    "notes": "Notes on a lead",
+    "forms": "Instant forms",
+    "jobs": "Background jobs: bulk changes and CSV exports",
+    "capture": "Capture: the signed messaging webhook, conversations, auto-capture and attribution settings",
+    "access": "Lead access transfer to a Business Center",
+    "reports": "Lead reports by attribution",
+    "integrations": "CRM push: webhooks, Salesforce, status events to the ad platform",
+    "lead ads": "Lead ads: campaigns, ad groups and ads of an ad account",
+    "notifications": "The caller's notification inbox",
+}
+
 # Lists that page sign their cursors with a secret the deployment must be able to read (leadcenter.cursors).
 PAGED_ERRORS = {"503": "Listing is unavailable: the server cannot read its cursor key (server configuration)"}
 
@@ -69,6 +124,9 @@ def document() -> str:
         version="1.0.0",
         summary="Leads Center API",
         description='Errors are {"error": {"code", "message"}}; lists are {"items", "next_cursor"}.',
+        security_schemes=SECURITY_SCHEMES,
+        security=[{BEARER: []}],
+        tags=[Tag(name=name, description=text) for name, text in TAGS.items()],
     )
     return json.dumps(_with_errors(json.loads(raw)))
 

@@ -11,12 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from leadcenter.api.accounts import AccountId
 from leadcenter.api.capture_schemas import GroupBy
-from leadcenter.api.schemas import FromAttributes
+from leadcenter.api.schemas import Cursor, FromAttributes
 from leadcenter.domain import ad_reports
 from leadcenter.http import caller_id
 from leadcenter.policy import Action, authorize
 
 router = Router()
+TAG = "reports"
 Money = Annotated[str | None, Field(description="decimal string, 2 decimals", examples=["12.34"])]
 
 
@@ -71,6 +72,8 @@ class LeadReportOut(BaseModel):
 
 @router.get(
     "/accounts/<account_id>/reports/leads",
+    operation_id="getLeadReport",
+    tags=[TAG],
     summary="Leads, conversations, conversions and spend per ad, ad group or campaign",
 )
 def lead_report(
@@ -81,7 +84,7 @@ def lead_report(
     ] = None,
     date_to: Annotated[date | None, Query(alias="to", description="last day (UTC), default today")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 100,
-    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    cursor: Cursor = None,
 ) -> LeadReportOut:
     access = authorize(caller_id(router), account_id, Action.LEADS_VIEW)
     report = ad_reports.lead_report(access, group_by, date_from, date_to, limit, cursor)

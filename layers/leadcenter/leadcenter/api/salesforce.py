@@ -10,7 +10,7 @@ from pydantic import Field
 
 from leadcenter.api.accounts import AccountId
 from leadcenter.api.integrations import DeliveryId, DeliveryList, DeliveryOut, DeliveryStatus, FormIds, SentTestOut, Url
-from leadcenter.api.schemas import FromAttributes, Strict
+from leadcenter.api.schemas import Cursor, FromAttributes, Strict
 from leadcenter.cursors import Cursors
 from leadcenter.domain import crm as crm_domain
 from leadcenter.domain import crm_test_leads as test_leads
@@ -20,6 +20,7 @@ from leadcenter.policy import Access, Action, authorize
 from leadcenter.store.integrations import SALESFORCE_ID, Endpoint
 
 router = Router()
+TAG = "integrations"
 BASE = "/accounts/<account_id>/integrations/salesforce"
 LeadStatusName = Literal["raw", "contacted", "qualified", "unqualified", "converted"]
 PicklistValue = Annotated[str, Field(min_length=1, max_length=255)]
@@ -116,40 +117,60 @@ def _settings(body: SalesforceIn | SalesforcePatchIn) -> domain.Settings:
     return domain.Settings(**{k: v for k, v in values.items() if v is not None})
 
 
-@router.post(BASE, summary="Connect Salesforce (client credentials; the secret is never shown again)")
+@router.post(
+    BASE,
+    operation_id="connectSalesforce",
+    tags=[TAG],
+    summary="Connect Salesforce (client credentials; the secret is never shown again)",
+)
 def connect(account_id: AccountId, body: SalesforceIn) -> tuple[SalesforceOut, int]:
     return _out(domain.connect(_access(account_id), _settings(body))), 201
 
 
-@router.get(BASE, summary="The Salesforce connector (no secrets)")
+@router.get(BASE, operation_id="getSalesforceConnector", tags=[TAG], summary="The Salesforce connector (no secrets)")
 def get_connector(account_id: AccountId) -> SalesforceOut:
     return _out(domain.get(_access(account_id)))
 
 
-@router.patch(BASE, summary="Change the connector's settings or credentials, or switch it on or off")
+@router.patch(
+    BASE,
+    operation_id="patchSalesforceConnector",
+    tags=[TAG],
+    summary="Change the connector's settings or credentials, or switch it on or off",
+)
 def update_connector(account_id: AccountId, body: SalesforcePatchIn) -> SalesforceOut:
     return _out(domain.update(_access(account_id), _settings(body)))
 
 
-@router.delete(BASE, summary="Disconnect Salesforce", status_code=204)
+@router.delete(BASE, operation_id="disconnectSalesforce", tags=[TAG], summary="Disconnect Salesforce", status_code=204)
 def disconnect(account_id: AccountId) -> tuple[dict[str, Any], int]:
     domain.disconnect(_access(account_id))
     return {}, 204
 
 
-@router.post(f"{BASE}/test", summary="Send a test lead to Salesforce now and report its answer")
+@router.post(
+    f"{BASE}/test",
+    operation_id="testSalesforceConnector",
+    tags=[TAG],
+    summary="Send a test lead to Salesforce now and report its answer",
+)
 def test_connector(account_id: AccountId) -> SentTestOut:
     access = _access(account_id)
     domain.get(access)
     return SentTestOut.of(test_leads.send(access, SALESFORCE_ID))
 
 
-@router.get(f"{BASE}/deliveries", summary="The connector's delivery log, newest first (ids, codes, times)")
+@router.get(
+    f"{BASE}/deliveries",
+    operation_id="listSalesforceDeliveries",
+    tags=[TAG],
+    summary="The connector's delivery log, newest first (ids, codes, times)",
+)
 def list_deliveries(
     account_id: AccountId,
     status: Annotated[DeliveryStatus | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    cursor: Cursor = None,
 ) -> DeliveryList:
     access = _access(account_id)
     cursors = Cursors("deliveries", access.account_id, f"{SALESFORCE_ID}|{status or ''}")
@@ -158,6 +179,11 @@ def list_deliveries(
     return DeliveryList(items=[DeliveryOut.model_validate(d) for d in items], next_cursor=cursors.issue(last))
 
 
-@router.post(f"{BASE}/deliveries/<delivery_id>/replay", summary="Send a delivery to Salesforce again now")
+@router.post(
+    f"{BASE}/deliveries/<delivery_id>/replay",
+    operation_id="replaySalesforceDelivery",
+    tags=[TAG],
+    summary="Send a delivery to Salesforce again now",
+)
 def replay(account_id: AccountId, delivery_id: DeliveryId) -> tuple[DeliveryOut, int]:
     return DeliveryOut.model_validate(crm_domain.replay(_access(account_id), SALESFORCE_ID, delivery_id)), 202

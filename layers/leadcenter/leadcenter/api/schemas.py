@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from leadcenter.model import AccessStatus, Attribution, Contact, FormData, Lead, LeadSource, LeadStatus, Traffic
@@ -12,6 +13,19 @@ from leadcenter.model import AccessStatus, Attribution, Contact, FormData, Lead,
 AccountType = Literal["ad_account", "business_center"]
 Role = Literal["admin", "operator", "analyst"]
 Scope = Literal["leads_center", "download", "crm"]
+# ISO 3166-1 alpha-2, upper case (the code a lead's region is picked by).
+COUNTRY_PATTERN = r"^[A-Z]{2}$"
+# A list cursor: opaque (a signed, URL-safe base64 blob, leadcenter.cursors); pass `next_cursor` back unchanged.
+CURSOR_PATTERN = r"^[A-Za-z0-9_=-]*$"  # empty: the first page
+Cursor = Annotated[
+    str | None,
+    Query(
+        max_length=2048,
+        pattern=CURSOR_PATTERN,
+        description="`next_cursor` of the previous page, unchanged (URL-encoded). Opaque and signed: it is bound "
+        "to this list, account and query; an altered or foreign one is a 400.",
+    ),
+]
 
 
 class Strict(BaseModel):
@@ -27,9 +41,13 @@ class FromAttributes(BaseModel):
 
 
 class AccountIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"name": "Acme SG", "type": "ad_account", "country": "SG"}]}
+    )
+
     name: str = Field(min_length=1, max_length=120)
     type: AccountType
-    country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
+    country: str = Field(min_length=2, max_length=2, pattern=COUNTRY_PATTERN, description="ISO 3166-1 alpha-2")
 
 
 class AccountOut(FromAttributes):
@@ -66,13 +84,32 @@ class MemberList(BaseModel):
 
 
 class LeadIn(Strict):
-    region: str = Field(min_length=2, max_length=2, description="Registration country, ISO 3166-1 alpha-2")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "region": "SG",
+                    "contact": {"name": "Tan Mei Ling", "email": "mei@example.com", "phone": "+6591234567"},
+                }
+            ]
+        },
+    )
+
+    region: str = Field(
+        min_length=2, max_length=2, pattern=COUNTRY_PATTERN, description="Registration country, ISO 3166-1 alpha-2"
+    )
     contact: Contact
     ad: Attribution | None = None
     form: FormData | None = None
 
 
 class LeadPatchIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"status": "qualified"}]},
+    )
+
     status: LeadStatus | None = None
     assignee: str | None = Field(default=None, max_length=128)
     add_labels: list[str] = Field(default_factory=list, max_length=50)

@@ -1,0 +1,107 @@
+"""The OpenAPI document: security as the template deploys it, one domain tag and a unique camelCase
+operationId per operation, and the input constraints the server enforces stated in it."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+from leadcenter.api.openapi import BEARER, IAM, SIGNATURE, TAGS, document
+from local.template import Stack, load
+
+METHODS = {"get", "put", "post", "patch", "delete"}
+CAMEL = re.compile(r"^[a-z][a-z0-9]*(?:[A-Z][a-z0-9]*)*$")
+
+
+@pytest.fixture(scope="module")
+def doc() -> dict[str, Any]:
+    return json.loads(document())
+
+
+def operations(doc: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (method.upper(), path, op)
+        for path, ops in doc["paths"].items()
+        for method, op in ops.items()
+        if method in METHODS
+    ]
+
+
+def _template_auth() -> dict[tuple[str, str], str]:
+    """(METHOD, path) -> the authorizer template.yaml puts in front of it."""
+    auth: dict[tuple[str, str], str] = {}
+    for spec in load()["Resources"].values():
+        for event in (spec.get("Properties", {}).get("Events") or {}).values():
+            if event.get("Type") != "Api":
+                continue
+            p = event["Properties"]
+            auth[(p["Method"].upper(), p["Path"])] = p.get("Auth", {}).get("Authorizer", "CognitoAuthorizer")
+    return auth
+
+
+def test_security_schemes_are_declared(doc):
+    schemes = doc["components"]["securitySchemes"]
+    assert schemes[BEARER] == {**schemes[BEARER], "type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    assert schemes[SIGNATURE]["type"] == "apiKey"
+    assert schemes[SIGNATURE]["in"] == "header" and schemes[SIGNATURE]["name"] == "X-Signature"
+    assert "HMAC-SHA256" in schemes[SIGNATURE]["description"] and "t=" in schemes[SIGNATURE]["description"]
+    assert doc["security"] == [{BEARER: []}]
+
+
+def test_each_operation_is_secured_as_the_template_deploys_it(doc):
+    auth = _template_auth()
+    expected = {"CognitoAuthorizer": [{BEARER: []}], "NONE": [{SIGNATURE: []}], "AWS_IAM": [{IAM: []}]}
+    documented = operations(doc)
+    assert len(documented) >= 70
+    for method, path, op in documented:
+        authorizer = auth[(method, path)]
+        effective = op.get("security", doc["security"])
+        assert effective == expected[authorizer], f"{method} {path}: {effective} but template says {authorizer}"
+    assert [(m, p) for m, p, _ in documented if auth[(m, p)] == "NONE"] == [("POST", "/webhooks/messages")]
+    assert "/openapi.json" not in doc["paths"]
+    # every routed template path is documented (the OpenAPI route itself aside)
+    routes = {(r.method, r.path) for r in Stack.from_template().api_routes()}
+    assert routes - {(m, p) for m, p, _ in documented} == {("GET", "/openapi.json")}
+
+
+def test_every_operation_has_one_domain_tag_and_a_unique_camel_case_operation_id(doc):
+    assert [t["name"] for t in doc["tags"]] == list(TAGS)
+    seen: dict[str, str] = {}
+    for method, path, op in operations(doc):
+        assert op.get("tags") and len(op["tags"]) == 1 and op["tags"][0] in TAGS, f"{method} {path}: {op.get('tags')}"
+        operation_id = op.get("operationId", "")
+        assert CAMEL.match(operation_id), f"{method} {path}: {operation_id!r} is not camelCase"
+        assert operation_id not in seen, f"{operation_id} is on {seen.get(operation_id)} and {method} {path}"
+        seen[operation_id] = f"{method} {path}"
+    for expected in ("listLeads", "getLead", "patchLead", "deleteLead", "createExport", "listCampaigns"):
+        assert expected in seen
+    assert {op["tags"][0] for _, _, op in operations(doc)} == set(TAGS)
+
+
+def test_constraints_the_server_enforces_are_stated(doc):
+    schemas = doc["components"]["schemas"]
+    assert schemas["AccountIn"]["properties"]["country"]["pattern"] == "^[A-Z]{2}$"
+    assert schemas["LeadIn"]["properties"]["region"]["pattern"] == "^[A-Z]{2}$"
+    for name in ("AccountIn", "LeadIn", "LeadPatchIn"):
+        assert schemas[name].get("examples"), f"{name} has no example"
+    assert schemas["AccountIn"]["properties"]["type"]["enum"] == ["ad_account", "business_center"]
+    cursors = 0
+    for method, path, op in operations(doc):
+        for parameter in op.get("parameters", []):
+            schema = parameter["schema"]
+            if parameter["in"] == "path":
+                assert schema.get("pattern") and schema.get("maxLength"), f"{method} {path}: {parameter['name']}"
+            if parameter["name"] == "cursor":
+                cursors += 1
+                string = next(s for s in schema["anyOf"] if s.get("type") == "string")
+                assert string["pattern"] and string["maxLength"] == 2048, f"{method} {path}"
+                assert parameter.get("description"), f"{method} {path}: cursor undescribed"
+            if parameter["name"] == "limit":
+                assert (schema.get("minimum"), schema.get("maximum")) == (1, 100), f"{method} {path}"
+    assert cursors >= 8
+    lead_id = next(p for p in doc["paths"]["/accounts/{account_id}/leads/{lead_id}"]["get"]["parameters"]
+                   if p["name"] == "lead_id")  # fmt: skip
+    assert "<ULID>-<tag>" in lead_id["description"]
