@@ -83,8 +83,8 @@ def test_every_operation_has_one_domain_tag_and_a_unique_camel_case_operation_id
 
 def test_constraints_the_server_enforces_are_stated(doc):
     schemas = doc["components"]["schemas"]
-    assert schemas["AccountIn"]["properties"]["country"]["pattern"] == "^[A-Z]{2}$"
-    assert schemas["LeadIn"]["properties"]["region"]["pattern"] == "^[A-Z]{2}$"
+    assert schemas["AccountIn"]["properties"]["country"]["pattern"] == "^[A-Za-z]{2}$"
+    assert schemas["LeadIn"]["properties"]["region"]["pattern"] == "^[A-Za-z]{2}$"
     for name in ("AccountIn", "LeadIn", "LeadPatchIn"):
         assert schemas[name].get("examples"), f"{name} has no example"
     assert schemas["AccountIn"]["properties"]["type"]["enum"] == ["ad_account", "business_center"]
@@ -105,3 +105,10 @@ def test_constraints_the_server_enforces_are_stated(doc):
     lead_id = next(p for p in doc["paths"]["/accounts/{account_id}/leads/{lead_id}"]["get"]["parameters"]
                    if p["name"] == "lead_id")  # fmt: skip
     assert "<ULID>-<tag>" in lead_id["description"]
+
+
+def test_a_lower_case_country_is_accepted_and_stored_upper_case(api):
+    # The document's pattern admits either case, as the server always has: the code is stored upper case.
+    created = api.ok("POST", "/accounts", "country-case-admin", expect=201,
+                     json_body={"name": "Case", "type": "ad_account", "country": "sg"})  # fmt: skip
+    assert created["country"] == "SG"

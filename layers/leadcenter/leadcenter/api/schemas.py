@@ -13,8 +13,8 @@ from leadcenter.model import AccessStatus, Attribution, Contact, FormData, Lead,
 AccountType = Literal["ad_account", "business_center"]
 Role = Literal["admin", "operator", "analyst"]
 Scope = Literal["leads_center", "download", "crm"]
-# ISO 3166-1 alpha-2, upper case (the code a lead's region is picked by).
-COUNTRY_PATTERN = r"^[A-Z]{2}$"
+# ISO 3166-1 alpha-2 (the code a lead's region is picked by), either case: stored and shown upper case.
+COUNTRY_PATTERN = r"^[A-Za-z]{2}$"
 # A list cursor: opaque (a signed, URL-safe base64 blob, leadcenter.cursors); pass `next_cursor` back unchanged.
 CURSOR_PATTERN = r"^[A-Za-z0-9_=-]*$"  # empty: the first page
 Cursor = Annotated[
