@@ -16,7 +16,7 @@ from leadcenter.adapters import transport
 from leadcenter.crm_settings import reset_crm_settings
 from leadcenter.domain import crm_gate
 from leadcenter.store.endpoint_gates import Gate
-from tests.helpers.crm import DripReceiver, Pipeline, Receiver, fails_first
+from tests.helpers.crm import DripReceiver, Pipeline, fails_first
 from tests.support import Api
 
 DEADLINE = 2.0  # CRM_TIMEOUT_SECONDS here (10 by default; the bench measures that one)
@@ -47,13 +47,6 @@ def pipeline(stack, crm_env) -> Iterator[Pipeline]:
 @pytest.fixture
 def drip() -> Iterator[DripReceiver]:
     server = DripReceiver(interval=1.0).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    server = Receiver().start()
     yield server
     server.stop()
 

@@ -9,22 +9,11 @@ from collections.abc import Iterator
 import boto3
 import pytest
 
-from leadcenter import clock
 from leadcenter.config import settings
 from leadcenter.domain.leads import NewLead, create_lead
 from leadcenter.model import Contact, LeadSource
-from tests.helpers.crm import Pipeline
 from tests.helpers.salesforce import SalesforceOrg
 from tests.support import Api
-
-
-@pytest.fixture
-def pipeline(stack) -> Iterator[Pipeline]:
-    pipe = Pipeline(stack)
-    pipe.purge()
-    yield pipe
-    pipe.purge()
-    clock.reset()
 
 
 @pytest.fixture
