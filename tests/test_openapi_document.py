@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from leadcenter.api.openapi import BEARER, IAM, SIGNATURE, TAGS, document
+from leadcenter.regions import region_router
 from local.template import Stack, load
 
 METHODS = {"get", "put", "post", "patch", "delete"}
@@ -83,8 +84,12 @@ def test_every_operation_has_one_domain_tag_and_a_unique_camel_case_operation_id
 
 def test_constraints_the_server_enforces_are_stated(doc):
     schemas = doc["components"]["schemas"]
-    assert schemas["AccountIn"]["properties"]["country"]["pattern"] == "^[A-Za-z]{2}$"
-    assert schemas["LeadIn"]["properties"]["region"]["pattern"] == "^[A-Za-z]{2}$"
+    country = re.compile(schemas["AccountIn"]["properties"]["country"]["pattern"])
+    assert schemas["LeadIn"]["properties"]["region"]["pattern"] == country.pattern
+    # the ISO codes the server knows, in either case, and nothing else
+    assert all(country.match(code) for code in ("SG", "sg", "Sg", "GB", "ZW")) and not country.match("XX")
+    assert not any(country.match(code) for code in ("EX", "eX", "S", "SGP"))
+    assert {c for c in region_router().countries if country.match(c)} == region_router().countries
     for name in ("AccountIn", "LeadIn", "LeadPatchIn"):
         assert schemas[name].get("examples"), f"{name} has no example"
     assert schemas["AccountIn"]["properties"]["type"]["enum"] == ["ad_account", "business_center"]
@@ -105,6 +110,35 @@ def test_constraints_the_server_enforces_are_stated(doc):
     lead_id = next(p for p in doc["paths"]["/accounts/{account_id}/leads/{lead_id}"]["get"]["parameters"]
                    if p["name"] == "lead_id")  # fmt: skip
     assert "<ULID>-<tag>" in lead_id["description"]
+    if_match = next(p for p in doc["paths"]["/accounts/{account_id}/leads/{lead_id}"]["patch"]["parameters"]
+                    if p["in"] == "header")  # fmt: skip
+    assert if_match["schema"]["type"] == "string" and re.compile(if_match["schema"]["pattern"]).match('W/"7"')
+    assert schemas["LeadPatchIn"]["properties"]["contact"] == {
+        **schemas["LeadPatchIn"]["properties"]["contact"], "$ref": "#/components/schemas/Contact"
+    }  # absent is "unchanged"; null is refused, so not offered
+    assert schemas["TransferIn"]["properties"]["confirm"]["const"] is True
+    assert schemas["WebhookIn"]["properties"]["events"]["uniqueItems"] is True
+    download = doc["paths"]["/accounts/{account_id}/jobs/{job_id}/download"]["get"]["responses"]["302"]
+    assert download["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/DownloadOut"}
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [("updated_since=0.5", 422), ("created_from=1700000000", 422), ("updated_since=2026-01-01T00:00:00Z", 200)],
+)
+def test_a_date_time_is_an_iso_string_not_unix_seconds(api, query, status):
+    account = api.ok("POST", "/accounts", "iso-admin", expect=201,
+                     json_body={"name": "Iso", "type": "ad_account", "country": "SG"})["id"]  # fmt: skip
+    assert api.call("GET", f"/accounts/{account}/leads", "iso-admin", query=query).status == status
+
+
+@pytest.mark.parametrize("body", [{"view_window_days": False}, {"click_window_days": True}])
+def test_a_boolean_is_not_an_integer(api, body):
+    account = api.ok("POST", "/accounts", "bool-admin", expect=201,
+                     json_body={"name": "Bool", "type": "ad_account", "country": "SG"})["id"]  # fmt: skip
+    assert api.call("PUT", f"/accounts/{account}/attribution", "bool-admin", json_body=body).status == 422
+    assert api.call("PUT", f"/accounts/{account}/attribution", "bool-admin",
+                    json_body={"view_window_days": 3.0}).status == 200  # fmt: skip
 
 
 def test_a_lower_case_country_is_accepted_and_stored_upper_case(api):

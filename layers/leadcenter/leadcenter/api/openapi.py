@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer, SecurityScheme, Tag
 
 from leadcenter import webhook_signature
+from leadcenter.http import IF_MATCH_PATTERN
 
 router = Router()
 
@@ -89,6 +90,14 @@ TAGS: dict[str, str] = {
     "notifications": "The caller's notification inbox",
 }
 
+# Every route that takes If-Match parses it with leadcenter.http.if_match_version: anything else is a 400.
+IF_MATCH_SCHEMA = {
+    "type": "string",
+    "pattern": IF_MATCH_PATTERN,
+    "maxLength": 24,
+    "description": 'the version you read: `7`, `"7"` or `W/"7"`; a stale one is a 409',
+}
+
 # Lists that page sign their cursors with a secret the deployment must be able to read (leadcenter.cursors).
 PAGED_ERRORS = {"503": "Listing is unavailable: the server cannot read its cursor key (server configuration)"}
 
@@ -102,6 +111,9 @@ def _with_errors(document: dict[str, Any]) -> dict[str, Any]:
                 continue
             if "204" in operation["responses"]:
                 operation["responses"]["204"].pop("content", None)  # No Content: there is no body to describe
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "header" and parameter.get("name", "").lower() == "if-match":
+                    parameter["schema"] = IF_MATCH_SCHEMA  # a header is never null; http.if_match_version parses it
             paged = any(p.get("name") == "cursor" for p in operation.get("parameters", []))
             for status, description in (ERRORS | PAGED_ERRORS if paged else ERRORS).items():
                 operation["responses"][status] = {
