@@ -117,6 +117,12 @@ def test_constraints_the_server_enforces_are_stated(doc):
         **schemas["LeadPatchIn"]["properties"]["contact"],
         "$ref": "#/components/schemas/Contact",
     }  # absent is "unchanged"; null is refused, so not offered
+    assert schemas["LeadPatchIn"]["properties"]["status"] == {
+        "$ref": "#/components/schemas/LeadStatus",
+        "title": "Status",
+    }
+    assert schemas["LeadPatchIn"]["minProperties"] == 1  # `{}` is "nothing to change", a 400
+    assert schemas["AttributionWindowsIn"]["properties"]["click_window_days"]["anyOf"][0]["minimum"] == 1
     assert schemas["TransferIn"]["properties"]["confirm"]["const"] is True
     assert schemas["WebhookIn"]["properties"]["events"]["uniqueItems"] is True
     download = doc["paths"]["/accounts/{account_id}/jobs/{job_id}/download"]["get"]["responses"]["302"]
@@ -159,3 +165,24 @@ def test_an_if_match_outside_its_pattern_is_400(api, if_match):
     path = f"/accounts/{account}/leads/{lead['id']}"
     reply = api.call("PATCH", path, "etag-admin", json_body={"status": "qualified"}, headers={"If-Match": if_match})
     assert reply.status == 400 and "If-Match" in reply.json()["error"]["message"], reply.body
+
+
+def test_creates_link_to_the_operations_that_take_their_id(doc):
+    def links(path: str, method: str, status: str) -> dict[str, Any]:
+        return dict(doc["paths"][path][method]["responses"][status]["links"])
+
+    lead = links("/accounts/{account_id}/leads", "post", "201")["getLead"]
+    parameters = {"account_id": "$request.path.account_id", "lead_id": "$response.body#/id"}
+    assert lead == {"operationId": "getLead", "parameters": parameters}
+    assert links("/accounts/{account_id}/exports", "post", "202")["getJob"]["parameters"]["job_id"] == (
+        "$response.body#/job_id"
+    )
+    # a new account links to its lists and creates, not to a connector that is a 404 until it is set up
+    account = links("/accounts", "post", "201")
+    assert {"listLeads", "createLead", "connectSalesforce", "applyForAutoCapture"} <= set(account)
+    assert not {"getSalesforceConnector", "getAutoCapture", "testSalesforceConnector"} & set(account)
+    assert "testSalesforceConnector" in links("/accounts/{account_id}/integrations/salesforce", "post", "200")
+    responses = [r for ops in doc["paths"].values() for op in ops.values() for r in op.get("responses", {}).values()]
+    targets = {link["operationId"] for response in responses for link in response.get("links", {}).values()}
+    ids = {op["operationId"] for ops in doc["paths"].values() for op in ops.values()}
+    assert targets <= ids and len(targets) >= 40

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, HttpUrl, field_validator, model_validator
 
-from leadcenter.api.schemas import POLICY_URL_SCHEMA, FromAttributes, JsonInt, Strict, policy_url_length
+from leadcenter.api.schemas import POLICY_URL_SCHEMA, FromAttributes, Strict, not_bool, policy_url_length
 
 GroupBy = Literal["ad", "adgroup", "campaign"]
 
@@ -87,12 +87,14 @@ class AutoCaptureOut(FromAttributes):
 class AttributionWindowsIn(Strict):
     """Either window may be left out to keep its current value."""
 
-    click_window_days: JsonInt | None = Field(
+    click_window_days: int | None = Field(
         default=None, ge=1, le=28, description="a click attributes leads this many days"
     )
-    view_window_days: JsonInt | None = Field(
+    view_window_days: int | None = Field(
         default=None, ge=0, le=7, description="a view attributes leads this many days (0: views never do)"
     )
+
+    _integers = field_validator("click_window_days", "view_window_days", mode="before")(not_bool)
 
 
 class AttributionWindowsOut(FromAttributes):

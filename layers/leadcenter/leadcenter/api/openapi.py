@@ -123,6 +123,61 @@ def _with_errors(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
+# OpenAPI links: an operation that creates something leads to the operations that take its id (a client, or
+# schemathesis' stateful phase, chains them). A create's own path is the collection its id goes below; a job's id
+# goes below /jobs. A configure-once sub-resource (the Salesforce connector, the auto-capture application) links
+# from the operation that sets it up, not from the account: until then it is a 404 by design.
+CREATED_BELOW = {"createExport": ("/accounts/{account_id}/jobs", "job_id"),
+                 "createBulkJob": ("/accounts/{account_id}/jobs", "job_id")}  # fmt: skip
+SET_UP_BY = {"/accounts/{account_id}/integrations/salesforce": "connectSalesforce",
+             "/accounts/{account_id}/auto-capture": "applyForAutoCapture"}  # fmt: skip
+
+
+def _path_parameters(path: str) -> list[str]:
+    return [segment[1:-1] for segment in path.split("/") if segment.startswith("{")]
+
+
+def _with_links(document: dict[str, Any]) -> dict[str, Any]:
+    operations = [(path, op) for path, ops in document["paths"].items() for op in ops.values() if "operationId" in op]
+    by_id = {op["operationId"]: (path, op) for path, op in operations}
+
+    def set_up_elsewhere(path: str, target: str, source: str) -> bool:
+        """A target below a configure-once sub-resource, linked from anything but the operation setting it up."""
+        return any(path.startswith(base) and setup not in (target, source) for base, setup in SET_UP_BY.items())
+
+    def link(source: str, status: str, collection: str, new: str | None, field: str | None) -> None:
+        source_path, source_op = by_id[source]
+        known = set(_path_parameters(source_path))
+        links: dict[str, Any] = {}
+        for path, op in operations:
+            if op is source_op or not path.startswith(collection) or set_up_elsewhere(path, op["operationId"], source):
+                continue
+            wanted = _path_parameters(path)
+            below = path[len(collection) :]
+            if new is not None and not below.startswith(f"/{{{new}}}"):
+                continue
+            if not set(wanted) <= known | ({new} if new else set()):
+                continue
+            parameters = {n: f"$response.body#/{field}" if n == new else f"$request.path.{n}" for n in wanted}
+            links[op["operationId"]] = {"operationId": op["operationId"], "parameters": parameters}
+        if links:
+            source_op["responses"][status]["links"] = links
+
+    for operation_id, (path, op) in by_id.items():
+        if operation_id in CREATED_BELOW:
+            collection, field = CREATED_BELOW[operation_id]
+            link(operation_id, "202", collection, field, field)
+        elif "201" in op["responses"] and path.count("{") < len(path.split("/")) - 1 and path not in SET_UP_BY:
+            # a POST to a collection: the new item's id is the next path parameter below it
+            nexts = {p[len(path) + 2 : p.index("}", len(path))] for p, _ in operations if p.startswith(f"{path}/{{")}
+            if len(nexts) == 1:
+                link(operation_id, "201", path, nexts.pop(), "id")
+    for path, setup in SET_UP_BY.items():
+        status = next(s for s in ("201", "200") if s in by_id[setup][1]["responses"])
+        link(setup, status, path, None, None)
+    return document
+
+
 @functools.cache
 def document() -> str:
     from leadcenter.api import all_routers
@@ -140,7 +195,7 @@ def document() -> str:
         security=[{BEARER: []}],
         tags=[Tag(name=name, description=text) for name, text in TAGS.items()],
     )
-    return json.dumps(_with_errors(json.loads(raw)))
+    return json.dumps(_with_links(_with_errors(json.loads(raw))))
 
 
 @router.get("/openapi.json", include_in_schema=False)

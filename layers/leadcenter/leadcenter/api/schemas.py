@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, HttpUrl
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, HttpUrl, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from leadcenter.model import AccessStatus, Attribution, Contact, FormData, Lead, LeadSource, LeadStatus, Traffic
@@ -42,7 +42,7 @@ def _iso(value: Any) -> Any:
     return value
 
 
-def _not_bool(value: Any) -> Any:
+def not_bool(value: Any) -> Any:
     """An integer is a JSON number: pydantic would also take true and false as 1 and 0."""
     if isinstance(value, bool):
         raise ValueError("expected an integer, not a boolean")
@@ -50,10 +50,10 @@ def _not_bool(value: Any) -> Any:
 
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
-# What the document says of a date-time (`format: date-time`), a date and an integer, and nothing more.
+# What the document says of a date-time (`format: date-time`) and a date, and nothing more. (Integers: `not_bool`
+# as a before-validator of the field, which keeps `ge`/`le` where the document shows them.)
 IsoDatetime = Annotated[datetime, BeforeValidator(_iso)]
 IsoDate = Annotated[date, BeforeValidator(_iso)]
-JsonInt = Annotated[int, BeforeValidator(_not_bool)]
 # A list cursor: opaque (a signed, URL-safe base64 blob, leadcenter.cursors); pass `next_cursor` back unchanged.
 CURSOR_PATTERN = r"^[A-Za-z0-9_=-]*$"  # empty: the first page
 Cursor = Annotated[
@@ -156,10 +156,11 @@ class LeadIn(Strict):
 class LeadPatchIn(Strict):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"status": "qualified"}]},
+        # an empty patch is refused (400 "nothing to change")
+        json_schema_extra={"examples": [{"status": "qualified"}], "minProperties": 1},
     )
 
-    status: LeadStatus | None = None
+    status: LeadStatus | SkipJsonSchema[None] = None  # absent: unchanged; null is refused (400)
     assignee: str | None = Field(default=None, max_length=128)
     add_labels: list[str] = Field(default_factory=list, max_length=50)
     remove_labels: list[str] = Field(default_factory=list, max_length=50)
@@ -185,7 +186,7 @@ class LeadFilterIn(Strict):
     created_from: IsoDatetime | None = None
     created_to: IsoDatetime | None = None
     updated_since: IsoDatetime | None = Field(default=None, description="incremental pull: oldest change first")
-    expiring_within_days: JsonInt | None = Field(default=None, ge=0, le=90)
+    expiring_within_days: int | None = Field(default=None, ge=0, le=90)
     q: str | None = Field(
         default=None,
         min_length=1,
@@ -193,6 +194,8 @@ class LeadFilterIn(Strict):
         description="ad, ad group, campaign or form: id exactly, or name by case-insensitive substring",
     )
     ad_account_id: str | None = Field(default=None, max_length=64, description="Business Center: one ad account")
+
+    _integers = field_validator("expiring_within_days", mode="before")(not_bool)
 
 
 class LeadList(BaseModel):
