@@ -167,7 +167,7 @@ def _with_links(document: dict[str, Any]) -> dict[str, Any]:
         if operation_id in CREATED_BELOW:
             collection, field = CREATED_BELOW[operation_id]
             link(operation_id, "202", collection, field, field)
-        elif "201" in op["responses"] and path.count("{") < len(path.split("/")) - 1 and path not in SET_UP_BY:
+        elif "201" in op["responses"] and not path.endswith("}") and path not in SET_UP_BY:
             # a POST to a collection: the new item's id is the next path parameter below it
             nexts = {p[len(path) + 2 : p.index("}", len(path))] for p, _ in operations if p.startswith(f"{path}/{{")}
             if len(nexts) == 1:

@@ -34,6 +34,9 @@ def country_pattern(codes: Iterable[str]) -> str:
 COUNTRY_PATTERN = country_pattern(region_router().countries)
 
 
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
 def _iso(value: Any) -> Any:
     """A date or date-time is an ISO 8601 / RFC 3339 string: pydantic would also take a number (or "0.5") as
     Unix seconds."""
@@ -49,7 +52,6 @@ def not_bool(value: Any) -> Any:
     return value
 
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 # What the document says of a date-time (`format: date-time`) and a date, and nothing more. (Integers: `not_bool`
 # as a before-validator of the field, which keeps `ge`/`le` where the document shows them.)
 IsoDatetime = Annotated[datetime, BeforeValidator(_iso)]
