@@ -6,8 +6,8 @@ capture_load_*: 10,000 signed events from 50 concurrent senders against the loca
 client would), 10% redeliveries and 5% bad signatures, each signed when it is sent; then every accepted event
 must be processed: the capture worker's finished-event marker (store/capture_events.py, written once an event is
 done) for each distinct accepted event_id, nothing in the DLQ, no lost contact, no duplicate lead.
-capture_load_seconds: from the first send until the queue is empty (goal: 10,000 events within 10 minutes). `CAPTURE_LOAD_EVENTS` / `CAPTURE_LOAD_PERSONS` shrink it for a
-quick try.
+capture_load_seconds: from the first send until the queue is empty (goal: 10,000 events within 10 minutes).
+`CAPTURE_LOAD_EVENTS` / `CAPTURE_LOAD_PERSONS` shrink it for a quick try.
 """
 
 from __future__ import annotations

@@ -57,9 +57,9 @@ def _events(account_id: str, with_contact: bool, seed: int) -> list[dict[str, An
 
 def _drive() -> dict[str, Any]:
     """Runs in the tree under test (its root first on sys.path): both streams, counted."""
-    import tests.conftest as harness  # moto and the template's resources, as the tests have them
     from botocore.client import BaseClient
 
+    import tests.conftest as harness  # moto and the template's resources, as the tests have them
     from local.gateway import Gateway, running_function
     from tests.helpers.capture import enable_auto_capture, post, purge, receive_all, run_worker
     from tests.support import Api
