@@ -19,7 +19,7 @@ from pynamodb.transactions import TransactWrite
 from leadcenter import crypto
 from leadcenter.errors import Conflict, NotFound
 from leadcenter.model import Contact, FormData
-from leadcenter.store import people
+from leadcenter.store import batch_io, people
 from leadcenter.store._base import cancellation_reasons, transact_get, transact_write, translate_write_errors
 from leadcenter.store.lead_items import (
     LeadItem,
@@ -75,6 +75,8 @@ def create(
     exp = state.expires_epoch
     person = state.person_hash
     checks = 1 if person else 0
+    for digest in dedupe_digests:
+        batch_io.forget(m.dedupe, dedupe_pk(lead.account_id, digest), "D")
     try:
         with transact_write(region) as tx:
             if person:
@@ -115,6 +117,9 @@ def create(
 
 
 def find_by_digest(region: str, account_id: str, digest: str) -> str | None:
+    known = batch_io.cached(models(region).dedupe, dedupe_pk(account_id, digest), "D")
+    if not isinstance(known, batch_io.Miss):
+        return None if known is None else str(known.lead_id)
     try:
         return models(region).dedupe.get(dedupe_pk(account_id, digest), "D", consistent_read=True).lead_id
     except DoesNotExist:
@@ -124,8 +129,39 @@ def find_by_digest(region: str, account_id: str, digest: str) -> str | None:
 def find_many_by_digest(region: str, account_id: str, digests: Iterable[str]) -> dict[str, str]:
     """digest -> lead id, for the digests that name a lead of the account."""
     m = models(region)
-    keys = [(dedupe_pk(account_id, d), "D") for d in digests]
-    return {item.pk.rsplit("#", 1)[1]: item.lead_id for item in m.dedupe.batch_get(keys, consistent_read=True)}
+    found: dict[str, str] = {}
+    keys = []
+    for digest in digests:
+        known = batch_io.cached(m.dedupe, dedupe_pk(account_id, digest), "D")
+        if isinstance(known, batch_io.Miss):
+            keys.append((dedupe_pk(account_id, digest), "D"))
+        elif known is not None:
+            found[digest] = known.lead_id
+    if keys:
+        found |= {item.pk.rsplit("#", 1)[1]: item.lead_id for item in m.dedupe.batch_get(keys, consistent_read=True)}
+    return found
+
+
+def dedupe_keys(region: str, account_id: str, digests: Iterable[str]) -> list[batch_io.Key]:
+    m = models(region)
+    return [batch_io.key_of(m.dedupe, dedupe_pk(account_id, d), "D") for d in digests]
+
+
+def lead_keys(region: str, account_id: str, lead_id: str) -> list[batch_io.Key]:
+    """The lead and its key item, for a batch's reads (`get` answers from them)."""
+    m = models(region)
+    return [
+        batch_io.key_of(m.lead, lead_pk(account_id), lead_sk(lead_id)),
+        batch_io.key_of(m.key, key_pk(account_id, lead_id)),
+    ]
+
+
+def _forget_lead(region: str, account_id: str, lead_id: str, digests: Iterable[str] = ()) -> None:
+    m = models(region)
+    batch_io.forget(m.lead, lead_pk(account_id), lead_sk(lead_id))
+    batch_io.forget(m.key, key_pk(account_id, lead_id))
+    for digest in digests:
+        batch_io.forget(m.dedupe, dedupe_pk(account_id, digest), "D")
 
 
 # ---------------------------------------------------------------------------------------------- update
@@ -201,6 +237,7 @@ def update(
 
     Label changes are set operations (ADD/DELETE), so concurrent editors never lose each other's labels.
     """
+    _forget_lead(region, account_id, lead_id, (*change.new_digests, *change.removed_digests))
     try:
         with transact_write(region) as tx:
             _stage_update(
@@ -385,6 +422,12 @@ def _stage_update(tx: TransactWrite, region: str, update_: LeadUpdate) -> None:
 def get(region: str, account_id: str, lead_id: str, *, with_personal: bool = True) -> LeadState | None:
     """The lead and its key in one request (TransactGetItems spans both regional tables)."""
     m = models(region)
+    lead_known = batch_io.cached(m.lead, lead_pk(account_id), lead_sk(lead_id))
+    key_known = batch_io.cached(m.key, key_pk(account_id, lead_id)) if with_personal else None
+    if not isinstance(lead_known, batch_io.Miss) and not isinstance(key_known, batch_io.Miss):
+        if lead_known is None or (with_personal and key_known is None):
+            return None
+        return open_item(lead_known, key_known) if key_known is not None else lead_from_item(lead_known, None)
     if not with_personal:
         try:
             return lead_from_item(m.lead.get(lead_pk(account_id), lead_sk(lead_id), consistent_read=True), None)
@@ -480,6 +523,7 @@ def delete(state: LeadState, tombstone: TimelineEvent, *, expected_version: int 
     lead = state.lead
     region = lead.storage_region
     m = models(region)
+    _forget_lead(region, lead.account_id, lead.id, state.digests)
     notes = list(m.note.query(children_pk(lead.account_id, lead.id), m.note.sk.startswith("N#")))
     doomed: list[Any] = [
         m.lead(pk=lead_pk(lead.account_id), sk=lead_sk(lead.id)),
