@@ -3,8 +3,9 @@
 Two passes, because the header names every form question (the union over the exported leads, in first-seen
 order) and is known only after the last lead: pass 1 turns each lead into one compact JSON line (`spool_line`,
 spooled page by page to S3 by `domain.export_job`); pass 2 encodes the CSV from those lines (`CsvEncoder`) into
-parts of PART_BYTES for a multipart upload. Memory holds one page of leads in pass 1 and one part in pass 2,
-whatever the export's size. `Spool` and `write_csv` run both passes over a local file, in one process.
+parts of PART_BYTES for a multipart upload. Memory holds one page of leads in pass 1 and one part (and a spooled
+page per storage region) in pass 2, whatever the export's size. `Spool` and `write_csv` run both passes over a
+local file, in one process.
 """
 
 from __future__ import annotations
@@ -80,8 +81,8 @@ def lead_row(lead: Lead) -> Row:
 
 
 def order_key(lead: Lead, by_update: bool) -> str:
-    """Where a lead's row goes in the file: the list's order, newest lead first (by id, which starts with its
-    creation time), or with `updated_since` oldest change first (`order` says which way keys run)."""
+    """Where a lead's row goes in the file, as the list orders leads: by id descending (newest first; an id starts
+    with its creation time), or with `updated_since` by change time ascending."""
     return f"{lead.updated_at}#{lead.id}" if by_update else lead.id
 
 

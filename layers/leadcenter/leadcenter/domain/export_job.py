@@ -1,17 +1,20 @@
 """An export in steps: each step is one message on the jobs queue and ends with a checkpoint, so no invocation
 writes the whole file and a redelivered step neither loses rows nor writes them twice.
 
-Pass 1 (`scan`) reads the matching leads a page at a time from the list cursor in the checkpoint. Each page is
-spooled to S3 as JSON lines (one object per page), and its checkpoint (cursor, rows, question set in first-seen
-order, the page's chunk items for marking the leads accessed) is one conditional transaction: a page counts
-exactly when its checkpoint is written. Pass 2 (`write`) knows every question, so it writes the header, then
-encodes the spooled rows into multipart parts of PART_BYTES; each uploaded part is checkpointed with its ETag and
-the spool position the next part starts at. Parts end on row boundaries and carry nothing over between steps.
-Last (`complete`), the upload is completed, the job's leads fixed (`store.jobs.commit`) and its chunks queued.
+Pass 1 (`scan`) reads the matching leads a page at a time, one (ad account, storage region) stream after the
+other, from the stream and list cursor in the checkpoint (no page reads ahead in every region to keep a global
+order). Each page is spooled to S3 as JSON lines (one object per page, under its stream), and its checkpoint
+(cursor, rows, where each question was first answered, the page's chunk item for marking the leads accessed) is one
+conditional transaction: a page counts exactly when its checkpoint is written. Pass 2 (`write`) knows every question,
+so it writes the header, then merges the streams' spooled rows into the list's order in multipart parts of
+PART_BYTES; each uploaded part is checkpointed with its ETag and each stream's spool position. Parts end on row
+boundaries and carry nothing over between steps. Last (`complete`), the upload is completed, the job's leads fixed
+(`store.jobs.commit`) and its chunks queued.
 
 A step claims a lease on the checkpoint before working (a second delivery of a step that is still running
 leaves; the holder either queues the next step or, if it crashed, its own message comes back after the queue's
-visibility timeout, which outlasts the lease), stops when its budget runs low and queues the next step. A job that
+visibility timeout, which outlasts the lease), stops when its budget (the invocation's remaining time) runs
+low and queues the next step. A job that
 fails has its upload aborted and its spool deleted (`abandon`).
 """
 
