@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from typing import Any
 
 import boto3
@@ -176,3 +177,23 @@ def test_a_steps_budget_is_the_invocations_remaining_time_less_a_reserve(monkeyp
     assert budget.low() and budget.slowest == 250
     # And an invocation with almost no time left still has a budget of at least nothing, never negative
     assert export_job.Budget.of(lambda: 1_000).seconds == 0
+
+
+def test_an_export_begun_by_the_previous_release_fails_cleanly_rather_than_write_a_short_file(api, gateway):
+    admin = new_admin()
+    account = api.account(admin)
+    api.lead(account, admin)
+    job_id = str(api.ok("POST", f"/accounts/{account}/exports", admin, expect=202, json_body={})["job_id"])
+    drain(gateway, batch=1, limit=1)  # the start: the first checkpoint, the first step queued
+    # Given its checkpoint as the previous release left it mid-way (a page spooled without streams, in pass 2)
+    old_body = {"phase": "write", "cursor": None, "pages": 1, "rows": 1, "chunks": 1, "questions": [],
+                "upload_id": None, "parts": [], "segment": 0, "line": 0, "written": 0, "bytes": 0}  # fmt: skip
+    export_store._key(account, job_id).update(actions=[export_store.CheckpointItem.body.set(json.dumps(old_body))])
+    # When the next step runs
+    drain(gateway, batch=1)
+    # Then the export failed, saying to start it again, with no file written
+    failed = job(api, account, admin, job_id)
+    assert (failed["state"], failed["failure"]["code"]) == ("failed", "export_interrupted"), failed
+    s3 = boto3.client("s3", region_name=settings().home_region)
+    listed = s3.list_objects_v2(Bucket=settings().exports_bucket, Prefix=f"exports/{account}/{job_id}/")
+    assert listed.get("Contents", []) == []

@@ -147,6 +147,9 @@ def _release_quietly(account_id: str, job_id: str, owner: str) -> None:
 def _work(job: Job, access: Access, checkpoint: Checkpoint, owner: str, budget: Budget) -> str:
     """Pages, then parts, until the budget runs low ("more"), the last part is uploaded ("done"), or the
     checkpoint could not be written because another step moved on ("lost")."""
+    if checkpoint.streams is None and (checkpoint.phase != "scan" or checkpoint.pages):
+        # Begun by a release that spooled without streams: its spool cannot be merged, so the export starts over.
+        raise JobRefused("export_interrupted", "the export was interrupted by an update; start it again")
     while True:
         if checkpoint.phase == "scan":
             saved = _scan_page(job, access, checkpoint, owner, budget)
