@@ -175,6 +175,20 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _patient_timeouts() -> None:
+    """In a child: moto over HTTP on a loaded two-core machine can take longer than the app's 10 s read timeout to
+    answer a 500-lead page (AWS does not), so the child's clients wait for it rather than retry the same request."""
+    from botocore.config import Config
+
+    original = Config.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        self.read_timeout = 600
+
+    Config.__init__ = init  # type: ignore[method-assign]
+
+
 def _export_steps() -> None:
     """In the child: the export's start and every export step, one Lambda invocation each (a context whose time
     runs down from the worker's 300 s), measured; stops at the first chunk message (the file is done then; the
@@ -408,6 +422,8 @@ def _export_metrics(rng: random.Random) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] in (["export-steps"], ["export-peer"]):
+        _patient_timeouts()
     if sys.argv[1:2] == ["export-steps"]:
         _export_steps()
     elif sys.argv[1:2] == ["export-peer"]:
