@@ -406,7 +406,7 @@ def _export_metrics(rng: random.Random) -> dict[str, Any]:
             f"{steps}: export steps {ours['seconds']:.1f}s ({EXPORT_LEADS / ours['seconds']:.0f} leads/s to the "
             f"finished file) in their own process against moto over HTTP (read, decrypt, spool to S3, checkpoint, "
             f"CSV, multipart upload) + {ours['mark_seconds']:.1f}s marking them accessed with an 'exported' timeline "
-            f"entry (chunks of 100, in-process). Peer: the naive export's {peer['seconds']:.1f}s (same reads, no "
+            f"entry (chunks of 500, in-process). Peer: the naive export's {peer['seconds']:.1f}s (same reads, no "
             "spool, no checkpoints, marks nothing accessed)",
         ),
         "export_requests_per_1k_leads": metric(
