@@ -3,8 +3,9 @@
 Two passes, because the header names every form question (the union over the exported leads, in first-seen
 order) and is known only after the last lead: pass 1 turns each lead into one compact JSON line (`spool_line`,
 spooled page by page to S3 by `domain.export_job`); pass 2 encodes the CSV from those lines (`CsvEncoder`) into
-parts of PART_BYTES for a multipart upload. Memory holds one page of leads in pass 1 and one part in pass 2,
-whatever the export's size. `Spool` and `write_csv` run both passes over a local file, in one process.
+parts of PART_BYTES for a multipart upload. Memory holds one page of leads in pass 1 and one part (and a spooled
+page per storage region) in pass 2, whatever the export's size. `Spool` and `write_csv` run both passes over a
+local file, in one process.
 """
 
 from __future__ import annotations
@@ -79,16 +80,23 @@ def lead_row(lead: Lead) -> Row:
     return Row(head, [(answer.question, answer.answer) for answer in form.answers], tail)
 
 
-def spool_line(lead: Lead) -> tuple[bytes, list[str]]:
-    """Pass 1: one compact JSON line for a lead, and the questions it answered (in its own order)."""
+def order_key(lead: Lead, by_update: bool) -> str:
+    """Where a lead's row goes in the file, as the list orders leads: by id descending (newest first; an id starts
+    with its creation time), or with `updated_since` by change time ascending."""
+    return f"{lead.updated_at}#{lead.id}" if by_update else lead.id
+
+
+def spool_line(lead: Lead, key: str = "") -> tuple[bytes, list[str]]:
+    """Pass 1: one compact JSON line for a lead (with its order key), and the questions it answered (in its own
+    order)."""
     row = lead_row(lead)
-    line = json.dumps([row.head, row.answers, row.tail], ensure_ascii=False, separators=(",", ":"))
+    line = json.dumps([key, row.head, row.answers, row.tail], ensure_ascii=False, separators=(",", ":"))
     return line.encode("utf-8") + b"\n", [question for question, _ in row.answers]
 
 
-def read_line(line: bytes) -> Row:
-    head, answers, tail = json.loads(line)
-    return Row(head, [(q, a) for q, a in answers], tail)
+def read_line(line: bytes) -> tuple[str, Row]:
+    key, head, answers, tail = json.loads(line)
+    return key, Row(head, [(q, a) for q, a in answers], tail)
 
 
 class CsvEncoder:
@@ -140,7 +148,7 @@ class Spool:
     def replay(self) -> Iterator[Row]:
         self.file.seek(0)
         for line in self.file:
-            yield read_line(line)
+            yield read_line(line)[1]
 
 
 class PartSink(Protocol):

@@ -346,15 +346,34 @@ def _time_window(f: LeadFilter) -> tuple[datetime, datetime]:
     return low, high
 
 
-def list_leads(access: Access, f: LeadFilter, limit: int, cursor: str | None) -> Page:
+def _filtered_accounts(access: Access, f: LeadFilter) -> list[str]:
     accounts = lead_accounts(access)
-    if f.ad_account_id:
-        accounts = [a for a in accounts if a == f.ad_account_id]
+    return [a for a in accounts if a == f.ad_account_id] if f.ad_account_id else accounts
+
+
+def lead_streams(access: Access, f: LeadFilter) -> list[tuple[str, str]]:
+    """The (ad account, storage region) pairs holding the leads a filter may match: an export reads them one by
+    one (`list_leads(stream=...)`), so no page reads ahead in every region only to keep a global order."""
+    regions = _regions_by_account(_filtered_accounts(access, f), access)
+    return [(account_id, region) for account_id, account_regions in regions.items() for region in account_regions]
+
+
+def list_leads(
+    access: Access, f: LeadFilter, limit: int, cursor: str | None, *, stream: tuple[str, str] | None = None
+) -> Page:
+    """A page of the leads `f` matches, newest first (oldest change first with `updated_since`); with `stream`,
+    only those of that (ad account, storage region) pair."""
+    accounts = _filtered_accounts(access, f)
+    if stream is not None:
+        accounts = [a for a in accounts if a == stream[0]]
     cursors = Cursors("leads", access.account_id, f.fingerprint())
     after = cursors.after(cursor)
     created_from, created_to = _time_window(f)
+    regions = _regions_by_account(accounts, access)
+    if stream is not None:
+        regions = {a: [r for r in account_regions if r == stream[1]] for a, account_regions in regions.items()}
     query = LeadQuery(
-        regions=_regions_by_account(accounts, access),
+        regions=regions,
         limit=limit,
         created_from=created_from,
         created_to=created_to,

@@ -11,14 +11,14 @@ chunk items of the page just read in the same transaction (a page's chunks exist
 
 Files (exports bucket, home region, the bucket's SSE-KMS):
   exports/<account>/<job>/<attempt>.csv                   the export
-  exports/<account>/<job>/<attempt>/spool/<page>.jsonl    pass 1's rows, one object per page of leads
+  exports/<account>/<job>/<attempt>/spool/<stream>/<page>.jsonl   pass 1's rows, an object per page of leads
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -49,33 +49,43 @@ class CheckpointItem(Model):
 
 @dataclass
 class Checkpoint:
-    """Where an export stands. Pass 1 (`scan`) reads the leads page by page from `cursor`: `pages` spool objects
-    written, `rows` leads, `chunks` chunk items, `questions` in first-seen order. Pass 2 (`write`) encodes the
-    CSV from spool page `segment`, line `line` on: `parts` ([number, ETag]) of `upload_id` hold `written` rows,
-    `bytes` bytes. `complete`: every part is uploaded; what is left is completing the upload and the job."""
+    """Where an export stands. Pass 1 (`scan`) reads `streams` (the (ad account, storage region) pairs, fixed by
+    the first step) one after the other, stream `stream` page by page from `cursor`: `spooled` spool objects per
+    stream (`pages` in all), `rows` leads, `chunks` chunk items, `first_seen` each question's first lead (its order
+    key and the question's position among that lead's answers). Pass 2 (`write`) merges the streams' spooled rows
+    in the file's order, each stream from `positions` ([spool page, line]): `parts` ([number, ETag]) of
+    `upload_id` hold `written` rows, `bytes` bytes, under a header of `questions`. `complete`: every part is
+    uploaded; what is left is completing the upload and the job."""
 
     account_id: str
     job_id: str
     attempt: str
     seq: int = 0
     phase: str = "scan"
+    streams: list[list[str]] | None = None
+    stream: int = 0
     cursor: str | None = None
+    spooled: list[int] = field(default_factory=list)
     pages: int = 0
     rows: int = 0
     chunks: int = 0
+    first_seen: dict[str, list[Any]] = field(default_factory=dict)
     questions: list[str] = field(default_factory=list)
     upload_id: str | None = None
     parts: list[list[Any]] = field(default_factory=list)
-    segment: int = 0
-    line: int = 0
+    positions: list[list[int]] = field(default_factory=list)
     written: int = 0
     bytes: int = 0
 
     def body(self) -> str:
         doc = asdict(self)
-        for name in ("account_id", "job_id", "attempt", "seq"):
+        for name in _KEY_FIELDS:
             doc.pop(name)
         return json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+
+
+_KEY_FIELDS = ("account_id", "job_id", "attempt", "seq")
+_BODY_FIELDS = {f.name for f in fields(Checkpoint)} - set(_KEY_FIELDS)
 
 
 def _sk(job_id: str) -> str:
@@ -87,7 +97,9 @@ def _key(account_id: str, job_id: str) -> CheckpointItem:
 
 
 def _checkpoint(account_id: str, job_id: str, item: CheckpointItem) -> Checkpoint:
-    return Checkpoint(account_id, job_id, item.attempt, seq=int(item.seq or 0), **json.loads(item.body))
+    # Fields of an older release's checkpoint that this one has no use for are dropped.
+    body = {name: value for name, value in json.loads(item.body).items() if name in _BODY_FIELDS}
+    return Checkpoint(account_id, job_id, item.attempt, seq=int(item.seq or 0), **body)
 
 
 def begin(account_id: str, job_id: str, attempt: str) -> bool:
@@ -172,8 +184,8 @@ def file_key(account_id: str, job_id: str, attempt: str) -> str:
     return f"exports/{account_id}/{job_id}/{attempt}.csv"
 
 
-def spool_key(account_id: str, job_id: str, attempt: str, page: int) -> str:
-    return f"exports/{account_id}/{job_id}/{attempt}/spool/{page:06d}.jsonl"
+def spool_key(account_id: str, job_id: str, attempt: str, stream: int, page: int) -> str:
+    return f"exports/{account_id}/{job_id}/{attempt}/spool/{stream:03d}/{page:06d}.jsonl"
 
 
 def _s3() -> Any:
