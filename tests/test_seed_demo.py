@@ -21,7 +21,7 @@ from local.seed import catalog, plan
 from tests.test_local_runner import free_port, runner_environment, stop, wait_until_answering
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED_TIMEOUT_S = 240
+SEED_TIMEOUT_S = 900
 
 
 def fake_ads() -> dict[str, list[catalog.Ad]]:
@@ -60,7 +60,7 @@ def test_the_plan_mixes_sources_markets_ages_and_chats_that_stay_chats():
     people = plan.people(1000, fake_ads())
     kinds = Counter(p.kind for p in people)
     leads = sum(kinds[k] for k in ("message", "form", "manual", "mark"))
-    assert leads == 1000 and kinds["chat"] == 200
+    assert leads == 1000 and kinds["chat"] == 100
     assert 0.55 <= kinds["message"] / leads <= 0.68  # about 60% direct messages
     assert 0.24 <= kinds["form"] / leads <= 0.33  # about 30% instant forms
     assert 0.07 <= (kinds["manual"] + kinds["mark"]) / leads <= 0.13  # about 10% by hand or mark-as-lead
@@ -125,8 +125,8 @@ def test_seed_demo_fills_every_screen_through_the_real_pipelines(demo):
     # And the ad account's leads mix sources, markets and statuses, with ages, some expiring within 7 days
     account = summary["ad_account"]
     leads = _all_leads(base, account)
-    second = _all_leads(base, summary["second_ad_account"]) if False else []
-    assert summary["leads"] == 300 and len(leads) + len(second) >= 270
+    transferred = _all_leads(base, summary["business_center"])  # the second ad account's, after the transfer
+    assert summary["leads"] == 300 and len(leads) + len(transferred) == 300
     sources = Counter(lead["source"] for lead in leads)
     assert sources["message"] > 0.45 * len(leads) and sources["form"] > 0.18 * len(leads) and sources["manual"] > 0
     assert len({lead["region"] for lead in leads}) >= 10

@@ -22,7 +22,7 @@ OLD_DAYS = (84, 85, 86, 87, 88)  # created this long ago: expiring within 7 days
 DEMO_ADMIN = "demo-admin"
 ADMINS = (DEMO_ADMIN, "demo-admin-2")
 LABELS = ("Hot", "VIP", "Follow-up", "Cold")
-CHATS_PER_LEAD = 0.2  # conversations that never become leads, per lead
+CHATS_PER_LEAD = 0.1  # conversations that never become leads, per lead
 CLIENT_EVERY = 16  # one lead in 16 belongs to the second ad account (the one transferred to the Business Center)
 SOURCES = (("message", 0.60), ("form", 0.30), ("manual", 0.05), ("mark", 0.05))
 STATUS_PATHS = (  # (weight, the statuses a lead goes through after raw)
@@ -103,7 +103,7 @@ def person(index: int, ads: dict[str, list[Ad]], leads: int) -> Person:
 
 def _story(who: Person, rng: random.Random) -> None:
     """The platform events this person causes, by day."""
-    chat_first = who.kind in ("mark", "chat") or (who.kind == "message" and rng.random() < 0.35)
+    chat_first = who.kind in ("mark", "chat") or (who.kind == "message" and rng.random() < 0.2)
     first_day = who.day + 1 if chat_first else who.day
     if who.ad is not None and who.kind != "manual":
         kind = "click" if rng.random() < 0.85 else "view"
@@ -113,11 +113,9 @@ def _story(who: Person, rng: random.Random) -> None:
         who.events.append((who.day + 1, _message(rng, country, None, None)))
     if who.kind == "message":
         who.events.append((who.day, _message(rng, country, who.phone, who.email)))
-        if who.day > 0 and who.email and who.phone and rng.random() < 0.2:  # more later: a timeline update
+        if who.day > 0 and who.email and who.phone and rng.random() < 0.1:  # more later: a timeline update
             who.events[-1] = (who.day, _message(rng, country, who.phone, None))
             who.events.append((who.day - 1, _message(rng, country, None, who.email)))
-    elif who.kind == "chat":
-        who.events.append((who.day, _message(rng, country, None, None)))
     elif who.kind == "form" and who.ad is not None:
         who.events.append((who.day, {"type": "form.submitted", "form": _answers(rng, who)}))
 
@@ -136,7 +134,7 @@ def _answers(rng: random.Random, who: Person) -> dict[str, Any]:
 
 
 def people(leads: int, ads: dict[str, list[Ad]]) -> list[Person]:
-    """`leads` people who become leads, and a fifth as many who only chat."""
+    """`leads` people who become leads, and a tenth as many who only chat."""
     return [person(index, ads, leads) for index in range(leads + round(leads * CHATS_PER_LEAD))]
 
 

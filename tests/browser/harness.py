@@ -38,7 +38,7 @@ DEMO_ADMIN = "demo-admin"
 DEMO_AD_ACCOUNT = "Demo Ad Account"  # local/seed/driver.py names them
 DEMO_CENTER = "Demo Brand BC"
 STARTUP_TIMEOUT_S = 60
-SEED_TIMEOUT_S = 400  # the demo goes through the capture pipeline, which shares two cores with the tests
+SEED_TIMEOUT_S = 900  # the demo goes through the capture pipeline, on two cores shared with other work
 
 
 # ---------------------------------------------------------------------------------------------- server
