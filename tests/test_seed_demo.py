@@ -151,9 +151,10 @@ def test_seed_demo_fills_every_screen_through_the_real_pipelines(demo):
     assert all(row["spend"] not in (None, "0", "0.00") for row in report)
     assert any(row["cost_per_lead"] for row in report) and any(row["conversations"] for row in report)
     # And the second ad account was transferred to the Business Center, whose member reaches its leads
-    access = _get(base, f"/accounts/{summary['business_center']}/lead-access", user="demo-operator")
+    access = _get(base, f"/accounts/{summary['business_center']}/lead-access")
     assert summary["second_ad_account"] in str(access)
+    assert _get(base, f"/accounts/{summary['business_center']}/leads", user="demo-operator", limit=5)["items"]
     # And the admin's inbox tells of the review, assignments, the export and the transfer
     kinds = {n["type"] for n in _get(base, "/notifications", limit=100)["items"]}
-    assert {"auto_capture.reviewed", "export.ready", "lead_access.transferred"} <= kinds, kinds
+    assert {"auto_capture.reviewed", "lead.assigned", "export.ready", "lead_access.transferred"} <= kinds, kinds
     print(f"seed_demo_seconds={seconds:.1f}")

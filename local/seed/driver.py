@@ -246,7 +246,10 @@ class Demo:
                 page = self.api.call("GET", f"/accounts/{account}/leads", query=query).json()
                 for lead in page["items"]:
                     contact = lead.get("contact") or {}
-                    for value in (contact.get("email"), contact.get("phone")):
+                    values = [contact.get("email"), contact.get("phone")] + [
+                        o["value"] for o in contact.get("others", [])
+                    ]
+                    for value in values:  # a WhatsApp number is among the others
                         match = waiting.pop((key, str(value).lower()), None) if value else None
                         if match is not None and match.index not in self.lead_ids:
                             self.lead_ids[match.index] = lead["id"]
@@ -275,7 +278,9 @@ class Demo:
             for start in range(0, len(ids), BULK_LEADS):
                 body = {"action": action, "value": [value] if action == "add_labels" else value,
                         "lead_ids": ids[start : start + BULK_LEADS]}  # fmt: skip
-                reply = self.api.call("POST", f"/accounts/{account}/leads/bulk", ADMINS[start % 2], body)
+                # An assignment is made by the other admin: the assignee is notified (assigning oneself is not).
+                user = ADMINS[value == ADMINS[0]] if action == "set_assignee" else ADMINS[start % 2]
+                reply = self.api.call("POST", f"/accounts/{account}/leads/bulk", user, body)
                 if reply.status == 202:
                     self.jobs.append((account, str(reply.json()["job_id"])))
         self.parallel(lambda n: self.api.call("POST", f"/accounts/{n[0]}/leads/{n[1]}/notes", n[2], {"text": n[3]}),
@@ -330,12 +335,12 @@ class Demo:
         if reply.status == 202:
             self.jobs.append((main, str(reply.json()["job_id"])))
         self.queues.drain()
-        transfer = {"business_center_id": self.accounts["center"], "confirm": True}
-        api.call("POST", f"/accounts/{self.accounts['client']}/lead-access/transfer", body=transfer)
         for account, job in self.jobs:
             state = api.call("GET", f"/accounts/{account}/jobs/{job}").json().get("state")
             if state != "succeeded":
                 api.failures.append(f"job {job} of {account}: {state}")
+        transfer = {"business_center_id": self.accounts["center"], "confirm": True}
+        api.call("POST", f"/accounts/{self.accounts['client']}/lead-access/transfer", body=transfer)
 
     def summary(self) -> dict[str, Any]:
         return {
