@@ -183,16 +183,16 @@ class Demo:
 
     # ------------------------------------------------------------------------------------------ one day
 
-    def event(self, who: Person | None, account: str, day: int, part: dict[str, Any], number: int) -> dict[str, Any]:
-        jitter = (hash((who.index if who else -1, number)) % 10_800) if who else 0  # up to 3 h before the day's moment
-        at = datetime.fromtimestamp(self.moment(day) - jitter, tz=UTC)
-        event: dict[str, Any] = {"event_id": f"demo-{account}-{who.index if who else 'spend'}-{number}-{day}",
-                                 "account_id": account, "occurred_at": clock.iso(at), **part}  # fmt: skip
-        if who is not None:
-            event["user"] = {"id": who.user_id, "display_name": who.name, "region": who.market.country}
-            if part["type"] == "message.received":
-                event["conversation_id"] = who.conversation_id
-                event["message"] = {**part["message"], "id": f"msg-{who.index}-{number}"}
+    def event(self, who: Person, account: str, day: int, part: dict[str, Any], number: int) -> dict[str, Any]:
+        """One of the person's platform events, as the platform sends it; it occurred up to 3 h before the day's
+        moment (a fixed spread per person and event, so the same N gives the same times of day)."""
+        at = datetime.fromtimestamp(self.moment(day) - (who.index * 7919 + number * 104_729) % 10_800, tz=UTC)
+        event: dict[str, Any] = {"event_id": f"demo-{account}-{who.index}-{number}", "account_id": account,
+                                 "occurred_at": clock.iso(at), **part}  # fmt: skip
+        event["user"] = {"id": who.user_id, "display_name": who.name, "region": who.market.country}
+        if part["type"] == "message.received":
+            event["conversation_id"] = who.conversation_id
+            event["message"] = {**part["message"], "id": f"msg-{who.index}-{number}"}
         return event
 
     def day_events(self, day: int, persons: list[Person]) -> list[dict[str, Any]]:
