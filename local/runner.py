@@ -32,10 +32,9 @@ from local.stream_source import stream_pollers
 from local.template import Stack
 
 DEFAULT_SEED_COUNT = 300
-SEED_QUEUE_CONCURRENCY = "8"
 
 
-def configure_environment(aws_port: int, seeding: bool = False) -> None:
+def configure_environment(aws_port: int) -> None:
     """Must run before anything imports `leadcenter`: its stores read the endpoint when they are built."""
     for name in list(os.environ):
         # A developer's own AWS profile or per-service endpoint must never steer a local run to real AWS.
@@ -57,8 +56,6 @@ def configure_environment(aws_port: int, seeding: bool = False) -> None:
     # No EMF lines between the log lines locally; POWERTOOLS_METRICS_DISABLED=false shows them.
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     os.environ.setdefault("AUTO_CAPTURE_REVIEW_SECONDS", "2")  # CONTRACT: local review approves after 2 s
-    if seeding:  # the demo sends its events many at once: more containers per queue take them off faster
-        os.environ.setdefault("LOCAL_QUEUE_CONCURRENCY", SEED_QUEUE_CONCURRENCY)
 
 
 def apply_function_environment(stack: Stack) -> None:
@@ -153,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     args = parse_args(argv)
     count = seed_count(args.seed)
-    configure_environment(args.aws_port, seeding=bool(count))
+    configure_environment(args.aws_port)
     app = LocalApp()
     try:
         # Bind first: a taken port fails at once, and early clients wait in the backlog until we serve.

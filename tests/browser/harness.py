@@ -37,7 +37,7 @@ CHROMIUM_ARGS = [
 DEMO_ADMIN = "demo-admin"
 DEMO_AD_ACCOUNT = "Demo Ad Account"  # local/seed/driver.py names them
 DEMO_CENTER = "Demo Brand BC"
-STARTUP_TIMEOUT_S = 60
+STARTUP_TIMEOUT_S = 120  # a loaded two-core machine starts the runner slowly
 SEED_TIMEOUT_S = 900  # the demo goes through the capture pipeline, on two cores shared with other work
 
 
