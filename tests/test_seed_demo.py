@@ -6,6 +6,7 @@ The plan's tests are pure (no runner); the demo test starts `python -m local.run
 
 from __future__ import annotations
 
+import random
 import subprocess
 import sys
 import time
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 import requests
 
-from local.seed import catalog, plan
+from local.seed import catalog, people, plan
 from tests.test_local_runner import free_port, runner_environment, stop, wait_until_answering
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,17 +58,35 @@ def test_the_same_n_tells_the_same_story():
 
 
 def test_the_plan_mixes_sources_markets_ages_and_chats_that_stay_chats():
-    people = plan.people(1000, fake_ads())
-    kinds = Counter(p.kind for p in people)
+    crowd = plan.people(1000, fake_ads())
+    kinds = Counter(p.kind for p in crowd)
     leads = sum(kinds[k] for k in ("message", "form", "manual", "mark"))
     assert leads == 1000 and kinds["chat"] == 100
     assert 0.55 <= kinds["message"] / leads <= 0.68  # about 60% direct messages
     assert 0.24 <= kinds["form"] / leads <= 0.33  # about 30% instant forms
     assert 0.07 <= (kinds["manual"] + kinds["mark"]) / leads <= 0.13  # about 10% by hand or mark-as-lead
     assert len({p.market.country for p in people}) == 16
-    assert any(p.day in plan.OLD_DAYS for p in people)  # some expire within 7 days
+    assert any(p.day in plan.OLD_DAYS for p in crowd)  # some expire within 7 days
     # Lead-goal ads only in their own countries; form people always reached by a form
-    assert all(p.ad and p.ad.form_id and p.market.country in p.ad.countries for p in people if p.kind == "form")
+    assert all(p.ad and p.ad.form_id and p.market.country in p.ad.countries for p in crowd if p.kind == "form")
+
+
+def test_every_market_writes_contacts_the_detector_reads():
+    # Given people of every market writing their number nationally or internationally, or an email, or both
+    from leadcenter.contacts import detect_contacts
+
+    rng = random.Random(7)
+    for market in people.MARKETS:
+        for _ in range(30):
+            first, last, _full = people.person_name(rng, market)
+            email, phone = people.email_for(rng, market, first, last), people.mobile_number(rng, market.country)
+            roll = rng.random()
+            text = people.message_text(
+                rng, market.country, phone if roll > 0.3 else None, email if roll < 0.7 else None
+            )
+            # Then the capture worker's detector finds a contact in it (a price word next to a number would hide it)
+            assert detect_contacts(text, market.country), (market.country, text)
+        assert not detect_contacts(people.message_text(rng, market.country, None, None), market.country)
 
 
 # ---------------------------------------------------------------------------------------------- the demo
