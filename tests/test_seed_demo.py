@@ -65,7 +65,7 @@ def test_the_plan_mixes_sources_markets_ages_and_chats_that_stay_chats():
     assert 0.55 <= kinds["message"] / leads <= 0.68  # about 60% direct messages
     assert 0.24 <= kinds["form"] / leads <= 0.33  # about 30% instant forms
     assert 0.07 <= (kinds["manual"] + kinds["mark"]) / leads <= 0.13  # about 10% by hand or mark-as-lead
-    assert len({p.market.country for p in people}) == 16
+    assert len({p.market.country for p in crowd}) == 16
     assert any(p.day in plan.OLD_DAYS for p in crowd)  # some expire within 7 days
     # Lead-goal ads only in their own countries; form people always reached by a form
     assert all(p.ad and p.ad.form_id and p.market.country in p.ad.countries for p in crowd if p.kind == "form")
