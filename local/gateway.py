@@ -140,10 +140,7 @@ class Gateway:
         headers: dict[str, str] | None = None,
         body: bytes | str | None = None,
         subject: str | None = None,
-        container: Any = None,
     ) -> Reply:
-        """One request through the route's function. `container`: a handler from `fresh_handler` that the caller
-        holds for itself (Lambda scaling out); otherwise the function's first container, one request at a time."""
         headers = dict(headers or {})
         matched = self.match(method, path)
         if matched is None:
@@ -161,12 +158,8 @@ class Gateway:
             claims = {"sub": subject, "token_use": "id"}
         event = self._event(route, path, parameters, query, headers, body, claims)
         function = self.functions[route.function]
-        if container is not None:
-            with running(route.function):
-                result = container(event, context_for(function))
-        else:
-            with self._containers[route.function], running(route.function):
-                result = handler_of(function)(event, context_for(function))
+        with self._containers[route.function], running(route.function):
+            result = handler_of(function)(event, context_for(function))
         response_body = result.get("body") or ""
         if result.get("isBase64Encoded"):
             response_body = base64.b64decode(response_body).decode("utf-8", "replace")

@@ -16,7 +16,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import queue
 import threading
 import time
 from collections import defaultdict
@@ -27,13 +26,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from leadcenter import clock, webhook_signature
-from local.gateway import Gateway, Reply, fresh_handler
+from local.gateway import Gateway, Reply
 from local.seed import plan
 from local.seed.catalog import CLIENT_CAMPAIGNS, MAIN_CAMPAIGNS, PRIVACY_POLICY, Ad, create_ads
 from local.seed.plan import ADMINS, DEMO_ADMIN, LABELS, Person
 
 AD_ACCOUNT_MEMBERS = (("demo-admin-2", "admin"), ("demo-operator", "operator"), ("demo-analyst", "analyst"))
-SENDERS = int(os.environ.get("SEED_SENDERS") or 8)  # webhook POSTs in flight at once
+SENDERS = int(os.environ.get("SEED_SENDERS") or 8)  # requests in flight at once (the gateway serialises per function)
 WEBHOOK = "/webhooks/messages"
 JSON_HEADERS = {"Content-Type": "application/json", "User-Agent": "leadcenter-seed"}
 DRAINED_QUEUES = ("CAPTURE_QUEUE_URL", "JOBS_QUEUE_URL")
@@ -55,12 +54,6 @@ class Api:
 
     def __init__(self, gateway: Gateway) -> None:
         self.gateway = gateway
-        # The webhook's function scaled out as Lambda would: one container per sender, each used by one at a time.
-        matched = gateway.match("POST", WEBHOOK)
-        self.webhook_containers: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        if isinstance(matched, tuple):
-            for _ in range(SENDERS):
-                self.webhook_containers.put(fresh_handler(gateway.functions[matched[0].function]))
         self.lock = threading.Lock()
         self.calls = 0
         self.failures: list[str] = []
@@ -90,11 +83,9 @@ class Api:
         raw = json.dumps(event, ensure_ascii=False).encode("utf-8")
         signature = webhook_signature.sign(webhook_secret(), raw, int(clock.epoch()))
         headers = {**JSON_HEADERS, webhook_signature.HEADER: signature}
-        container = self.webhook_containers.get()
-        try:
-            reply = self.gateway.invoke("POST", WEBHOOK, headers=headers, body=raw.decode("utf-8"), container=container)
-        finally:
-            self.webhook_containers.put(container)
+        # One request at a time in the webhook's container: the layer's Powertools router keeps the current event
+        # on a module object that a second container of the same process would share.
+        reply = self.gateway.invoke("POST", WEBHOOK, headers=headers, body=raw.decode("utf-8"))
         self._count(reply, f"webhook {event['type']}", 202)
 
 
