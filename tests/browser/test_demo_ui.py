@@ -7,13 +7,14 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.harness import Problems, Server
-from tests.browser.test_ui import filters, finish, is_list_call, open_leads, rows, shoot, table_idle
+from tests.browser.test_ui import filters, finish, is_list_call, open_leads, rows, shoot, sign_in, table_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
 def test_demo_leads_come_from_messages_forms_and_by_hand(page: Page, server: Server, problems: Problems) -> None:
     account = server.ad_account["id"]
+    sign_in(page, server)  # these run first: the page has no session yet
     open_leads(page, server, account)
     sources = set(rows(page).locator('td[data-label="Source"]').all_inner_texts())
     assert {"Message", "Form"} <= sources, sources
@@ -30,6 +31,7 @@ def test_demo_conversations_show_captured_leads_and_their_timeline(
     page: Page, server: Server, problems: Problems
 ) -> None:
     account = server.ad_account["id"]
+    sign_in(page, server)
     page.goto(f"{server.base}/#/a/{account}/conversations")
     listed = page.locator(".conversation-list .settings-item")
     expect(listed.first).to_be_visible()
@@ -46,6 +48,7 @@ def test_demo_conversations_show_captured_leads_and_their_timeline(
 
 def test_demo_reports_show_spend_and_cost_per_lead(page: Page, server: Server, problems: Problems) -> None:
     account = server.ad_account["id"]
+    sign_in(page, server)
     with page.expect_response(lambda r: "/reports/leads" in r.url and r.ok):
         page.goto(f"{server.base}/#/a/{account}/reports")
     table = page.locator(".report-table")
