@@ -233,8 +233,8 @@ class LocalApp:
             return json_answer(200, dict(STATUS))
         if path == "/_local/token":
             return error_answer(405, "method_not_allowed", f"{method} is not allowed on {path}", {"Allow": "POST"})
-        if path == "/_local/clock" or path.startswith("/_local/run/"):
-            allow = "GET, POST" if path == "/_local/clock" else "POST"
+        if path in ("/_local/clock", "/_local/seed") or path.startswith("/_local/run/"):
+            allow = {"/_local/clock": "GET, POST", "/_local/seed": "GET"}.get(path, "POST")
             return error_answer(405, "method_not_allowed", f"{method} is not allowed on {path}", {"Allow": allow})
         return error_answer(404, "not_found", "no such local route")
 
