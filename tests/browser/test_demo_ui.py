@@ -57,6 +57,7 @@ def test_demo_reports_show_spend_and_cost_per_lead(page: Page, server: Server, p
     cost = table.locator('tbody td[data-label="Cost per lead"]').all_inner_texts()
     assert spend and all(any(ch.isdigit() and ch != "0" for ch in value) for value in spend), spend
     assert any(any(ch.isdigit() for ch in value) for value in cost), cost
-    expect(page.locator(".daily-table tbody tr").first).to_be_visible()  # the per-day table under the chart
+    expect(page.locator(".chart-area svg").first).to_be_visible()  # the per-day chart
+    expect(page.locator(".daily-table tbody tr").first).to_be_attached()  # and its table (folded away)
     shoot(page, "demo-reports")
     finish(page, problems)
