@@ -24,6 +24,7 @@ MODULES = [
     "bench.bench_crm",
     "bench.bench_reports",
     "bench.bench_salesforce",
+    "bench.bench_seed",
 ]
 
 

@@ -227,10 +227,14 @@ class LocalApp:
             return json_answer(200, runtime.advance_clock(parse_advance(request.json())))
         if path.startswith("/_local/run/") and method == "POST":
             return self.run_function(unquote(path[len("/_local/run/") :]))
+        if path == "/_local/seed" and method == "GET":
+            from local.seed import STATUS  # off | running | done | failed, with the lead count so far
+
+            return json_answer(200, dict(STATUS))
         if path == "/_local/token":
             return error_answer(405, "method_not_allowed", f"{method} is not allowed on {path}", {"Allow": "POST"})
-        if path == "/_local/clock" or path.startswith("/_local/run/"):
-            allow = "GET, POST" if path == "/_local/clock" else "POST"
+        if path in ("/_local/clock", "/_local/seed") or path.startswith("/_local/run/"):
+            allow = {"/_local/clock": "GET, POST", "/_local/seed": "GET"}.get(path, "POST")
             return error_answer(405, "method_not_allowed", f"{method} is not allowed on {path}", {"Allow": allow})
         return error_answer(404, "not_found", "no such local route")
 
