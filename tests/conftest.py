@@ -86,3 +86,10 @@ def receiver() -> Iterator[Receiver]:
     server = Receiver().start()
     yield server
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _clock_back_to_now() -> Iterator[None]:
+    """A test that moves the local clock never leaves it moved for the next test in the same worker."""
+    yield
+    clock.reset()
