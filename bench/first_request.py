@@ -72,10 +72,12 @@ def measure(functions: dict[str, str], runs: int) -> dict[str, float]:
     moto.start()
     saved = dict(os.environ)
     try:
-        env = _provision(port)
-        events = _typical_events(env)
+        env, stack = _provision(port)
+        events = _typical_events(stack)
         results: dict[str, float] = {}
         for name, make_event in events.items():
+            if name not in functions:
+                continue
             module = functions[name]
             _run(module, make_event(), env)  # compile caches warm, as for cold_init_ms_*
             timings = []
@@ -99,7 +101,7 @@ def _check(name: str, result: Any) -> None:
         raise RuntimeError(f"first_request_ms_{name}: the invocation failed: {str(result)[:300]}")
 
 
-def _provision(port: int) -> dict[str, str]:
+def _provision(port: int) -> tuple[dict[str, str], Any]:
     import boto3
 
     from leadcenter import aws
@@ -110,27 +112,60 @@ def _provision(port: int) -> dict[str, str]:
     os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{port}"
     stack = Stack.from_template()
     stack.provision(boto3.session.Session())
-    os.environ.update(stack.environment())
+    environment = stack.environment()
+    for function in stack.functions().values():  # as the local runner: Globals plus each function's own
+        environment.update({k: v for k, v in function.environment.items() if k not in environment})
+    os.environ.update(environment)
     reset_settings()
     aws.reset()
     env = dict(os.environ)
     env["PYTHONPATH"] = f"{ROOT / 'layers' / 'leadcenter'}:{ROOT}"
-    return env
+    return env, stack
 
 
-def _typical_events(env: dict[str, str]) -> dict[str, Callable[[], dict[str, Any]]]:
+def _typical_events(stack: Any) -> dict[str, Callable[[], dict[str, Any]]]:
     """One typical invocation per function, set up through the API in this process (against the same server)."""
+    import boto3
+
     from leadcenter import webhook_signature
     from leadcenter.config import settings
-    from local.gateway import Gateway
+    from local.gateway import Gateway, context_for, handler_of
     from local.sqs_source import sqs_event
-    from local.template import Stack
+    from local.stream_source import stream_pollers
 
-    stack = Stack.from_template()
     gateway = Gateway(stack)
     account = _ok(gateway, "POST", "/accounts", {"name": "Bench", "type": "ad_account", "country": "SG"})["id"]
     lead = {"region": "SG", "contact": {"name": "Bench Lead", "email": "lead@example.com"}}
-    _ok(gateway, "POST", f"/accounts/{account}/leads", lead)
+    lead_id = _ok(gateway, "POST", f"/accounts/{account}/leads", lead)["id"]
+    sqs = boto3.session.Session().client("sqs", region_name=settings().home_region)
+
+    def received(queue_url: str) -> list[dict[str, Any]]:
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"],
+                                       MessageSystemAttributeNames=["All"]).get("Messages", [])  # fmt: skip
+        for message in messages:
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return list(messages)
+
+    # The lead's stream record (what CrmStreamFunction gets), and the change notice it makes (CrmDeliveryFunction).
+    stream_records: list[dict[str, Any]] = []
+    for poller in stream_pollers(stack, boto3.session.Session()):
+        if poller.function.logical_id == "CrmStreamFunction":
+            poller._invoke = lambda records: stream_records.extend(records)  # type: ignore[method-assign,func-returns-value]
+            poller.poll_once()
+    stream_event = {"Records": [r for r in stream_records if r["eventName"] == "INSERT"][:1]}
+    handler_of(stack.functions()["CrmStreamFunction"])(
+        stream_event, context_for(stack.functions()["CrmStreamFunction"])
+    )
+    notice = sqs_event(received(settings().crm_queue_url)[:1], queue_url=settings().crm_queue_url)
+
+    def job_start() -> dict[str, Any]:
+        """A new bulk change (one lead to `qualified`): its start message, as the jobs queue delivers it."""
+        while received(settings().jobs_queue_url):  # what earlier runs' jobs queued (their chunks)
+            pass
+        body = {"action": "set_status", "value": "qualified", "lead_ids": [lead_id]}
+        _ok(gateway, "POST", f"/accounts/{account}/leads/bulk", body)
+        starts = [m for m in received(settings().jobs_queue_url) if json.loads(m["Body"])["kind"] == "start"]
+        return sqs_event(starts[:1], queue_url=settings().jobs_queue_url)
 
     def api(method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> dict[str, Any]:
         matched = gateway.match(method, path)
@@ -167,6 +202,10 @@ def _typical_events(env: dict[str, str]) -> dict[str, Callable[[], dict[str, Any
         "transfer": lambda: api("GET", f"/accounts/{account}/lead-access"),
         "capture": webhook,
         "capture_worker": capture_record,
+        "crm_stream": lambda: stream_event,
+        "crm_delivery": lambda: notice,
+        "jobs_worker": job_start,
+        "jobs_dead_letter": job_start,
         "retention": lambda: {},
     }
 
