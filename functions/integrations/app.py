@@ -1,4 +1,5 @@
-"""CRM integrations API: webhooks, Salesforce, status events, delivery log, replay, test leads (routers: layer)."""
+"""CRM integrations API: webhooks, Salesforce, status events, delivery log, replay, test leads (routers: layer,
+each imported by the first request for one of its routes: leadcenter.api.routing)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,10 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from leadcenter.api import integrations, salesforce
-from leadcenter.http import build_resolver
+from leadcenter.api.routing import LazyRouters
 from leadcenter.observability import logger
 
-app = build_resolver()
-app.include_router(integrations.router)
-app.include_router(salesforce.router)
+app = LazyRouters("leadcenter.api.integrations", "leadcenter.api.salesforce")
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

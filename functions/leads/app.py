@@ -1,5 +1,6 @@
 """Leads Center API: accounts, members, leads, labels, notes, forms, jobs, conversations, auto-capture settings,
-reports, lead ads (campaigns, ad groups, ads). Thin: routers and logic live in the layer."""
+reports, lead ads (campaigns, ad groups, ads). Thin: routers and logic live in the layer; each router is imported
+by the first request for one of its routes (leadcenter.api.routing), not at cold start."""
 
 from __future__ import annotations
 
@@ -8,39 +9,23 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from leadcenter.api import (
-    accounts,
-    auto_capture,
-    conversations,
-    forms,
-    jobs,
-    labels,
-    lead_ads,
-    leads,
-    notes,
-    notifications,
-    openapi,
-    reports,
-)
-from leadcenter.http import build_resolver
+from leadcenter.api.routing import LazyRouters
 from leadcenter.observability import logger, metrics
 
-app = build_resolver()
-for module in (
-    accounts,
-    leads,
-    labels,
-    notes,
-    forms,
-    jobs,
-    conversations,
-    auto_capture,
-    reports,
-    lead_ads,
-    notifications,
-    openapi,
-):
-    app.include_router(module.router)
+app = LazyRouters(
+    "leadcenter.api.accounts",
+    "leadcenter.api.leads",
+    "leadcenter.api.labels",
+    "leadcenter.api.notes",
+    "leadcenter.api.forms",
+    "leadcenter.api.jobs",
+    "leadcenter.api.conversations",
+    "leadcenter.api.auto_capture",
+    "leadcenter.api.reports",
+    "leadcenter.api.lead_ads",
+    "leadcenter.api.notifications",
+    "leadcenter.api.openapi",
+)
 
 
 @metrics.log_metrics

@@ -1,6 +1,8 @@
-"""boto3 clients, one per (service, region), created on first use.
+"""AWS clients, one per (service, region), created on first use.
 
-boto3 is imported lazily: a function that never touches a service does not pay for its client at cold start.
+botocore is imported lazily: a function that never touches a service does not pay for its client at cold start.
+The clients are botocore's, not boto3's: boto3 adds nothing we call to a client, and importing it costs ~30 ms
+(it imports s3transfer) of the first request that needs a client (bench first_request_ms_*).
 Endpoints follow AWS_ENDPOINT_URL, so the same code talks to AWS, the local moto server, or moto in tests.
 """
 
@@ -15,9 +17,9 @@ _lock = threading.Lock()
 
 @functools.cache
 def _session() -> Any:
-    import boto3
+    import botocore.session
 
-    return boto3.session.Session()
+    return botocore.session.get_session()
 
 
 def client(service: str, region: str) -> Any:
@@ -36,7 +38,7 @@ def _client(service: str, region: str) -> Any:
         # Presigned URLs of SSE-KMS objects (the exports) must be signed with SigV4.
         signature_version="s3v4" if service == "s3" else None,
     )
-    return _session().client(service, region_name=region, config=config)
+    return _session().create_client(service, region_name=region, config=config)
 
 
 def reset() -> None:

@@ -10,31 +10,19 @@ with the invocation's remaining time, so a crashed run does not block the redeli
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse, PartialItemFailures
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from leadcenter.config import settings
 from leadcenter.observability import logger, metrics
 
+if TYPE_CHECKING:  # idempotency (and boto3, which Powertools' DynamoDB persistence imports) only where it is used
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
 SQSHandler = Callable[[dict[str, Any], LambdaContext], PartialItemFailureResponse]
-
-
-def idempotency_for(
-    key_jmespath: str, expires_after_seconds: int
-) -> tuple[IdempotencyConfig, DynamoDBPersistenceLayer]:
-    """Idempotency keyed on a field of each message, recorded in the idempotency table; a message without the key
-    is an error rather than processed unguarded."""
-    config = IdempotencyConfig(
-        event_key_jmespath=key_jmespath,
-        raise_on_no_idempotency_key=True,
-        expires_after_seconds=expires_after_seconds,
-    )
-    return config, DynamoDBPersistenceLayer(table_name=settings().idempotency_table)
 
 
 def sqs_handler(

@@ -19,7 +19,7 @@ from leadcenter.api.capture_schemas import (
     PrivacyPolicyUploadOut,
     ReviewIn,
 )
-from leadcenter.api.openapi import IAM_ROUTE
+from leadcenter.api.security import IAM_ROUTE
 from leadcenter.config import settings
 from leadcenter.domain import attribution
 from leadcenter.domain import auto_capture as domain

@@ -19,7 +19,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from leadcenter import clock, webhook_signature
 from leadcenter.api.capture_schemas import WebhookAccepted
-from leadcenter.api.openapi import SIGNED_ROUTE
+from leadcenter.api.security import SIGNED_ROUTE
 from leadcenter.capture_settings import MissingWebhookSecret, webhook_secret
 from leadcenter.domain import intake as domain
 from leadcenter.errors import BadRequest, DomainError

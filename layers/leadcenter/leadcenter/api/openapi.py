@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer, SecurityScheme, Tag
 
 from leadcenter import webhook_signature
+from leadcenter.api.security import BEARER, IAM, IAM_ROUTE, SIGNATURE, SIGNED_ROUTE  # noqa: F401 - re-exported
 from leadcenter.http import IF_MATCH_PATTERN
 
 router = Router()
@@ -38,10 +39,7 @@ ERRORS = {
     "422": "Validation failed",
     "429": "Throttled; retry after Retry-After seconds",
 }
-# Every route but the messaging webhook sits behind the Cognito user-pool authorizer (template.yaml); the
-# webhook carries the platform's HMAC signature instead (capture.py declares it with `security=`).
-BEARER = "cognitoBearer"
-SIGNATURE = "messageSignature"
+# The scheme names and the routes' `security=` lists: leadcenter.api.security (plain data, cheap to import).
 SECURITY_SCHEMES: dict[str, SecurityScheme] = {
     BEARER: HTTPBearer(
         bearerFormat="JWT",
@@ -59,10 +57,6 @@ SECURITY_SCHEMES: dict[str, SecurityScheme] = {
         }
     ),
 }
-SIGNED_ROUTE: list[dict[str, list[str]]] = [{SIGNATURE: []}]
-# The platform's auto-capture review service calls POST /review/auto-capture/{a} with IAM (template.yaml:
-# `Authorizer: AWS_IAM`), not a user's token.
-IAM = "awsSigV4"
 SECURITY_SCHEMES[IAM] = APIKey.model_validate(
     {
         "in": APIKeyIn.header,
@@ -72,7 +66,6 @@ SECURITY_SCHEMES[IAM] = APIKey.model_validate(
         "openapi_extensions": {"x-amazon-apigateway-authtype": "awsSigv4"},
     }
 )
-IAM_ROUTE: list[dict[str, list[str]]] = [{IAM: []}]
 
 # One tag per domain; every operation carries exactly one (tests/test_openapi_document.py).
 TAGS: dict[str, str] = {

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from leadcenter import business_metrics, clock, ids
 from leadcenter.config import settings
 from leadcenter.cursors import Cursors
-from leadcenter.domain import ad_metrics, contact_edit, conversations, notifications
+from leadcenter.domain import contact_edit, conversations, notifications
 from leadcenter.errors import Conflict, NotFound, Unprocessable
 from leadcenter.model import AccessStatus, Attribution, Contact, FormData, LabelRef, Lead, LeadSource, LeadStatus
 from leadcenter.policy import Access
@@ -129,6 +129,10 @@ def create_lead(account_id: str, new: NewLead, actor: str, *, event_type: str = 
     contributed = clock.iso(new.contributed_at) if new.contributed_at else None
     lead_store.create(state, new.dedupe_digests, event, contributed_at=contributed)
     business_metrics.lead_captured(new.source.value)
+    # Imported here: only creating and deleting a lead count in the ad reports, so reads and updates (most of what
+    # the leads API and the workers do) never import the report models and platform events behind it.
+    from leadcenter.domain import ad_metrics
+
     ad_metrics.lead_created(lead)
     if storage_region not in _known_regions(account_id):
         account_store.add_lead_region(account_id, storage_region)
@@ -416,6 +420,8 @@ def delete_lead(
         raise Conflict("the lead changed since the job read it", current_version=state.lead.version)
     tombstone = TimelineEvent(event_id or ids.ulid(), "deleted", access.caller, clock.iso(), {})
     lead_store.delete(state, tombstone, expected_version=expected_version)
+    from leadcenter.domain import ad_metrics  # only creating and deleting count (create_lead says why)
+
     ad_metrics.lead_deleted(state.lead)
 
 
