@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -19,10 +19,11 @@ from pynamodb.transactions import TransactWrite
 from leadcenter import crypto
 from leadcenter.errors import Conflict, NotFound
 from leadcenter.model import Contact, FormData
-from leadcenter.store import people
+from leadcenter.store import lead_cards, people
 from leadcenter.store._base import cancellation_reasons, transact_get, transact_write, translate_write_errors
 from leadcenter.store.lead_items import (
     LeadItem,
+    LeadKeyItem,
     LeadState,
     TimelineEvent,
     children_pk,
@@ -80,15 +81,9 @@ def create(
             if person:
                 people.stage_ledger_check(tx, region, person, contributed_at or lead.created_at)
             tx.save(lead_item(state, cipher), condition=m.lead.pk.does_not_exist())
-            tx.save(
-                m.key(
-                    pk=key_pk(lead.account_id, lead.id),
-                    kek_blob=wrapped.kek_blob,
-                    wrapped=wrapped.wrapped,
-                    expires_at=exp,
-                    g_exp=expiry_key(exp, lead.id),
-                )
-            )
+            # The lead's listing cards: card 0 (its key) here, the others after the event (put order is read back).
+            card0, *more_cards = lead_cards.cards(state, wrapped, cipher)
+            tx.save(card0)
             for digest in dedupe_digests:
                 tx.save(
                     dedupe_item(region, lead.account_id, digest, lead.id, exp), condition=m.dedupe.pk.does_not_exist()
@@ -96,6 +91,8 @@ def create(
             for label_id in sorted(state.label_ids):
                 tx.save(link_item(region, lead.account_id, label_id, lead.id, exp))
             tx.save(event_item(region, lead.account_id, lead.id, exp, event), condition=m.event.pk.does_not_exist())
+            for card in more_cards:
+                tx.save(card)
             if person:
                 people.stage_lead_entry(tx, region, person, lead.account_id, lead.id, exp, expiry_key(exp, lead.id))
     except TransactWriteError as exc:
@@ -170,15 +167,20 @@ class LeadUpdate:
     events: tuple[TimelineEvent, ...] = ()
     current: LeadState | None = None
     expires_epoch: int | None = None  # the lead's expiry when `current` is not at hand (a job's snapshot)
+    # The lead's listing cards as this change leaves them (store.lead_cards; resolved by update/update_many).
+    cards: lead_cards.CardChange | None = None
 
     @property
     def deletes(self) -> int:
-        return len(self.change.remove_labels) + len(self.change.removed_digests) if self.change else 0
+        change, cards = self.change, self.cards
+        own = len(change.remove_labels) + len(change.removed_digests) if change else 0
+        return own + (len(cards.delete) if cards else 0)
 
     @property
     def puts(self) -> int:
-        change = self.change
-        return (len(change.add_labels) + len(change.new_digests) if change else 0) + len(self.events)
+        change, cards = self.change, self.cards
+        own = (len(change.add_labels) + len(change.new_digests) if change else 0) + len(self.events)
+        return own + (len(cards.put) if cards else 0)
 
     @property
     def item_count(self) -> int:
@@ -197,37 +199,49 @@ def update(
     current: LeadState | None = None,
 ) -> None:
     """Applies a change with one transaction: the lead (version-checked when expected_version is given,
-    otherwise only its existence), its label links, dedupe entries and timeline events.
+    otherwise only its existence), its label links, dedupe entries, timeline events and listing cards.
 
-    Label changes are set operations (ADD/DELETE), so concurrent editors never lose each other's labels.
+    Label changes are set operations (ADD/DELETE), so concurrent editors never lose each other's labels; the cards
+    are rewritten from card 0 at the version read, so without `expected_version` a change that raced another is
+    rebuilt from the newer card 0 and sent again (a few times).
     """
-    try:
-        with transact_write(region) as tx:
-            _stage_update(
-                tx,
-                region,
-                LeadUpdate(account_id, lead_id, change, expected_version, updated_at, tuple(events), current),
-            )
-    except TransactWriteError as exc:
-        reasons = cancellation_reasons(exc)
-        # Deletes, then puts, then updates (TRANSACTION_ORDER): the lead's update is the last item. Puts in the
-        # order staged: label links, dedupe entries, events.
-        first = len(change.remove_labels) + len(change.removed_digests) + len(change.add_labels)
-        for digest, reason in zip(change.new_digests, reasons[first:], strict=False):
-            if reason == "ConditionalCheckFailed":
-                raise ContactTaken(digest) from exc
-        if reasons and reasons[-1] == "ConditionalCheckFailed":
-            latest = get(region, account_id, lead_id, with_personal=False)
-            if latest is None:
-                raise NotFound(f"lead {lead_id} not found") from exc
-            raise Conflict(
-                "the lead changed since you read it; reload and retry",
-                current_version=latest.lead.version,
-            ) from exc
-        if "ConditionalCheckFailed" in reasons:
-            raise Conflict("this change was already applied") from exc
-        with translate_write_errors("conflicting update"):
-            raise
+    card0 = current.card if current is not None and current.card is not None else _card0(region, account_id, lead_id)
+    for attempt in range(_CARD_RACE_ATTEMPTS):
+        update_ = LeadUpdate(account_id, lead_id, change, expected_version, updated_at, tuple(events), current)
+        update_ = _with_cards(update_, card0)
+        try:
+            with transact_write(region) as tx:
+                _stage_update(tx, region, update_)
+            return
+        except TransactWriteError as exc:
+            reasons = cancellation_reasons(exc)
+            # Deletes, then puts, then updates (TRANSACTION_ORDER): the lead's update is the last item. Puts in the
+            # order staged: label links, dedupe entries, events, cards (card 0 first).
+            first = update_.deletes + len(change.add_labels)
+            for digest, reason in zip(change.new_digests, reasons[first:], strict=False):
+                if reason == "ConditionalCheckFailed":
+                    raise ContactTaken(digest) from exc
+            card_at = update_.deletes + update_.puts - len(update_.cards.put) if update_.cards else len(reasons)
+            card_raced = card_at < len(reasons) and reasons[card_at] == "ConditionalCheckFailed"
+            lead_failed = bool(reasons) and reasons[-1] == "ConditionalCheckFailed"
+            if card_raced and not lead_failed and expected_version is None and attempt + 1 < _CARD_RACE_ATTEMPTS:
+                card0 = _card0(region, account_id, lead_id)
+                continue
+            if lead_failed or card_raced:
+                latest = get(region, account_id, lead_id, with_personal=False)
+                if latest is None:
+                    raise NotFound(f"lead {lead_id} not found") from exc
+                raise Conflict(
+                    "the lead changed since you read it; reload and retry",
+                    current_version=latest.lead.version,
+                ) from exc
+            if "ConditionalCheckFailed" in reasons:
+                raise Conflict("this change was already applied") from exc
+            with translate_write_errors("conflicting update"):
+                raise
+
+
+_CARD_RACE_ATTEMPTS = 3
 
 
 class UpdateResult(StrEnum):
@@ -246,8 +260,13 @@ def update_many(region: str, updates: Sequence[LeadUpdate]) -> list[UpdateResult
     """
     if not updates:
         return []
+    updates = _resolve_cards(region, updates)
     if sum(u.item_count for u in updates) > MAX_TRANSACTION_ITEMS:
-        raise ValueError(f"more than {MAX_TRANSACTION_ITEMS} items for one transaction")
+        # The cards of labelled leads made the batch too big for one transaction: halves, each all or nothing.
+        half = len(updates) // 2
+        if not half:
+            raise ValueError(f"more than {MAX_TRANSACTION_ITEMS} items for one transaction")
+        return update_many(region, updates[:half]) + update_many(region, updates[half:])
     try:
         with transact_write(region) as tx:
             for update_ in updates:
@@ -264,18 +283,21 @@ def update_many(region: str, updates: Sequence[LeadUpdate]) -> list[UpdateResult
 
 
 def _update_results(updates: Sequence[LeadUpdate], reasons: list[str | None]) -> list[UpdateResult]:
-    # TRANSACTION_ORDER: all deletes, then all puts, then all updates.
+    # TRANSACTION_ORDER: all deletes, then all puts, then all updates; one lead's puts: links, dedupe entries,
+    # events, then its cards (card 0 first, conditioned on the version its cards were made from).
     deletes = sum(u.deletes for u in updates)
     puts_before = deletes
     updates_before = deletes + sum(u.puts for u in updates)
     results = []
     for update_ in updates:
-        first_event = puts_before + update_.puts - len(update_.events)
-        event_reasons = reasons[first_event : puts_before + update_.puts]
+        cards = len(update_.cards.put) if update_.cards else 0
+        first_event = puts_before + update_.puts - cards - len(update_.events)
+        event_reasons = reasons[first_event : first_event + len(update_.events)]
         lead_reason = reasons[updates_before] if update_.change else None
+        card_reason = reasons[puts_before + update_.puts - cards] if cards else None
         if "ConditionalCheckFailed" in event_reasons:
             results.append(UpdateResult.ALREADY_APPLIED)
-        elif lead_reason == "ConditionalCheckFailed":
+        elif "ConditionalCheckFailed" in (lead_reason, card_reason):
             results.append(UpdateResult.CHANGED)
         else:
             results.append(UpdateResult.RETRY)
@@ -377,6 +399,42 @@ def _stage_update(tx: TransactWrite, region: str, update_: LeadUpdate) -> None:
             )
     for event in update_.events:
         tx.save(event_item(region, account_id, lead_id, exp, event), condition=m.event.pk.does_not_exist())
+    if update_.cards is not None:
+        # The listing cards, rewritten whole from the changed lead; card 0 only if still at the version read.
+        first, *others = update_.cards.put
+        tx.save(first, condition=m.key.version == update_.cards.version)
+        for card in others:
+            tx.save(card)
+        for pk in update_.cards.delete:
+            tx.delete(m.key(pk=pk))
+
+
+def _card0(region: str, account_id: str, lead_id: str) -> LeadKeyItem | None:
+    try:
+        return models(region).key.get(key_pk(account_id, lead_id), consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def _with_cards(update_: LeadUpdate, card0: LeadKeyItem | None) -> LeadUpdate:
+    """`update_` with the cards its change leaves (none without a change, or for a lead without cards)."""
+    if update_.change is None or update_.cards is not None or card0 is None or not card0.lead_id:
+        return update_
+    return replace(update_, cards=lead_cards.card_change(card0, update_.change, update_.updated_at))
+
+
+def _resolve_cards(region: str, updates: Sequence[LeadUpdate]) -> list[LeadUpdate]:
+    """Reads the card 0 of every changed lead that came without one (one BatchGetItem per 100)."""
+    known = {u.lead_id: u.current.card for u in updates if u.current is not None and u.current.card is not None}
+    wanted = [
+        (u.account_id, u.lead_id)
+        for u in updates
+        if u.change is not None and u.cards is None and u.lead_id not in known
+    ]
+    if wanted:
+        keys = [key_pk(account_id, lead_id) for account_id, lead_id in wanted]
+        known.update((card.lead_id, card) for card in models(region).key.batch_get(keys, consistent_read=True))
+    return [_with_cards(u, known.get(u.lead_id)) for u in updates]
 
 
 # ---------------------------------------------------------------------------------------------- reads
@@ -398,7 +456,9 @@ def get(region: str, account_id: str, lead_id: str, *, with_personal: bool = Tru
         key_item = key_future.get()
     except DoesNotExist:
         return None
-    return open_item(item, key_item)
+    state = open_item(item, key_item)
+    state.card = key_item  # card 0: a change rewrites the cards from it
+    return state
 
 
 @dataclass(frozen=True)
@@ -483,7 +543,7 @@ def delete(state: LeadState, tombstone: TimelineEvent, *, expected_version: int 
     notes = list(m.note.query(children_pk(lead.account_id, lead.id), m.note.sk.startswith("N#")))
     doomed: list[Any] = [
         m.lead(pk=lead_pk(lead.account_id), sk=lead_sk(lead.id)),
-        m.key(pk=key_pk(lead.account_id, lead.id)),
+        *(m.key(pk=pk) for pk in lead_cards.card_pks(lead.account_id, lead.id, state.label_ids)),
         *(m.link(pk=link_pk(lead.account_id, label), sk=lead_sk(lead.id)) for label in sorted(state.label_ids)),
         *(m.dedupe(pk=dedupe_pk(lead.account_id, digest), sk="D") for digest in sorted(state.digests)),
         *([people.lead_entry(region, state.person_hash, lead.account_id, lead.id)] if state.person_hash else []),
