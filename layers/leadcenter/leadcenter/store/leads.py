@@ -17,7 +17,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from leadcenter import crypto
-from leadcenter.errors import Conflict, NotFound
+from leadcenter.errors import Conflict, NotFound, Throttled
 from leadcenter.model import Contact, FormData
 from leadcenter.store import lead_cards, people
 from leadcenter.store._base import cancellation_reasons, transact_get, transact_write, translate_write_errors
@@ -224,7 +224,9 @@ def update(
             card_at = update_.deletes + update_.puts - len(update_.cards.put) if update_.cards else len(reasons)
             card_raced = card_at < len(reasons) and reasons[card_at] == "ConditionalCheckFailed"
             lead_failed = bool(reasons) and reasons[-1] == "ConditionalCheckFailed"
-            if card_raced and not lead_failed and expected_version is None and attempt + 1 < _CARD_RACE_ATTEMPTS:
+            if card_raced and not lead_failed and expected_version is None:
+                if attempt + 1 == _CARD_RACE_ATTEMPTS:  # busy: as a transaction conflict, the caller may retry
+                    raise Throttled("the lead is being changed by others; retry", retry_after_seconds=1) from exc
                 card0 = _card0(region, account_id, lead_id)
                 continue
             if lead_failed or card_raced:
@@ -241,7 +243,7 @@ def update(
                 raise
 
 
-_CARD_RACE_ATTEMPTS = 3
+_CARD_RACE_ATTEMPTS = 4
 
 
 class UpdateResult(StrEnum):
