@@ -8,13 +8,14 @@ list_page_requests: DynamoDB requests (counted at botocore) for the first page o
 
 from __future__ import annotations
 
+import os
 import random
 from datetime import timedelta
 from typing import Any
 
 from bench.harness import counting, metric, moto_stack
 
-LEADS = 20_000
+LEADS = int(os.environ.get("BENCH_LISTING_LEADS", "20000"))  # smaller only for a quick local look
 PAGE = 50
 OWNER = "bench-admin"
 
