@@ -18,6 +18,7 @@ MODULES = [
     "bench.bench_retention",
     "bench.bench_erasure",
     "bench.bench_capture",
+    "bench.bench_capture_requests",
     "bench.bench_contacts",
     "bench.bench_jobs",
     "bench.bench_crm",

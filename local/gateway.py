@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 from local.template import ApiRoute, Function, Stack
 
@@ -121,15 +121,22 @@ class Gateway:
         self.tokens[token] = subject
         return token
 
+    def resource(self, path: str) -> list[tuple[ApiRoute, dict[str, str]]]:
+        """The routes of the resource a path names, with its path parameters (URL-decoded, as API Gateway passes
+        them). As in API Gateway, a literal segment wins over a parameter: `/leads/bulk` is the bulk resource,
+        never lead `bulk`."""
+        found = [(route, hit.groupdict()) for pattern, route in self.routes if (hit := pattern.match(path))]
+        if not found:
+            return []
+        best = min(found, key=lambda each: _specificity(each[0].path))[0].path
+        return [(route, {k: unquote(v) for k, v in values.items()}) for route, values in found if route.path == best]
+
     def match(self, method: str, path: str) -> tuple[ApiRoute, dict[str, str]] | str | None:
-        allowed = False
-        for pattern, route in self.routes:
-            found = pattern.match(path)
-            if found:
-                allowed = True
-                if route.method == method:
-                    return route, found.groupdict()
-        return "method_not_allowed" if allowed else None
+        routes = self.resource(path)
+        for route, parameters in routes:
+            if route.method == method:
+                return route, parameters
+        return "method_not_allowed" if routes else None
 
     def invoke(
         self,
@@ -211,6 +218,11 @@ class Gateway:
             "body": raw,
             "isBase64Encoded": False,
         }
+
+
+def _specificity(path: str) -> tuple[int, ...]:
+    """Sorts first the path whose segments are literal earliest (API Gateway's resource tree)."""
+    return tuple(int(segment.startswith("{")) for segment in path.strip("/").split("/"))
 
 
 def _error(status: int, code: str, message: str) -> Reply:

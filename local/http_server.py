@@ -199,7 +199,7 @@ class LocalApp:
             return self.local_route(request)
         matched = gateway.match(request.method, request.path)
         if matched == "method_not_allowed":
-            allowed = sorted({route.method for pattern, route in gateway.routes if pattern.match(request.path)})
+            allowed = sorted({route.method for route, _ in gateway.resource(request.path)})
             message = f"{request.method} is not allowed on {request.path}"
             return error_answer(405, "method_not_allowed", message, {"Allow": ", ".join(allowed)})
         if matched is not None:

@@ -13,6 +13,7 @@ import os
 import queue
 import re
 import threading
+import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -111,7 +112,9 @@ class QueueConsumer:
     """Lambda's SQS event source mapping for one function: receive, invoke, delete what succeeded.
 
     Like Lambda, several batches run at once, each in a container of its own (a fresh copy of the function's
-    module), up to the event source's MaximumConcurrency or LOCAL_QUEUE_CONCURRENCY, whichever is lower.
+    module), up to the event source's MaximumConcurrency or LOCAL_QUEUE_CONCURRENCY, whichever is lower. With a
+    batching window (MaximumBatchingWindowInSeconds), one poller at a time gathers a batch until it is full or the
+    window has passed since its first message, as Lambda's poller does, and hands it over.
     """
 
     def __init__(self, function: Function, sqs: Any, concurrency: int | None = None) -> None:
@@ -122,6 +125,8 @@ class QueueConsumer:
         attributes = sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["VisibilityTimeout"])
         self.visibility_timeout = int(attributes.get("Attributes", {}).get("VisibilityTimeout", 30))
         self.batch_size = max(1, min(function.batch_size, 10))
+        self.batching_window = max(0.0, function.batching_window)
+        self.gathering = threading.Lock()
         wanted = concurrency if concurrency is not None else local_queue_concurrency()
         self.concurrency = max(1, min(wanted, function.max_concurrency or wanted))
         self.containers: queue.SimpleQueue[Callable[..., Any]] = queue.SimpleQueue()
@@ -152,19 +157,37 @@ class QueueConsumer:
                 self.stop_event.wait(1.0)
 
     def poll_once(self, wait_seconds: int = 1) -> int:
-        """One receive (long-polling `wait_seconds`); returns how many messages it got, held back ones included."""
+        """One receive (long-polling `wait_seconds`), then, with a batching window, more until the batch is full or
+        the window has passed; returns how many messages it got, held back ones included."""
+        if self.batching_window <= 0:
+            messages = self._receive(self.batch_size, wait_seconds)
+            ready = [m for m in messages if not self._defer_if_early(m)]
+        else:
+            with self.gathering:  # one batch gathers at a time, so batches fill instead of splitting
+                messages = self._receive(self.batch_size, wait_seconds)
+                ready = [m for m in messages if not self._defer_if_early(m)]
+                closes = time.monotonic() + self.batching_window
+                while ready and len(ready) < self.batch_size and not self.stop_event.is_set():
+                    left = closes - time.monotonic()
+                    if left <= 0:
+                        break
+                    self.stop_event.wait(min(left, 0.1))
+                    more = self._receive(self.batch_size - len(ready), 0)
+                    messages += more
+                    ready += [m for m in more if not self._defer_if_early(m)]
+        if ready:
+            self.deliver(ready)
+        return len(messages)
+
+    def _receive(self, most: int, wait_seconds: int) -> list[dict[str, Any]]:
         response = self.sqs.receive_message(
             QueueUrl=self.url,
-            MaxNumberOfMessages=self.batch_size,
+            MaxNumberOfMessages=most,
             WaitTimeSeconds=wait_seconds,
             MessageSystemAttributeNames=["All"],
             MessageAttributeNames=["All"],
         )
-        messages = response.get("Messages", [])
-        ready = [m for m in messages if not self._defer_if_early(m)]
-        if ready:
-            self.deliver(ready)
-        return len(messages)
+        return list(response.get("Messages", []))
 
     def _defer_if_early(self, message: dict[str, Any]) -> bool:
         due = not_before(message)

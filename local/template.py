@@ -64,6 +64,8 @@ class Function:
     batch_size: int = 10
     # The SQS event source's ScalingConfig.MaximumConcurrency: how many invocations may run at once (None: no cap).
     max_concurrency: int | None = None
+    # The SQS event source's MaximumBatchingWindowInSeconds: how long a batch may gather before it is handed over.
+    batching_window: float = 0.0
     # A DynamoDB stream event source: the table's logical id (the function runs in every storage region that
     # has the table) and the event filter patterns, parsed.
     stream_table: str | None = None
@@ -292,6 +294,7 @@ class Stack:
                 if event["Type"] == "SQS":
                     function.queue = self.resolve(event["Properties"]["Queue"], self.home_region)
                     function.batch_size = int(event["Properties"].get("BatchSize", 10))
+                    function.batching_window = float(event["Properties"].get("MaximumBatchingWindowInSeconds", 0))
                     scaling = event["Properties"].get("ScalingConfig") or {}
                     if "MaximumConcurrency" in scaling:
                         function.max_concurrency = int(scaling["MaximumConcurrency"])

@@ -149,40 +149,39 @@ def test_a_crash_mid_batch_redelivers_only_the_failed_event(api, gateway, monkey
         assert lead["version"] == 1
 
 
-def test_an_event_still_in_progress_is_failed_back_to_the_queue(api, gateway, monkeypatch):
-    # Given a worker that is processing an event right now
-    from functions.capture_worker import app as worker
+def test_an_event_delivered_again_while_it_is_processed_changes_nothing_twice(api, gateway, monkeypatch):
+    # Given a worker that is processing an event right now (its first reads done, nothing written yet)
+    from leadcenter.domain import capture_batch
 
     account, admin = _capturing_account(api)
-    event = platform_event(account, text=TEXT)
+    event = platform_event(account, text=TEXT, conversation_id="chat-twice")
     started, release = threading.Event(), threading.Event()
     original = capture.process
 
     def slow(payload):
-        started.set()
-        release.wait(10)
+        if threading.current_thread() is not threading.main_thread():
+            started.set()
+            release.wait(10)
         return original(payload)
 
     monkeypatch.setattr(capture, "process", slow)
-    first = threading.Thread(target=lambda: worker.process_event(event=event))
+    first = threading.Thread(target=lambda: capture_batch.process_batch([event]))
     first.start()
     assert started.wait(10)
     # When another delivery of the same event arrives meanwhile, in a batch with another person's message
     other = platform_event(account, user_id="someone-else", text="x@example.com")
-    assert post(api, event).status == 202
-    assert post(api, other).status == 202
-    messages = receive_all()
-    repeat = next(m for m in messages if event["event_id"] in m["Body"])
-    monkeypatch.setattr(capture, "process", original)
-    result = run_worker(gateway, messages)
-    # Then the repeat is reported failed (SQS delivers it again later) and the other is processed
-    assert result == {"batchItemFailures": [{"itemIdentifier": repeat["MessageId"]}]}
-    assert [lead["contact"]["email"] for lead in leads_of(api, account, admin)] == ["x@example.com"]
+    assert deliver(api, gateway, event, other) == {"batchItemFailures": []}
+    # And the first run then goes on, with what it read before the second wrote
     release.set()
     first.join(10)
-    # And once the first run finished, the redelivery is answered from its record: nothing is done twice
-    assert run_worker(gateway, [repeat]) == {"batchItemFailures": []}
-    assert len(leads_of(api, account, admin)) == 2
+    # Then there is one lead per person, written once, and the conversation shows each notice once
+    leads = leads_of(api, account, admin)
+    assert sorted(lead["contact"]["email"] for lead in leads) == ["siti.rahma@example.com", "x@example.com"]
+    assert all(lead["version"] == 1 for lead in leads)
+    assert [e["type"] for e in _events(api, account, admin, "chat-twice")] == ["message_received", "lead_created"]
+    # And a later redelivery is answered from the finished-event marker without being processed again
+    monkeypatch.setattr(capture, "process", lambda payload: pytest.fail("processed again"))
+    assert deliver(api, gateway, event) == {"batchItemFailures": []}
 
 
 def test_messages_are_scanned_only_while_auto_capture_is_on(api, gateway):

@@ -64,11 +64,38 @@ def test_batches_run_at_once_in_different_containers_and_every_message_once() ->
     assert attributes["ApproximateNumberOfMessagesNotVisible"] == "0"  # all deleted, none left in flight
 
 
+def test_a_batching_window_gathers_messages_sent_apart_into_one_batch() -> None:
+    # Given a consumer whose event source gathers for up to a second, with batches of ten
+    slow_app.runs.clear()
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.create_queue(QueueName=f"local-window-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    function = Function("SlowFunction", "tests/local_fixtures", "slow_app.lambda_handler", queue=url,
+                        batch_size=10, batching_window=1.0)  # fmt: skip
+    consumer = QueueConsumer(function, sqs, concurrency=2)
+    # When three messages are waiting and four more arrive while the first receive gathers
+    for n in range(3):
+        sqs.send_message(QueueUrl=url, MessageBody=f'{{"n": {n}}}')
+
+    def later() -> None:
+        time.sleep(0.3)
+        for n in range(3, 7):
+            sqs.send_message(QueueUrl=url, MessageBody=f'{{"n": {n}}}')
+
+    sender = threading.Thread(target=later)
+    sender.start()
+    assert consumer.poll_once() == 7
+    sender.join()
+    # Then the function gets them as one batch of seven (not full, so handed over when the window closed)
+    assert [r[3] for r in slow_app.runs] == [7]
+
+
 def test_template_maximum_concurrency_reaches_the_consumer(stack: Stack) -> None:
     functions = stack.functions()
     assert functions["JobsWorkerFunction"].max_concurrency == 10
     assert functions["CaptureWorkerFunction"].max_concurrency == 20  # its reserved concurrency, as in template.yaml
     assert functions["LeadsFunction"].max_concurrency is None  # no queue
+    assert functions["CaptureWorkerFunction"].batching_window == 1.0
+    assert functions["JobsWorkerFunction"].batching_window == 0.0
 
 
 @pytest.mark.parametrize(("value", "expected"), [("", 4), ("2", 2), ("0", 4), ("-3", 4), ("two", 4), (" 8 ", 8)])

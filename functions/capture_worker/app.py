@@ -1,10 +1,9 @@
-"""Capture worker: platform events from the capture queue, each processed once per event_id.
+"""Capture worker: platform events from the capture queue, a batch of up to 10 at a time.
 
-After 5 receives SQS moves a failing event to the dead-letter queue (4 days); the batch set-up (partial batch
-responses, logging, metrics) is `leadcenter.sqs_worker`'s. Powertools idempotency, keyed on event_id, keeps a
-record of each event for 4 days (the platform redelivers for 72 h): a repeat returns the stored outcome, and an
-event still in progress elsewhere raises, so that record fails here and SQS delivers it again later, when the
-first run has finished or timed out.
+After 5 receives SQS moves a failing event to the dead-letter queue (4 days); partial batch responses, logging and
+metrics are `leadcenter.sqs_worker`'s. The batch's events share their reads and puts (`domain.capture_batch`); an
+event finished before (its marker, kept 4 days: the platform redelivers for 72 h) is not processed again, and every
+write of capture is conditional or keyed by the event, so a delivery processed twice at once changes nothing twice.
 """
 
 from __future__ import annotations
@@ -13,33 +12,35 @@ import json
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.idempotency import idempotent_function
 
-from leadcenter.capture_settings import capture_settings
-from leadcenter.domain import capture
-from leadcenter.errors import BadRequest, NotFound, Unprocessable
+from leadcenter.domain import capture_batch
 from leadcenter.observability import logger
-from leadcenter.sqs_worker import idempotency_for, sqs_handler
-
-idempotency, persistence = idempotency_for("event_id", capture_settings().idempotency_seconds)
+from leadcenter.sqs_worker import sqs_batch_handler
 
 
-@idempotent_function(data_keyword_argument="event", config=idempotency, persistence_store=persistence)
-def process_event(event: dict[str, Any]) -> dict[str, Any]:
+def _body(record: SQSRecord) -> Any:
     try:
-        outcome = capture.process(event).as_dict()
-    except (NotFound, Unprocessable, BadRequest) as exc:
-        # Permanent: retrying cannot help. Recorded as the outcome, so a redelivery is not retried either.
-        outcome = {"event_id": event.get("event_id"), "result": "rejected", "reason": exc.code}
-    logger.info(
-        "capture event processed",
-        extra={"event_id": outcome.get("event_id"), "event_type": outcome.get("type"), "result": outcome.get("result")},
-    )
-    return outcome
+        return json.loads(record.body)
+    except ValueError:
+        return None  # not JSON: rejected as not a platform event
 
 
-def record_handler(record: SQSRecord) -> dict[str, Any]:
-    return process_event(event=json.loads(record.body))
+def process_records(records: list[SQSRecord]) -> list[Exception | None]:
+    failures: list[Exception | None] = []
+    for result in capture_batch.process_batch([_body(record) for record in records]):
+        if isinstance(result, Exception):
+            failures.append(result)
+            continue
+        logger.info(
+            "capture event processed",
+            extra={
+                "event_id": result.get("event_id"),
+                "event_type": result.get("type"),
+                "result": result.get("result"),
+            },
+        )
+        failures.append(None)
+    return failures
 
 
-lambda_handler = sqs_handler(record_handler, idempotency=idempotency)
+lambda_handler = sqs_batch_handler(process_records)

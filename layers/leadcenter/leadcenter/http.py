@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping
 from itertools import accumulate
 from typing import Any
+from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -80,6 +81,11 @@ class Resolver(APIGatewayRestResolver):
                 "isBase64Encoded": False,
             }
         return super().resolve(event, context)
+
+    def _convert_matches_into_route_keys(self, match: re.Match[str]) -> dict[str, str]:
+        """Path parameters as API Gateway's `pathParameters` hold them, URL-decoded: the REST API event's `path`,
+        which Powertools routes on, keeps the client's percent-encoding (`a%2Bb` is the id `a+b`)."""
+        return {name: unquote(value) for name, value in match.groupdict().items()}
 
 
 def build_resolver() -> APIGatewayRestResolver:
@@ -192,11 +198,16 @@ def caller_id(app: Router | APIGatewayRestResolver) -> str:
     return str(subject)
 
 
+# A version as If-Match names it: `7`, `"7"` or `W/"7"` (ASCII digits; the document states this pattern).
+IF_MATCH_PATTERN = r'^(?:W/)?"?[0-9]{1,18}"?$'
+_IF_MATCH = re.compile(IF_MATCH_PATTERN)
+
+
 def if_match_version(if_match: str | None, what: str) -> int | None:
-    """The version an `If-Match` header names (`7`, `"7"` or `W/"7"`); None when absent; anything else is a 400."""
+    """The version an `If-Match` header names (IF_MATCH_PATTERN); None when absent; anything else is a 400."""
     if if_match is None:
         return None
-    value = if_match.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
+    value = if_match.strip()
+    if not _IF_MATCH.match(value):
         raise BadRequest(f"If-Match must be the {what}'s version number")
-    return int(value)
+    return int(value.removeprefix("W/").strip('"'))

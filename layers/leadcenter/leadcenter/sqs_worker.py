@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse, PartialItemFailures
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -53,5 +53,28 @@ def sqs_handler(
         return process_partial_response(
             event=event, record_handler=record_handler, processor=processor, context=context
         )
+
+    return lambda_handler
+
+
+def sqs_batch_handler(batch_handler: Callable[[list[SQSRecord]], list[Exception | None]]) -> SQSHandler:
+    """For a worker that processes a batch as a whole (to share its AWS requests): `batch_handler` returns, per
+    record in order, None when it is done or the exception that sends it back to the queue. Reported as partial
+    batch failures, as `sqs_handler` does; an exception out of `batch_handler` itself fails the whole batch."""
+
+    @metrics.log_metrics
+    @logger.inject_lambda_context
+    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+        records = [SQSRecord(raw) for raw in event.get("Records", [])]
+        failures: list[PartialItemFailures] = []
+        for record, failure in zip(records, batch_handler(records), strict=True):
+            if failure is not None:
+                logger.error(
+                    "record failed; SQS delivers it again",
+                    extra={"message_id": record.message_id, "error": type(failure).__name__},
+                    exc_info=failure,
+                )
+                failures.append({"itemIdentifier": record.message_id})
+        return {"batchItemFailures": failures}
 
     return lambda_handler

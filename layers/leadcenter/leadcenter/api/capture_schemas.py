@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, HttpUrl, field_validator, model_validator
 
-from leadcenter.api.schemas import FromAttributes, Strict
+from leadcenter.api.schemas import POLICY_URL_SCHEMA, FromAttributes, Strict, not_bool, policy_url_length
 
 GroupBy = Literal["ad", "adgroup", "campaign"]
 
@@ -18,7 +18,9 @@ class WebhookAccepted(BaseModel):
 
 class AutoCaptureIn(Strict):
     privacy_policy_url: HttpUrl | None = Field(
-        default=None, description="the advertiser's privacy policy, https only (or privacy_policy_upload)"
+        default=None,
+        description="the advertiser's privacy policy, https only (or privacy_policy_upload)",
+        json_schema_extra=POLICY_URL_SCHEMA,
     )
     privacy_policy_upload: str | None = Field(
         default=None,
@@ -33,15 +35,13 @@ class AutoCaptureIn(Strict):
             raise ValueError("send either privacy_policy_url or privacy_policy_upload")
         return self
 
+    _length = field_validator("privacy_policy_url", mode="before")(policy_url_length)
+
     @field_validator("privacy_policy_url")
     @classmethod
     def _https(cls, value: HttpUrl | None) -> HttpUrl | None:
-        if value is None:
-            return None
-        if value.scheme != "https":
+        if value is not None and value.scheme != "https":
             raise ValueError("the privacy policy URL must use https")
-        if len(str(value)) > 2048:
-            raise ValueError("the privacy policy URL is longer than 2048 characters")
         return value
 
     @field_validator("company_name")
@@ -62,7 +62,7 @@ class PrivacyPolicyUploadOut(BaseModel):
 
 
 class AutoCapturePatchIn(Strict):
-    enabled: bool
+    enabled: bool = Field(strict=True)
 
 
 class ReviewIn(Strict):
@@ -93,6 +93,8 @@ class AttributionWindowsIn(Strict):
     view_window_days: int | None = Field(
         default=None, ge=0, le=7, description="a view attributes leads this many days (0: views never do)"
     )
+
+    _integers = field_validator("click_window_days", "view_window_days", mode="before")(not_bool)
 
 
 class AttributionWindowsOut(FromAttributes):

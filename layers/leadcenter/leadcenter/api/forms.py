@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, HttpUrl, field_validator
 
 from leadcenter import clock, ids
 from leadcenter.api.accounts import AccountId
-from leadcenter.api.schemas import FromAttributes, Strict
+from leadcenter.api.schemas import POLICY_URL_SCHEMA, FromAttributes, Strict, policy_url_length
 from leadcenter.http import caller_id, if_match_version
 from leadcenter.policy import Action, authorize
 from leadcenter.store import catalog
@@ -37,13 +37,16 @@ class FormIn(Strict):
         default=None,
         description="https; a form saves without it, but no ad can use the form until it has one",
         examples=["https://example.com/privacy"],
+        json_schema_extra=POLICY_URL_SCHEMA,
     )
     disclaimer: str | None = Field(default=None, max_length=2000, description="shown under the form's questions")
+
+    _length = field_validator("privacy_policy_url", mode="before")(policy_url_length)
 
     @field_validator("privacy_policy_url")
     @classmethod
     def _https(cls, value: HttpUrl | None) -> HttpUrl | None:
-        if value is not None and (value.scheme != "https" or len(str(value)) > 2048):
+        if value is not None and value.scheme != "https":
             raise ValueError("the privacy policy URL must be an https URL of at most 2048 characters")
         return value
 

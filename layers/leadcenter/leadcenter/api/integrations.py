@@ -26,7 +26,17 @@ WebhookId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0
 DeliveryId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9]+$")]
 WebhookEvent = Literal["lead.created", "lead.updated", "lead.deleted"]
 DeliveryStatus = Literal["pending", "succeeded", "retrying", "failed"]
-Url = Annotated[str, Field(min_length=1, max_length=MAX_URL_CHARS, description="https only; public hosts only")]
+# The server also resolves the host and refuses private, loopback and metadata addresses (422 unsafe_url): that
+# part no schema can state. (The local runner also takes http://127.0.0.1 and http://localhost.)
+Url = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=MAX_URL_CHARS,
+        description="https only; public hosts only",
+        json_schema_extra={"pattern": "^https://[^/?#@\\s]+"},
+    ),
+]
 FormIds = Annotated[
     list[Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]],
     Field(max_length=100, description="only leads of these instant forms are delivered; [] or absent: every lead"),
@@ -41,7 +51,7 @@ def _unique(events: list[str] | None) -> list[str] | None:
 
 class WebhookIn(Strict):
     url: Url
-    events: list[WebhookEvent] = Field(min_length=1, max_length=3)
+    events: list[WebhookEvent] = Field(min_length=1, max_length=3, json_schema_extra={"uniqueItems": True})
     form_ids: FormIds | None = None
 
     _events = field_validator("events")(_unique)
@@ -49,8 +59,10 @@ class WebhookIn(Strict):
 
 class WebhookPatchIn(Strict):
     url: Url | None = None
-    events: list[WebhookEvent] | None = Field(default=None, min_length=1, max_length=3)
-    enabled: bool | None = Field(default=None, description="true switches a disabled endpoint on again")
+    events: list[WebhookEvent] | None = Field(
+        default=None, min_length=1, max_length=3, json_schema_extra={"uniqueItems": True}
+    )
+    enabled: bool | None = Field(default=None, strict=True, description="true switches a disabled endpoint on again")
     form_ids: FormIds | None = None
 
     _events = field_validator("events")(_unique)
@@ -130,7 +142,7 @@ class StatusEventsIn(Strict):
     access_token: str | None = Field(
         default=None, max_length=512, description='sent as Access-Token; null keeps the stored one, "" removes it'
     )
-    enabled: bool = True
+    enabled: bool = Field(default=True, strict=True)
 
 
 class StatusEventsOut(FromAttributes):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -107,6 +106,11 @@ class JobResultOut(FromAttributes):
     file_expires_at: str | None = None
 
 
+class DownloadOut(BaseModel):
+    url: str = Field(description="the presigned S3 URL of the CSV (also in Location)")
+    expires_in: int = Field(description="seconds the URL stays valid")
+
+
 class JobOut(FromAttributes):
     id: str
     type: str
@@ -191,14 +195,19 @@ def get_job(account_id: AccountId, job_id: JobId) -> JobOut:
     tags=[TAG],
     summary="Download an export: 302 to a presigned URL valid 10 minutes, after checking access again",
     status_code=302,
-    responses={302: {"description": "Location: the presigned S3 URL of the CSV; the body holds it too"}},
+    responses={
+        302: {
+            "description": "Location: the presigned S3 URL of the CSV; the body holds it too",
+            "content": {"application/json": {"model": DownloadOut}},
+        }
+    },
 )
-def download(account_id: AccountId, job_id: JobId) -> Response[str]:
+def download(account_id: AccountId, job_id: JobId) -> Response[DownloadOut]:
     access = authorize(caller_id(router), account_id, Action.LEADS_DOWNLOAD)
     url = domain.download_url(access, job_id)
     return Response(
         status_code=302,
         content_type=content_types.APPLICATION_JSON,
-        body=json.dumps({"url": url, "expires_in": domain.DOWNLOAD_SECONDS}),
+        body=DownloadOut(url=url, expires_in=domain.DOWNLOAD_SECONDS),
         headers={"Location": url, "Cache-Control": "no-store"},
     )

@@ -20,7 +20,11 @@ TAG = "access"
 
 class TransferIn(Strict):
     business_center_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
-    confirm: bool = Field(description="must be true: the ad account's own users (the agency) lose access to its leads")
+    confirm: bool = Field(
+        strict=True,
+        json_schema_extra={"const": True},
+        description="must be true: the ad account's own users (the agency) lose access to its leads",
+    )
 
 
 class TransferOut(FromAttributes):

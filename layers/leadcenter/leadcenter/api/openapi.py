@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer, SecurityScheme, Tag
 
 from leadcenter import webhook_signature
+from leadcenter.http import IF_MATCH_PATTERN
 
 router = Router()
 
@@ -89,6 +90,14 @@ TAGS: dict[str, str] = {
     "notifications": "The caller's notification inbox",
 }
 
+# Every route that takes If-Match parses it with leadcenter.http.if_match_version: anything else is a 400.
+IF_MATCH_SCHEMA = {
+    "type": "string",
+    "pattern": IF_MATCH_PATTERN,
+    "maxLength": 24,
+    "description": 'the version you read: `7`, `"7"` or `W/"7"`; a stale one is a 409',
+}
+
 # Lists that page sign their cursors with a secret the deployment must be able to read (leadcenter.cursors).
 PAGED_ERRORS = {"503": "Listing is unavailable: the server cannot read its cursor key (server configuration)"}
 
@@ -102,12 +111,70 @@ def _with_errors(document: dict[str, Any]) -> dict[str, Any]:
                 continue
             if "204" in operation["responses"]:
                 operation["responses"]["204"].pop("content", None)  # No Content: there is no body to describe
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "header" and parameter.get("name", "").lower() == "if-match":
+                    parameter["schema"] = IF_MATCH_SCHEMA  # a header is never null; http.if_match_version parses it
             paged = any(p.get("name") == "cursor" for p in operation.get("parameters", []))
             for status, description in (ERRORS | PAGED_ERRORS if paged else ERRORS).items():
                 operation["responses"][status] = {
                     "description": description,
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
                 }
+    return document
+
+
+# OpenAPI links: an operation that creates something leads to the operations that take its id (a client, or
+# schemathesis' stateful phase, chains them). A create's own path is the collection its id goes below; a job's id
+# goes below /jobs. A configure-once sub-resource (the Salesforce connector, the auto-capture application) links
+# from the operation that sets it up, not from the account: until then it is a 404 by design.
+CREATED_BELOW = {"createExport": ("/accounts/{account_id}/jobs", "job_id"),
+                 "createBulkJob": ("/accounts/{account_id}/jobs", "job_id")}  # fmt: skip
+SET_UP_BY = {"/accounts/{account_id}/integrations/salesforce": "connectSalesforce",
+             "/accounts/{account_id}/auto-capture": "applyForAutoCapture"}  # fmt: skip
+
+
+def _path_parameters(path: str) -> list[str]:
+    return [segment[1:-1] for segment in path.split("/") if segment.startswith("{")]
+
+
+def _with_links(document: dict[str, Any]) -> dict[str, Any]:
+    operations = [(path, op) for path, ops in document["paths"].items() for op in ops.values() if "operationId" in op]
+    by_id = {op["operationId"]: (path, op) for path, op in operations}
+
+    def set_up_elsewhere(path: str, target: str, source: str) -> bool:
+        """A target below a configure-once sub-resource, linked from anything but the operation setting it up."""
+        return any(path.startswith(base) and setup not in (target, source) for base, setup in SET_UP_BY.items())
+
+    def link(source: str, status: str, collection: str, new: str | None, field: str | None) -> None:
+        source_path, source_op = by_id[source]
+        known = set(_path_parameters(source_path))
+        links: dict[str, Any] = {}
+        for path, op in operations:
+            if op is source_op or not path.startswith(collection) or set_up_elsewhere(path, op["operationId"], source):
+                continue
+            wanted = _path_parameters(path)
+            below = path[len(collection) :]
+            if new is not None and not below.startswith(f"/{{{new}}}"):
+                continue
+            if not set(wanted) <= known | ({new} if new else set()):
+                continue
+            parameters = {n: f"$response.body#/{field}" if n == new else f"$request.path.{n}" for n in wanted}
+            links[op["operationId"]] = {"operationId": op["operationId"], "parameters": parameters}
+        if links:
+            source_op["responses"][status]["links"] = links
+
+    for operation_id, (path, op) in by_id.items():
+        if operation_id in CREATED_BELOW:
+            collection, field = CREATED_BELOW[operation_id]
+            link(operation_id, "202", collection, field, field)
+        elif "201" in op["responses"] and not path.endswith("}") and path not in SET_UP_BY:
+            # a POST to a collection: the new item's id is the next path parameter below it
+            nexts = {p[len(path) + 2 : p.index("}", len(path))] for p, _ in operations if p.startswith(f"{path}/{{")}
+            if len(nexts) == 1:
+                link(operation_id, "201", path, nexts.pop(), "id")
+    for path, setup in SET_UP_BY.items():
+        status = next(s for s in ("201", "200") if s in by_id[setup][1]["responses"])
+        link(setup, status, path, None, None)
     return document
 
 
@@ -128,7 +195,7 @@ def document() -> str:
         security=[{BEARER: []}],
         tags=[Tag(name=name, description=text) for name, text in TAGS.items()],
     )
-    return json.dumps(_with_errors(json.loads(raw)))
+    return json.dumps(_with_links(_with_errors(json.loads(raw))))
 
 
 @router.get("/openapi.json", include_in_schema=False)

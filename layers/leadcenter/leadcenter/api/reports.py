@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -11,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from leadcenter.api.accounts import AccountId
 from leadcenter.api.capture_schemas import GroupBy
-from leadcenter.api.schemas import Cursor, FromAttributes
+from leadcenter.api.schemas import Cursor, FromAttributes, IsoDate
 from leadcenter.domain import ad_reports
 from leadcenter.http import caller_id
 from leadcenter.policy import Action, authorize
@@ -80,9 +79,9 @@ def lead_report(
     account_id: AccountId,
     group_by: Annotated[GroupBy, Query()] = "ad",
     date_from: Annotated[
-        date | None, Query(alias="from", description="first day (UTC), default 89 days before to")
+        IsoDate | None, Query(alias="from", description="first day (UTC), default 89 days before to")
     ] = None,
-    date_to: Annotated[date | None, Query(alias="to", description="last day (UTC), default today")] = None,
+    date_to: Annotated[IsoDate | None, Query(alias="to", description="last day (UTC), default today")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 100,
     cursor: Cursor = None,
 ) -> LeadReportOut:

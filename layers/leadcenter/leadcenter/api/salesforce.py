@@ -61,7 +61,9 @@ class SalesforcePatchIn(Strict):
     status_map: StatusMap | None = None
     field_map: FieldMap | None = None
     form_ids: FormIds | None = None
-    enabled: bool | None = Field(default=None, description="true switches a connector disabled for failing on again")
+    enabled: bool | None = Field(
+        default=None, strict=True, description="true switches a connector disabled for failing on again"
+    )
 
 
 class SalesforceOut(FromAttributes):

@@ -63,11 +63,13 @@ def lead_deleted(lead: Lead) -> None:
     store.uncount_lead(lead.account_id, lead.id)
 
 
-def on_message(event: MessageReceived, account_id: str, storage_region: str, person_hash: str) -> None:
+def on_message(
+    event: MessageReceived, account_id: str, storage_region: str, person_hash: str, person_global: str | None = None
+) -> None:
     """Counts the conversation at its first message (a later message only reads its marker)."""
     if not event.conversation_id or store.conversation_counted(account_id, event.conversation_id):
         return
-    ad = attribution.attribute(account_id, storage_region, person_hash, event.occurred_at)
+    ad = attribution.attribute(account_id, storage_region, person_hash, event.occurred_at, person_global=person_global)
     entities, goal = entities_of(account_id, ad) if ad.ad_id else (Entities(), None)
     expires = int((event.occurred_at + timedelta(days=CONVERSATION_MARKER_DAYS)).timestamp())
     day = event.occurred_at.date().isoformat()

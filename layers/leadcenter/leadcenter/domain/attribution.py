@@ -68,12 +68,23 @@ def record_touch(
     )
     expires = int((at + TOUCH_TTL).timestamp())
     if person_global:  # first the index, so erasure finds every touch written
-        people_store.note_touch(storage_region, person_global, account_id, expires)
+        noted = people_store.noted_until(people_store.touch_entry_key(storage_region, person_global, account_id))
+        if noted is None or noted < expires:
+            people_store.note_touch(storage_region, person_global, account_id, expires)
     touch_store.record(storage_region, account_id, person_hash, event_id, stored, expires)
 
 
-def attribute(account_id: str, storage_region: str, person_hash: str, moment: datetime) -> Attribution:
-    """The ad of the last qualifying touch before `moment`, or an empty attribution."""
+def attribute(
+    account_id: str, storage_region: str, person_hash: str, moment: datetime, *, person_global: str | None = None
+) -> Attribution:
+    """The ad of the last qualifying touch before `moment`, or an empty attribution.
+
+    With `person_global`, a person the person index knows no touch of in the account (as a batch read it) is not
+    queried for touches: every touch is indexed before it is written (`record_touch`)."""
+    if person_global:
+        noted = people_store.noted_until(people_store.touch_entry_key(storage_region, person_global, account_id))
+        if noted == 0:
+            return Attribution()
     span = windows(account_id)
     click = timedelta(days=span.click_window_days)
     view = timedelta(days=span.view_window_days)

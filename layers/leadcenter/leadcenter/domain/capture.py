@@ -9,16 +9,21 @@ transaction is cancelled (DuplicatePerson) and it merges into the winner's lead 
 What is stored: the detected contacts (encrypted in the lead), never the message text. Conversation notices
 and ad touches hold digests and ids only.
 
-Idempotency: the worker runs each event once per event_id (Powertools idempotency). Processing is also
-naturally repeatable: a merge that adds nothing writes nothing, and conversation notices are keyed by the
-platform event id, so a retry after a partial failure converges on the same state.
+Idempotency: processing is repeatable: a merge that adds nothing writes nothing, conversation notices are keyed
+by the platform event id, lead creation and report counting are conditional writes, so a retry after a partial
+failure, or a second delivery processed at the same time, converges on the same state. The worker also skips an
+event it has finished before (domain/capture_batch.py, which runs a whole SQS batch with its reads and puts
+shared).
 """
 
 from __future__ import annotations
 
 import random
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -40,6 +45,7 @@ from leadcenter.platform_events import (
 from leadcenter.policy import Access
 from leadcenter.regions import region_router
 from leadcenter.store import accounts as account_store
+from leadcenter.store import batch_io
 from leadcenter.store import leads as lead_store
 from leadcenter.store.lead_items import TimelineEvent
 from leadcenter.store.leads import Change, DuplicatePerson
@@ -88,8 +94,40 @@ def contact_digest(person: Person, kind: str, value: str) -> str:
     return crypto.blind_index().digest(person.storage_region, person.account_id, digest_kind, value)
 
 
+@dataclass
+class BatchState:
+    """What one batch of events shares in memory: detections made while planning its reads, and the events whose
+    erasure check waits for the batch's writes (domain/capture_batch.py)."""
+
+    detections: dict[tuple[str, str], list[tuple[str, str]]] = field(default_factory=dict)
+    late_checks: list[tuple[MessageReceived | FormSubmitted | AdTouched, Person]] = field(default_factory=list)
+
+
+_batch: ContextVar[BatchState | None] = ContextVar("leadcenter_capture_batch", default=None)
+
+
+@contextmanager
+def batch_state() -> Iterator[BatchState]:
+    state = BatchState()
+    token = _batch.set(state)
+    try:
+        yield state
+    finally:
+        _batch.reset(token)
+
+
 def detected(text: str, country: str) -> list[tuple[str, str]]:
     """(kind, value) of each contact in `text`, in order; values too long for a lead are dropped."""
+    state = _batch.get()
+    if state is not None and (text, country) in state.detections:
+        return list(state.detections[(text, country)])
+    found = _detect(text, country)
+    if state is not None:
+        state.detections[(text, country)] = found
+    return list(found)
+
+
+def _detect(text: str, country: str) -> list[tuple[str, str]]:
     # Imported here: the detector loads phonenumbers' metadata, which the API routes sharing this module
     # (mark-as-lead, conversations) never need at cold start.
     from leadcenter.contacts import KINDS, detect_contacts
@@ -171,7 +209,9 @@ def upsert_person_lead(
             source=source,
             contact=contact,
             form=form or FormData(),
-            ad=attribution.attribute(person.account_id, person.storage_region, person.person_hash, moment),
+            ad=attribution.attribute(
+                person.account_id, person.storage_region, person.person_hash, moment, person_global=person.global_hash
+            ),
             conversation_id=conversation_id,
             person_hash=person.global_hash,
             contributed_at=moment,
@@ -275,6 +315,9 @@ def process(payload: dict[str, Any]) -> Outcome:
 
 def handle(event: PlatformEvent) -> Outcome:
     if event.type == "user.erasure_requested":
+        # What this batch deferred goes first, and what it read may be gone: later events read the tables again.
+        batch_io.flush()
+        batch_io.forget_all()
         erased = erasure.erase(event.user.id, event.user.region, event.occurred_at)
         return Outcome(event.event_id, event.type, "erased", reason=f"{erased.leads} leads")
     if not event.account_id:
@@ -285,22 +328,31 @@ def handle(event: PlatformEvent) -> Outcome:
         return Outcome(event.event_id, event.type, "ignored", reason="unknown account")
     if account.type != "ad_account":
         return Outcome(event.event_id, event.type, "ignored", reason="not an ad account")
+    lead_domain.remember_regions(account.account_id, account.lead_regions)
     if event.type == "ad.spend":  # no person: domain/ad_metrics.py
         return Outcome(event.event_id, event.type, *ad_metrics.on_spend(event, account.account_id))
     person = person_of(account.account_id, event.user)
-    if _erased_since(event, person):
-        return Outcome(event.event_id, event.type, "ignored", reason="the person was erased after this event")
+    if erased_since(event, person):
+        return erased_outcome(event)
     try:
         outcome = _on_event(event, person)
     except PersonErased:
-        outcome = Outcome(event.event_id, event.type, "ignored", reason="the person was erased after this event")
-    # An erasure that ran while this event was written may not have seen what it wrote: undo that.
-    if _erased_since(event, person):
-        return Outcome(event.event_id, event.type, "ignored", reason="the person was erased after this event")
+        outcome = erased_outcome(event)
+    # An erasure that ran while this event was written may not have seen what it wrote: undo that. In a batch, once
+    # for all its events, after its deferred puts (capture_batch).
+    state = _batch.get()
+    if state is not None:
+        state.late_checks.append((event, person))
+    elif erased_since(event, person):
+        return erased_outcome(event)
     return outcome
 
 
-def _erased_since(event: MessageReceived | FormSubmitted | AdTouched, person: Person) -> bool:
+def erased_outcome(event: PlatformEvent) -> Outcome:
+    return Outcome(event.event_id, event.type, "ignored", reason="the person was erased after this event")
+
+
+def erased_since(event: MessageReceived | FormSubmitted | AdTouched, person: Person) -> bool:
     """True when the person was erased at or after the moment the event occurred; then whatever this event
     wrote (on this delivery or an earlier one that failed half-way) is deleted."""
     hashed = person.global_hash
@@ -320,20 +372,25 @@ def _erased_since(event: MessageReceived | FormSubmitted | AdTouched, person: Pe
 
 
 def _on_event(event: MessageReceived | FormSubmitted | AdTouched, person: Person) -> Outcome:
-    if event.conversation_id:
+    if event.conversation_id and person.global_hash:  # the index first: erasure finds what follows
+        conversations.note_person(person.account_id, event.conversation_id, person.storage_region, person.global_hash)
+    if event.type == "message.received":
+        outcome = _on_message(event, person)
+    elif event.type == "form.submitted":
+        outcome = _on_form(event, person)
+    else:
+        outcome = _on_touch(event, person)
+    if event.conversation_id:  # after the lead, so one write records the conversation with it
         conversations.note(
             person.account_id,
             event.conversation_id,
             person.person_hash,
             person.country,
             person.storage_region,
+            outcome.lead_id,
             person_global=person.global_hash,
         )
-    if event.type == "message.received":
-        return _on_message(event, person)
-    if event.type == "form.submitted":
-        return _on_form(event, person)
-    return _on_touch(event, person)
+    return outcome
 
 
 def _notice(
@@ -371,15 +428,13 @@ def _after_upsert(event: PlatformEvent, person: Person, upsert: Upsert) -> str:
             upsert.lead_id,
             {"kinds": sorted(set(upsert.added_kinds))},
         )
-    if event.conversation_id:
-        conversations.link_lead(person.account_id, event.conversation_id, upsert.lead_id)
     if upsert.created:
         return "lead_created"
     return "lead_updated" if upsert.contact_changed or upsert.form_changed else "unchanged"
 
 
 def _on_message(event: MessageReceived, person: Person) -> Outcome:
-    ad_metrics.on_message(event, person.account_id, person.storage_region, person.person_hash)
+    ad_metrics.on_message(event, person.account_id, person.storage_region, person.person_hash, person.global_hash)
     scanning = auto_capture.is_capturing(person.account_id)
     _notice(
         event,

@@ -47,6 +47,11 @@ def _expiry() -> int:
     return int(clock.epoch()) + settings().retention_days * 86400
 
 
+# The conversation and its person-index entry are kept a day past their newest notice, so that a conversation
+# active again within that day writes neither: their expiry moves at most once a day.
+_KEEP_SLACK_SECONDS = 86400
+
+
 def note(
     account_id: str,
     conversation_id: str,
@@ -57,14 +62,34 @@ def note(
     *,
     person_global: str | None = None,
 ) -> None:
-    """Records the conversation and, in the person index, that it is theirs (erasure deletes it)."""
+    """Records the conversation (and its lead, once there is one), unless it is recorded already with that lead
+    until at least the expiry a notice written now gets (then nothing would change). Capture calls
+    `note_person` first, so that erasure finds every conversation written."""
     conversation = Conversation(
         account_id, conversation_id, person_hash, country, storage_region, lead_id, "", person_global
     )
     expires = _expiry()
-    if person_global:
-        people_store.note_conversation(storage_region, person_global, account_id, conversation_id, expires)
-    store.record(conversation, clock.iso(), expires)
+    keep_until = expires + _KEEP_SLACK_SECONDS
+    current = store.get(account_id, conversation_id)
+    if (
+        current is None
+        or current.expires_at < expires
+        or (lead_id and current.lead_id != lead_id)
+        or (person_global and not current.person_global)
+    ):
+        store.record(conversation, clock.iso(), keep_until)
+
+
+def note_person(account_id: str, conversation_id: str, storage_region: str, person_global: str) -> None:
+    """Records in the person index that the conversation is theirs (erasure deletes it), unless it is recorded
+    until at least the expiry a notice written now gets."""
+    expires = _expiry()
+    entry = people_store.conversation_entry_key(storage_region, person_global, account_id, conversation_id)
+    noted = people_store.noted_until(entry)
+    if noted is None or noted < expires:
+        people_store.note_conversation(
+            storage_region, person_global, account_id, conversation_id, expires + _KEEP_SLACK_SECONDS
+        )
 
 
 def link_lead(account_id: str, conversation_id: str, lead_id: str) -> None:

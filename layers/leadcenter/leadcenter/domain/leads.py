@@ -147,7 +147,7 @@ def create_lead(account_id: str, new: NewLead, actor: str, *, event_type: str = 
         ],
     )
     _known_regions(account_id).add(storage_region)
-    return _decorate([state], label_names([account_id]))[0]
+    return _decorate([state], label_names([account_id]) if state.label_ids else {})[0]
 
 
 _regions_cache: dict[str, set[str]] = {}
@@ -155,6 +155,11 @@ _regions_cache: dict[str, set[str]] = {}
 
 def _known_regions(account_id: str) -> set[str]:
     return _regions_cache.setdefault(account_id, set())
+
+
+def remember_regions(account_id: str, regions: frozenset[str]) -> None:
+    """The storage regions an account read from the table already lists (so creating a lead adds none)."""
+    _known_regions(account_id).update(regions)
 
 
 def forget_cached_regions() -> None:

@@ -12,6 +12,7 @@ from pynamodb.models import Model
 
 from leadcenter.config import settings
 from leadcenter.errors import Conflict, DomainError, NotFound
+from leadcenter.store import batch_io
 from leadcenter.store._base import (
     cancellation_reasons,
     table_meta,
@@ -141,17 +142,24 @@ def create_account(account: Account, creator: Member) -> None:
 
 
 def get_account(account_id: str) -> Account:
-    try:
-        return _account(AccountItem.get(account_pk(account_id), "META"))
-    except DoesNotExist as exc:
-        raise NotFound(f"account {account_id} not found") from exc
+    account = get_account_or_none(account_id)
+    if account is None:
+        raise NotFound(f"account {account_id} not found")
+    return account
 
 
 def get_account_or_none(account_id: str) -> Account | None:
+    known = batch_io.cached(AccountItem, account_pk(account_id), "META")
+    if not isinstance(known, batch_io.Miss):
+        return None if known is None else _account(known)
     try:
         return _account(AccountItem.get(account_pk(account_id), "META"))
     except DoesNotExist:
         return None
+
+
+def account_key(account_id: str) -> batch_io.Key:
+    return batch_io.key_of(AccountItem, account_pk(account_id), "META")
 
 
 def get_account_and_member(account_id: str, user_id: str) -> tuple[Account | None, Member | None]:
@@ -270,3 +278,4 @@ def admin_count(account_id: str) -> int | None:
 
 def add_lead_region(account_id: str, region: str) -> None:
     AccountItem(pk=account_pk(account_id), sk="META").update(actions=[AccountItem.lead_regions.add({region})])
+    batch_io.forget(AccountItem, account_pk(account_id), "META")

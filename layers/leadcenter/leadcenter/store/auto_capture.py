@@ -16,6 +16,7 @@ from pynamodb.models import Model
 
 from leadcenter.config import settings
 from leadcenter.errors import Conflict, NotFound
+from leadcenter.store import batch_io
 from leadcenter.store._base import table_meta, translate_write_errors
 from leadcenter.store.accounts import account_pk
 
@@ -93,6 +94,9 @@ def _application(account_id: str, item: ApplicationItem) -> Application:
 
 
 def get_application(account_id: str) -> Application | None:
+    known = batch_io.cached(ApplicationItem, account_pk(account_id), APPLICATION_SK)
+    if not isinstance(known, batch_io.Miss):
+        return None if known is None else _application(account_id, known)
     try:
         return _application(
             account_id, ApplicationItem.get(account_pk(account_id), APPLICATION_SK, consistent_read=True)
@@ -115,6 +119,7 @@ def put_application(application: Application) -> None:
         applied_at=application.applied_at,
         review_due_at=application.review_due_at,
     ).save()
+    batch_io.forget(ApplicationItem, account_pk(application.account_id), APPLICATION_SK)
 
 
 def decide(
@@ -132,6 +137,7 @@ def decide(
     applied at that time (the local runner's automatic approval must not approve a newer application).
     """
     item = ApplicationItem(pk=account_pk(account_id), sk=APPLICATION_SK)
+    batch_io.forget(ApplicationItem, account_pk(account_id), APPLICATION_SK)
     actions: list[Action] = [
         ApplicationItem.status.set(status),
         ApplicationItem.reviewed_by.set(reviewer),
@@ -155,6 +161,7 @@ def decide(
 def set_enabled(account_id: str, enabled: bool, by: str, at: str) -> None:
     """Switches capture on or off; on only while the application is approved (checked in the same write)."""
     item = ApplicationItem(pk=account_pk(account_id), sk=APPLICATION_SK)
+    batch_io.forget(ApplicationItem, account_pk(account_id), APPLICATION_SK)
     condition = ApplicationItem.pk.exists()
     if enabled:
         condition &= ApplicationItem.status == "approved"
@@ -170,10 +177,15 @@ def set_enabled(account_id: str, enabled: bool, by: str, at: str) -> None:
 
 
 def get_windows(account_id: str) -> Windows | None:
-    try:
-        item = WindowsItem.get(account_pk(account_id), WINDOWS_SK)
-    except DoesNotExist:
+    known = batch_io.cached(WindowsItem, account_pk(account_id), WINDOWS_SK)
+    if isinstance(known, batch_io.Miss):
+        try:
+            known = WindowsItem.get(account_pk(account_id), WINDOWS_SK)
+        except DoesNotExist:
+            return None
+    if known is None:
         return None
+    item = known
     return Windows(int(item.click_window_days), int(item.view_window_days), item.updated_at)
 
 
@@ -186,3 +198,12 @@ def put_windows(account_id: str, windows: Windows, by: str) -> None:
         updated_by=by,
         updated_at=windows.updated_at or "",
     ).save()
+    batch_io.forget(WindowsItem, account_pk(account_id), WINDOWS_SK)
+
+
+def settings_keys(account_id: str) -> list[batch_io.Key]:
+    """The application and the windows, for a batch's reads."""
+    return [
+        batch_io.key_of(ApplicationItem, account_pk(account_id), APPLICATION_SK),
+        batch_io.key_of(WindowsItem, account_pk(account_id), WINDOWS_SK),
+    ]

@@ -21,6 +21,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
 from leadcenter.config import settings
+from leadcenter.store import batch_io
 from leadcenter.store._base import table_meta
 
 META_SK = "META"
@@ -69,6 +70,7 @@ class Conversation:
     lead_id: str | None
     created_at: str
     person_global: str | None = None
+    expires_at: int = 0  # epoch seconds; 0 when not read from the table
 
 
 @dataclass(frozen=True)
@@ -98,19 +100,31 @@ def record(conversation: Conversation, at: str, expires_epoch: int) -> None:
         actions.append(ConversationItem.person_global.set(ConversationItem.person_global | conversation.person_global))
     if conversation.lead_id:
         actions.append(ConversationItem.lead_id.set(conversation.lead_id))
+    batch_io.forget(ConversationItem, item.pk, META_SK)
     item.update(actions=actions)
 
 
 def link_lead(account_id: str, conversation_id: str, lead_id: str) -> None:
     item = ConversationItem(pk=conversation_pk(account_id, conversation_id), sk=META_SK)
+    batch_io.forget(ConversationItem, item.pk, META_SK)
     item.update(actions=[ConversationItem.lead_id.set(lead_id)], condition=ConversationItem.pk.exists())
 
 
+def conversation_key(account_id: str, conversation_id: str) -> batch_io.Key:
+    return batch_io.key_of(ConversationItem, conversation_pk(account_id, conversation_id), META_SK)
+
+
 def get(account_id: str, conversation_id: str) -> Conversation | None:
-    try:
-        item = ConversationItem.get(conversation_pk(account_id, conversation_id), META_SK, consistent_read=True)
-    except DoesNotExist:
+    pk = conversation_pk(account_id, conversation_id)
+    known = batch_io.cached(ConversationItem, pk, META_SK)
+    if isinstance(known, batch_io.Miss):
+        try:
+            known = ConversationItem.get(pk, META_SK, consistent_read=True)
+        except DoesNotExist:
+            return None
+    if known is None:
         return None
+    item = known
     return Conversation(
         item.account_id,
         item.conversation_id,
@@ -120,6 +134,7 @@ def get(account_id: str, conversation_id: str) -> Conversation | None:
         item.lead_id,
         item.created_at,
         item.person_global,
+        int(item.expires_at),
     )
 
 
@@ -135,17 +150,20 @@ def delete(account_id: str, conversation_id: str) -> int:
 
 
 def add_event(account_id: str, conversation_id: str, event: ConversationEvent, expires_epoch: int) -> None:
-    """An idempotent put: the same key (same platform event) writes the same item again."""
-    ConversationEventItem(
-        pk=conversation_pk(account_id, conversation_id),
-        sk=notice_sk(event.at, event.key),
-        type=event.type,
-        actor=event.actor,
-        at=event.at,
-        lead_id=event.lead_id,
-        data=json.dumps(event.data, sort_keys=True) if event.data else None,
-        expires_at=expires_epoch,
-    ).save()
+    """An idempotent put: the same key (same platform event) writes the same item again. Inside a batch scope it
+    goes out with the batch's other puts (`batch_io.flush`)."""
+    batch_io.defer(
+        ConversationEventItem(
+            pk=conversation_pk(account_id, conversation_id),
+            sk=notice_sk(event.at, event.key),
+            type=event.type,
+            actor=event.actor,
+            at=event.at,
+            lead_id=event.lead_id,
+            data=json.dumps(event.data, sort_keys=True) if event.data else None,
+            expires_at=expires_epoch,
+        )
+    )
 
 
 def list_events(
@@ -179,6 +197,7 @@ def delete_notices(account_id: str, conversation_id: str, sort_keys: list[str]) 
     sk_attr = ConversationEventItem.sk
     if list(ConversationEventItem.query(pk, sk_attr.startswith("E#"), limit=1, attributes_to_get=["pk", "sk"])):
         return False
+    batch_io.forget(ConversationItem, pk, META_SK)
     ConversationItem(pk=pk, sk=META_SK).delete()
     return True
 

@@ -31,6 +31,7 @@ from leadcenter.store.lead_items import (
     key_pk,
     lead_card,
     lead_item,
+    models,
     open_card,
 )
 
@@ -181,3 +182,15 @@ def card_change(card0: LeadKeyItem, change: Change, updated_at: str) -> CardChan
     gone = card_pks(lead.account_id, lead.id, before - state.label_ids)[2:]
     cipher = crypto.FieldCipher(state.lead_key, lead.account_id, lead.id)
     return CardChange(list(cards(state, wrapped, cipher)), gone, lead.version - 1)
+
+
+def read_card0s(region: str, leads: list[tuple[str, str]]) -> dict[str, LeadKeyItem]:
+    """lead id -> card 0 of the (account, lead id) pairs that have one, read consistently (BatchGetItem)."""
+    if not leads:
+        return {}
+    keys = [key_pk(account_id, lead_id) for account_id, lead_id in leads]
+    return {card.lead_id: card for card in models(region).key.batch_get(keys, consistent_read=True)}
+
+
+def read_card0(region: str, account_id: str, lead_id: str) -> LeadKeyItem | None:
+    return read_card0s(region, [(account_id, lead_id)]).get(lead_id)

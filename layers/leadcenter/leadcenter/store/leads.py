@@ -19,7 +19,7 @@ from pynamodb.transactions import TransactWrite
 from leadcenter import crypto
 from leadcenter.errors import Conflict, NotFound, Throttled
 from leadcenter.model import Contact, FormData
-from leadcenter.store import lead_cards, people
+from leadcenter.store import batch_io, lead_cards, people
 from leadcenter.store._base import cancellation_reasons, transact_get, transact_write, translate_write_errors
 from leadcenter.store.lead_items import (
     LeadItem,
@@ -76,6 +76,8 @@ def create(
     exp = state.expires_epoch
     person = state.person_hash
     checks = 1 if person else 0
+    for digest in dedupe_digests:
+        batch_io.forget(m.dedupe, dedupe_pk(lead.account_id, digest), "D")
     try:
         with transact_write(region) as tx:
             if person:
@@ -112,6 +114,9 @@ def create(
 
 
 def find_by_digest(region: str, account_id: str, digest: str) -> str | None:
+    known = batch_io.cached(models(region).dedupe, dedupe_pk(account_id, digest), "D")
+    if not isinstance(known, batch_io.Miss):
+        return None if known is None else str(known.lead_id)
     try:
         return models(region).dedupe.get(dedupe_pk(account_id, digest), "D", consistent_read=True).lead_id
     except DoesNotExist:
@@ -121,8 +126,39 @@ def find_by_digest(region: str, account_id: str, digest: str) -> str | None:
 def find_many_by_digest(region: str, account_id: str, digests: Iterable[str]) -> dict[str, str]:
     """digest -> lead id, for the digests that name a lead of the account."""
     m = models(region)
-    keys = [(dedupe_pk(account_id, d), "D") for d in digests]
-    return {item.pk.rsplit("#", 1)[1]: item.lead_id for item in m.dedupe.batch_get(keys, consistent_read=True)}
+    found: dict[str, str] = {}
+    keys = []
+    for digest in digests:
+        known = batch_io.cached(m.dedupe, dedupe_pk(account_id, digest), "D")
+        if isinstance(known, batch_io.Miss):
+            keys.append((dedupe_pk(account_id, digest), "D"))
+        elif known is not None:
+            found[digest] = known.lead_id
+    if keys:
+        found |= {item.pk.rsplit("#", 1)[1]: item.lead_id for item in m.dedupe.batch_get(keys, consistent_read=True)}
+    return found
+
+
+def dedupe_keys(region: str, account_id: str, digests: Iterable[str]) -> list[batch_io.Key]:
+    m = models(region)
+    return [batch_io.key_of(m.dedupe, dedupe_pk(account_id, d), "D") for d in digests]
+
+
+def lead_keys(region: str, account_id: str, lead_id: str) -> list[batch_io.Key]:
+    """The lead and its key item, for a batch's reads (`get` answers from them)."""
+    m = models(region)
+    return [
+        batch_io.key_of(m.lead, lead_pk(account_id), lead_sk(lead_id)),
+        batch_io.key_of(m.key, key_pk(account_id, lead_id)),
+    ]
+
+
+def _forget_lead(region: str, account_id: str, lead_id: str, digests: Iterable[str] = ()) -> None:
+    m = models(region)
+    batch_io.forget(m.lead, lead_pk(account_id), lead_sk(lead_id))
+    batch_io.forget(m.key, key_pk(account_id, lead_id))
+    for digest in digests:
+        batch_io.forget(m.dedupe, dedupe_pk(account_id, digest), "D")
 
 
 # ---------------------------------------------------------------------------------------------- update
@@ -167,8 +203,7 @@ class LeadUpdate:
     events: tuple[TimelineEvent, ...] = ()
     current: LeadState | None = None
     expires_epoch: int | None = None  # the lead's expiry when `current` is not at hand (a job's snapshot)
-    # The lead's listing cards as this change leaves them (store.lead_cards; resolved by update/update_many).
-    cards: lead_cards.CardChange | None = None
+    cards: lead_cards.CardChange | None = None  # its listing cards after the change (resolved by update/update_many)
 
     @property
     def deletes(self) -> int:
@@ -201,11 +236,11 @@ def update(
     """Applies a change with one transaction: the lead (version-checked when expected_version is given,
     otherwise only its existence), its label links, dedupe entries, timeline events and listing cards.
 
-    Label changes are set operations (ADD/DELETE), so concurrent editors never lose each other's labels; the cards
-    are rewritten from card 0 at the version read, so without `expected_version` a change that raced another is
-    rebuilt from the newer card 0 and sent again (a few times).
+    Label changes are set operations (ADD/DELETE); the cards are rewritten from card 0 at the version read, so
+    without `expected_version` a change that raced another is rebuilt from the newer card 0 and sent again.
     """
-    card0 = current.card if current is not None and current.card is not None else _card0(region, account_id, lead_id)
+    _forget_lead(region, account_id, lead_id, (*change.new_digests, *change.removed_digests))
+    card0 = current.card if current and current.card else lead_cards.read_card0(region, account_id, lead_id)
     for attempt in range(_CARD_RACE_ATTEMPTS):
         update_ = LeadUpdate(account_id, lead_id, change, expected_version, updated_at, tuple(events), current)
         update_ = _with_cards(update_, card0)
@@ -227,7 +262,7 @@ def update(
             if card_raced and not lead_failed and expected_version is None:
                 if attempt + 1 == _CARD_RACE_ATTEMPTS:  # busy: as a transaction conflict, the caller may retry
                     raise Throttled("the lead is being changed by others; retry", retry_after_seconds=1) from exc
-                card0 = _card0(region, account_id, lead_id)
+                card0 = lead_cards.read_card0(region, account_id, lead_id)
                 continue
             if lead_failed or card_raced:
                 latest = get(region, account_id, lead_id, with_personal=False)
@@ -285,8 +320,7 @@ def update_many(region: str, updates: Sequence[LeadUpdate]) -> list[UpdateResult
 
 
 def _update_results(updates: Sequence[LeadUpdate], reasons: list[str | None]) -> list[UpdateResult]:
-    # TRANSACTION_ORDER: all deletes, then all puts, then all updates; one lead's puts: links, dedupe entries,
-    # events, then its cards (card 0 first, conditioned on the version its cards were made from).
+    # TRANSACTION_ORDER: deletes, puts, updates; one lead's puts: links, dedupe entries, events, cards (card 0 first).
     deletes = sum(u.deletes for u in updates)
     puts_before = deletes
     updates_before = deletes + sum(u.puts for u in updates)
@@ -411,13 +445,6 @@ def _stage_update(tx: TransactWrite, region: str, update_: LeadUpdate) -> None:
             tx.delete(m.key(pk=pk))
 
 
-def _card0(region: str, account_id: str, lead_id: str) -> LeadKeyItem | None:
-    try:
-        return models(region).key.get(key_pk(account_id, lead_id), consistent_read=True)
-    except DoesNotExist:
-        return None
-
-
 def _with_cards(update_: LeadUpdate, card0: LeadKeyItem | None) -> LeadUpdate:
     """`update_` with the cards its change leaves (none without a change, or for a lead without cards)."""
     if update_.change is None or update_.cards is not None or card0 is None or not card0.lead_id:
@@ -428,14 +455,8 @@ def _with_cards(update_: LeadUpdate, card0: LeadKeyItem | None) -> LeadUpdate:
 def _resolve_cards(region: str, updates: Sequence[LeadUpdate]) -> list[LeadUpdate]:
     """Reads the card 0 of every changed lead that came without one (one BatchGetItem per 100)."""
     known = {u.lead_id: u.current.card for u in updates if u.current is not None and u.current.card is not None}
-    wanted = [
-        (u.account_id, u.lead_id)
-        for u in updates
-        if u.change is not None and u.cards is None and u.lead_id not in known
-    ]
-    if wanted:
-        keys = [key_pk(account_id, lead_id) for account_id, lead_id in wanted]
-        known.update((card.lead_id, card) for card in models(region).key.batch_get(keys, consistent_read=True))
+    wanted = [(u.account_id, u.lead_id) for u in updates if u.change and u.cards is None and u.lead_id not in known]
+    known |= lead_cards.read_card0s(region, wanted)
     return [_with_cards(u, known.get(u.lead_id)) for u in updates]
 
 
@@ -445,6 +466,16 @@ def _resolve_cards(region: str, updates: Sequence[LeadUpdate]) -> list[LeadUpdat
 def get(region: str, account_id: str, lead_id: str, *, with_personal: bool = True) -> LeadState | None:
     """The lead and its key in one request (TransactGetItems spans both regional tables)."""
     m = models(region)
+    lead_known = batch_io.cached(m.lead, lead_pk(account_id), lead_sk(lead_id))
+    key_known = batch_io.cached(m.key, key_pk(account_id, lead_id)) if with_personal else None
+    if not isinstance(lead_known, batch_io.Miss) and not isinstance(key_known, batch_io.Miss):
+        if lead_known is None or (with_personal and key_known is None):
+            return None
+        if key_known is None:
+            return lead_from_item(lead_known, None)
+        known_state = open_item(lead_known, key_known)
+        known_state.card = key_known  # card 0: a change rewrites the cards from it
+        return known_state
     if not with_personal:
         try:
             return lead_from_item(m.lead.get(lead_pk(account_id), lead_sk(lead_id), consistent_read=True), None)
@@ -542,6 +573,7 @@ def delete(state: LeadState, tombstone: TimelineEvent, *, expected_version: int 
     lead = state.lead
     region = lead.storage_region
     m = models(region)
+    _forget_lead(region, lead.account_id, lead.id, state.digests)
     notes = list(m.note.query(children_pk(lead.account_id, lead.id), m.note.sk.startswith("N#")))
     doomed: list[Any] = [
         m.lead(pk=lead_pk(lead.account_id), sk=lead_sk(lead.id)),

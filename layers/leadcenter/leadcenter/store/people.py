@@ -28,6 +28,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from leadcenter.config import settings
+from leadcenter.store import batch_io
 from leadcenter.store._base import table_meta
 
 LEAD, TOUCH, CONVERSATION = "LEAD", "TOUCH", "CONV"
@@ -129,6 +130,7 @@ def stage_ledger_check(tx: TransactWrite, region: str, person_hash: str, occurre
 
 def _put_unless_newer(item: PersonEntry, exp: int) -> None:
     cls = type(item)
+    batch_io.forget(cls, item.pk, item.sk)
     try:
         item.save(condition=cls.pk.does_not_exist() | (cls.expires_at < exp))
     except PutError as exc:
@@ -152,6 +154,26 @@ def note_conversation(region: str, person_hash: str, account_id: str, conversati
     _put_unless_newer(entry, exp)
 
 
+def touch_entry_key(region: str, person_hash: str, account_id: str) -> batch_io.Key:
+    return batch_io.key_of(_models(region).entry, index_pk(person_hash), f"{TOUCH}#{account_id}")
+
+
+def conversation_entry_key(region: str, person_hash: str, account_id: str, conversation_id: str) -> batch_io.Key:
+    return batch_io.key_of(
+        _models(region).entry, index_pk(person_hash), f"{CONVERSATION}#{account_id}#{conversation_id}"
+    )
+
+
+def noted_until(key: batch_io.Key) -> int | None:
+    """Until when an index entry (by `touch_entry_key` or `conversation_entry_key`) is kept: 0 when there is none,
+    None when the batch's snapshot does not know (then write it, as without the snapshot)."""
+    region, _, pk, sk = key
+    known = batch_io.cached(_models(region).entry, pk, sk)
+    if isinstance(known, batch_io.Miss):
+        return None
+    return 0 if known is None else int(known.expires_at)
+
+
 def entries(region: str, person_hash: str) -> list[Entry]:
     m = _models(region)
     return [
@@ -161,10 +183,12 @@ def entries(region: str, person_hash: str) -> list[Entry]:
 
 
 def forget_touches(region: str, person_hash: str, account_id: str) -> None:
+    batch_io.forget(_models(region).entry, index_pk(person_hash), f"{TOUCH}#{account_id}")
     _models(region).entry(pk=index_pk(person_hash), sk=f"{TOUCH}#{account_id}").delete()
 
 
 def forget_conversation(region: str, person_hash: str, account_id: str, conversation_id: str) -> None:
+    batch_io.forget(_models(region).entry, index_pk(person_hash), f"{CONVERSATION}#{account_id}#{conversation_id}")
     _models(region).entry(pk=index_pk(person_hash), sk=f"{CONVERSATION}#{account_id}#{conversation_id}").delete()
 
 
@@ -182,6 +206,7 @@ def record_erasure(region: str, person_hash: str, erased_at: str, expires_epoch:
     """Writes (or moves later) the person's erasure time; an earlier time never replaces a later one."""
     ledger = _models(region).ledger
     item = ledger(pk=ledger_pk(person_hash), sk=LEDGER_SK, erased_at=erased_at, expires_at=expires_epoch)
+    batch_io.forget(ledger, item.pk, LEDGER_SK)
     try:
         item.save(condition=ledger.pk.does_not_exist() | (ledger.erased_at < erased_at))
     except PutError as exc:
@@ -189,8 +214,15 @@ def record_erasure(region: str, person_hash: str, erased_at: str, expires_epoch:
             raise
 
 
+def ledger_key(region: str, person_hash: str) -> batch_io.Key:
+    return batch_io.key_of(_models(region).ledger, ledger_pk(person_hash), LEDGER_SK)
+
+
 def erased_at(region: str, person_hash: str) -> str | None:
     """When the person was last erased (ISO 8601 UTC), if within the ledger's retention."""
+    known = batch_io.cached(_models(region).ledger, ledger_pk(person_hash), LEDGER_SK)
+    if not isinstance(known, batch_io.Miss):
+        return None if known is None else str(known.erased_at)
     try:
         return str(_models(region).ledger.get(ledger_pk(person_hash), LEDGER_SK, consistent_read=True).erased_at)
     except DoesNotExist:

@@ -25,6 +25,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from leadcenter.config import settings
+from leadcenter.store import batch_io
 from leadcenter.store._base import table_meta, transact_write, translate_write_errors
 from leadcenter.store.catalog import CatalogItem, catalog_key
 from leadcenter.store.lead_items import dimension_key, lead_index, models
@@ -116,6 +117,7 @@ def _count_once(
 ) -> bool:
     """Puts `marker` (it must not exist) and adds one `metric` (and one conversion) in one transaction."""
     deltas = {metric: 1, "conversions": 1 if conversion else 0}
+    batch_io.forget(MarkerItem, marker.pk, marker.sk)
     try:
         with transact_write(settings().home_region) as transaction:
             transaction.save(marker, condition=MarkerItem.pk.does_not_exist())
@@ -128,6 +130,9 @@ def _count_once(
 
 
 def marker_exists(pk: str, sk: str) -> bool:
+    known = batch_io.cached(MarkerItem, pk, sk)
+    if not isinstance(known, batch_io.Miss):
+        return known is not None
     try:
         MarkerItem.get(pk, sk, attributes_to_get=["pk"])
         return True
@@ -178,11 +183,19 @@ def conversation_counted(account_id: str, conversation_id: str) -> bool:
     return marker_exists(f"RC#{account_id}", conversation_id)
 
 
+def conversation_marker_key(account_id: str, conversation_id: str) -> batch_io.Key:
+    return batch_io.key_of(MarkerItem, f"RC#{account_id}", conversation_id)
+
+
 def count_conversation(
     account_id: str, conversation_id: str, day: str, entities: Entities, conversion: bool, expires_epoch: int
 ) -> bool:
-    """Counts a conversation's first message once (an organic one only gets its marker)."""
+    """Counts a conversation's first message once (an organic one only gets its marker: an idempotent put that
+    goes out with a batch's other puts)."""
     marker = _marker(f"RC#{account_id}", conversation_id, day, entities, conversion, expires_epoch)
+    if not entities.by_level():
+        batch_io.defer(marker)
+        return True
     return _count_once(marker, account_id, day, entities, conversion, "conversations")
 
 
