@@ -295,15 +295,16 @@ def update_many(region: str, updates: Sequence[LeadUpdate]) -> list[UpdateResult
     All or nothing: when a condition fails the transaction is cancelled, and the result says per lead why,
     from the cancellation reasons, so the caller can resend the leads marked RETRY.
     """
-    if not updates:
-        return []
-    updates = _resolve_cards(region, updates)
+    return _write_many(region, _resolve_cards(region, updates)) if updates else []
+
+
+def _write_many(region: str, updates: list[LeadUpdate]) -> list[UpdateResult]:
     if sum(u.item_count for u in updates) > MAX_TRANSACTION_ITEMS:
-        # The cards of labelled leads made the batch too big for one transaction: halves, each all or nothing.
+        # The leads' cards made the batch too big for one transaction: halves, each all or nothing.
         half = len(updates) // 2
         if not half:
             raise ValueError(f"more than {MAX_TRANSACTION_ITEMS} items for one transaction")
-        return update_many(region, updates[:half]) + update_many(region, updates[half:])
+        return _write_many(region, updates[:half]) + _write_many(region, updates[half:])
     try:
         with transact_write(region) as tx:
             for update_ in updates:
@@ -435,8 +436,7 @@ def _stage_update(tx: TransactWrite, region: str, update_: LeadUpdate) -> None:
             )
     for event in update_.events:
         tx.save(event_item(region, account_id, lead_id, exp, event), condition=m.event.pk.does_not_exist())
-    if update_.cards is not None:
-        # The listing cards, rewritten whole from the changed lead; card 0 only if still at the version read.
+    if update_.cards is not None:  # rewritten whole from the changed lead; card 0 only at the version read
         first, *others = update_.cards.put
         tx.save(first, condition=m.key.version == update_.cards.version)
         for card in others:
