@@ -38,7 +38,10 @@ def test_the_key_item_carries_the_leads_expiry_and_sweep_shard(api):
     key = _key_item(account, lead["id"])
     assert key is not None
     assert key["expires_at"] == item["expires_at"] and key["g_exp"] == item["g_exp"]
-    assert set(key) == {"pk", "kek_blob", "wrapped", "expires_at", "g_exp"}
+    # The key item is also the lead's listing card (issue 18): the key, and a copy of the lead item, sealed fields
+    # sealed (no plaintext of the contact anywhere in it)
+    assert {"pk", "kek_blob", "wrapped", "expires_at", "g_exp", "contact_ct", "status"} <= set(key)
+    assert b"siti" not in repr(key).lower().encode()
 
 
 def test_a_key_whose_lead_item_ttl_removed_is_swept_by_its_own_expiry(api, frozen_clock):

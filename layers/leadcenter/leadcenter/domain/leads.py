@@ -67,10 +67,15 @@ def _decorate(states: list[LeadState], label_names: dict[str, str]) -> list[Lead
     return leads
 
 
-def label_names(account_ids: list[str]) -> dict[str, str]:
+def label_names(account_ids: list[str], known: account_store.Account | None = None) -> dict[str, str]:
+    """Label id -> name of the accounts; `known` (an account item already read, e.g. by authorisation) brings
+    its own label directory, so that account costs no read."""
     names: dict[str, str] = {}
     for account_id in account_ids:
-        names.update({label.id: label.name for label in label_store.list_labels(account_id)})
+        if known is not None and known.account_id == account_id and known.label_names is not None:
+            names.update(known.label_names)
+        else:
+            names.update({label.id: label.name for label in label_store.list_labels(account_id)})
     return names
 
 
@@ -395,7 +400,8 @@ def list_leads(
     )
     page = lead_query.find(query)
     next_cursor = cursors.issue(page.last_key)
-    return Page(_decorate(page.leads, label_names(_label_accounts(access, *accounts))), next_cursor, page.stats)
+    names = label_names(_label_accounts(access, *accounts), access.account)
+    return Page(_decorate(page.leads, names), next_cursor, page.stats)
 
 
 def _regions_by_account(accounts: list[str], access: Access) -> dict[str, list[str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field
 
-from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
+from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -52,6 +52,10 @@ class AccountItem(Model):
     # How many members are admins; every member write moves it in the same transaction (`change_member`).
     # Absent on accounts created before it existed: the first admin change counts them (`_ensure_admin_count`).
     admin_count = NumberAttribute(null=True)
+    # Label id -> name, kept by store.labels with every label write (version-checked), so the authorisation read
+    # brings a list page its label names. Absent on accounts whose labels predate it (read from the labels then).
+    label_names: MapAttribute[str, str] = MapAttribute(null=True)
+    label_names_version = NumberAttribute(null=True)
 
 
 class MemberItem(Model):
@@ -77,6 +81,7 @@ class Account:
     lead_regions: frozenset[str] = frozenset()
     lead_access_holder: str | None = None
     lead_access_version: int = 0
+    label_names: tuple[tuple[str, str], ...] | None = None  # (id, name); None: not kept on this account yet
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,7 @@ def _account(item: AccountItem) -> Account:
         lead_regions=frozenset(item.lead_regions or ()),
         lead_access_holder=item.lead_access_holder,
         lead_access_version=int(item.lead_access_version or 0),
+        label_names=None if item.label_names is None else tuple(sorted(item.label_names.as_dict().items())),
     )
 
 

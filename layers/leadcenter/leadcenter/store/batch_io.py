@@ -81,8 +81,9 @@ def load() -> None:
             chunk = keys[start : start + _GET_LIMIT]
             batch.items.update(dict.fromkeys(chunk))
             for table, raw in _batch_get(region, chunk):
+                # `sk` is a key only where it was asked for (a lead-keys card carries `sk` as a plain attribute).
                 key = (region, table, raw["pk"]["S"], raw["sk"]["S"] if "sk" in raw else None)
-                batch.items[key] = raw
+                batch.items[key if key in batch.items else (*key[:3], None)] = raw
 
 
 def _batch_get(region: str, keys: list[Key]) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from leadcenter.config import settings
 from leadcenter.errors import NotFound
 from leadcenter.store._base import table_meta, transact_write, translate_write_errors
-from leadcenter.store.accounts import account_pk
+from leadcenter.store.accounts import AccountItem, account_pk
 
 
 class LabelItem(Model):
@@ -34,12 +35,40 @@ def _name_key(name: str) -> str:
     return f"LBN#{name.casefold()}"
 
 
+def _stage_directory(tx: TransactWrite, account_id: str, change: dict[str, str | None]) -> None:
+    """The account item's label directory (id -> name) with `change` applied (None removes), in the label write's
+    transaction, conditioned on the directory version read: authorisation reads it, so list pages need no label
+    read of their own. A directory missing (labels made before it) is built from the labels first."""
+    meta = AccountItem.get(
+        account_pk(account_id), "META", attributes_to_get=["pk", "label_names", "label_names_version"]
+    )
+    if meta.label_names is None:
+        names = {label.id: label.name for label in list_labels(account_id)}
+        condition = AccountItem.label_names_version.does_not_exist()
+        version = 0
+    else:
+        names = dict(meta.label_names.as_dict())
+        version = int(meta.label_names_version or 0)
+        condition = AccountItem.label_names_version == version
+    for label_id, name in change.items():
+        if name is None:
+            names.pop(label_id, None)
+        else:
+            names[label_id] = name
+    tx.update(
+        AccountItem(pk=account_pk(account_id), sk="META"),
+        actions=[AccountItem.label_names.set(names), AccountItem.label_names_version.set(version + 1)],
+        condition=AccountItem.pk.exists() & condition,
+    )
+
+
 def create(account_id: str, label: Label) -> None:
     """The label and a claim on its (case-insensitive) name, so two labels never share a name."""
     with (
-        translate_write_errors(f"a label named '{label.name}' already exists"),
+        translate_write_errors(f"a label named '{label.name}' already exists, or labels changed meanwhile"),
         transact_write(settings().home_region) as tx,
     ):
+        _stage_directory(tx, account_id, {label.id: label.name})
         tx.save(
             LabelItem(pk=account_pk(account_id), sk=_name_key(label.name), label_id=label.id),
             condition=LabelItem.pk.does_not_exist(),
@@ -71,9 +100,10 @@ def get(account_id: str, label_id: str) -> Label:
 
 def rename(account_id: str, label: Label, new_name: str) -> None:
     with (
-        translate_write_errors(f"a label named '{new_name}' already exists"),
+        translate_write_errors(f"a label named '{new_name}' already exists, or labels changed meanwhile"),
         transact_write(settings().home_region) as tx,
     ):
+        _stage_directory(tx, account_id, {label.id: new_name})
         if label.name.casefold() != new_name.casefold():
             tx.save(
                 LabelItem(pk=account_pk(account_id), sk=_name_key(new_name), label_id=label.id),
@@ -88,6 +118,7 @@ def rename(account_id: str, label: Label, new_name: str) -> None:
 
 
 def delete(account_id: str, label: Label) -> None:
-    with transact_write(settings().home_region) as tx:
+    with translate_write_errors("labels changed meanwhile; retry"), transact_write(settings().home_region) as tx:
+        _stage_directory(tx, account_id, {label.id: None})
         tx.delete(LabelItem(pk=account_pk(account_id), sk=f"LB#{label.id}"))
         tx.delete(LabelItem(pk=account_pk(account_id), sk=_name_key(label.name)))

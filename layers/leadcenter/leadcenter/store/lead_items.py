@@ -6,7 +6,8 @@ Items (one regional table; docs/data-model.md maps every access pattern to a key
   dedupe      pk D#<account>#<digest>     sk D               blind index of a contact or platform id -> lead
   note        pk LD#<account>#<lead id>   sk N#<note id>     sealed text
   timeline    pk LD#<account>#<lead id>   sk T#<event id>    no personal data; survives deletion as tombstone
-and in the regional lead-keys table (no PITR, so deleting shreds): pk K#<account>#<lead id>, with its own `g_exp`.
+and in the regional lead-keys table (no PITR, so deleting shreds): the lead's card, pk K#<account>#<lead id>: its
+wrapped key plus a copy of the lead item (the lists' indexes live there, so a page carries its keys), own `g_exp`.
 Every item of a lead carries the lead's `expires_at` (TTL) and `g_exp` (the retention sweep's index).
 
 The item classes are declared once, here; `models(region)` binds each to the tables of one storage region
@@ -131,7 +132,8 @@ class LeadItem(Model):
     upd_sk = UnicodeAttribute()
     g_upd = UnicodeAttribute()
     g_exp = UnicodeAttribute()
-    # One sparse index per list filter: g_<dimension> = A#<account>#<dimension>#<value>, sorted by lead id.
+    # g_<dimension> = A#<account>#<dimension>#<value> of every list filter: the cards' filter expressions use them,
+    # and the lead-ads reports the ad, ad group and campaign indexes (the lists read the cards' slots instead).
     g_status = UnicodeAttribute(null=True)
     g_assignee = UnicodeAttribute(null=True)
     g_access = UnicodeAttribute(null=True)
@@ -141,16 +143,9 @@ class LeadItem(Model):
     g_adgroup = UnicodeAttribute(null=True)
     g_campaign = UnicodeAttribute(null=True)
     g_traffic = UnicodeAttribute(null=True)
-    by_status = _index("by_status", "g_status")
-    by_assignee = _index("by_assignee", "g_assignee")
-    by_access = _index("by_access", "g_access")
-    by_source = _index("by_source", "g_source")
-    by_form = _index("by_form", "g_form")
     by_ad = _index("by_ad", "g_ad")
     by_adgroup = _index("by_adgroup", "g_adgroup")
     by_campaign = _index("by_campaign", "g_campaign")
-    by_traffic = _index("by_traffic", "g_traffic")
-    by_updated = _index("by_updated", "g_upd", "upd_sk")
     by_person = _index("by_person", "person_hash")
     by_expiry = _index("by_expiry", "g_exp", expiry_only=True)
 
@@ -193,7 +188,7 @@ class LinkItem(_ChildItem):
     lead_id = UnicodeAttribute()
 
 
-class _KeyExpiryIndex(GlobalSecondaryIndex["LeadKeyItem"]):
+class _KeyExpiryIndex(GlobalSecondaryIndex["LeadItem"]):
     """The lead-keys table's own sharded expiry index (`X#<day>#<shard>`, as the lead table's `by_expiry`): the
     sweep finds expired keys directly, also when TTL removed their lead item first. Keys and `expires_at` only,
     never a copy of the wrapped key."""
@@ -206,18 +201,26 @@ class _KeyExpiryIndex(GlobalSecondaryIndex["LeadKeyItem"]):
     pk = UnicodeAttribute(range_key=True)
 
 
-class LeadKeyItem(Model):
-    """A lead's data key, wrapped under a KMS key-encryption key; deleting it shreds the lead."""
+class LeadKeyItem(LeadItem):
+    """A lead's data key, wrapped under a KMS key-encryption key, and the lead's listing card: a copy of its lead
+    item (every attribute, sealed fields sealed) kept in the same transaction as the lead item. Lists read the
+    cards through the key table's indexes, so a page arrives with its key material in one request; deleting the
+    card still shreds the lead (the key table has no point-in-time recovery, so no backup holds the key)."""
 
     class Meta:
         table_name = "leadcenter-lead-keys"
 
+    _range_keyname = None  # the table has a hash key only (pynamodb would inherit LeadItem's `sk`)
     pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute()  # L#<lead id>: the listing indexes' sort key (not a key of this table)
     kek_blob = BinaryAttribute(legacy_encoding=False)
     wrapped = BinaryAttribute(legacy_encoding=False)
-    expires_at = NumberAttribute()
-    g_exp = UnicodeAttribute(null=True)  # null on keys written before the index existed (swept with their lead)
     by_expiry = _KeyExpiryIndex()
+    g_upd = UnicodeAttribute(null=True)  # card 0 only: the incremental pull (by_updated) lists each lead once
+    by_updated = _index("by_updated", "g_upd", "upd_sk")
+    # The lists' indexes: generic slots s01..s18, one sparse GSI each (store.lead_cards says which family where).
+    locals().update({f"s{n:02}": UnicodeAttribute(null=True) for n in range(1, 19)})
+    locals().update({f"by_s{n:02}": _index(f"by_s{n:02}", f"s{n:02}") for n in range(1, 19)})
 
 
 _M = TypeVar("_M", bound=Model)
@@ -288,6 +291,7 @@ class LeadState:
     expires_epoch: int
     person_hash: str | None = None
     lead_key: bytes = field(default=b"", repr=False)
+    card: LeadKeyItem | None = field(default=None, repr=False)  # its card 0 as read (store.lead_cards)
     digests: set[str] = field(default_factory=set)
 
 
@@ -401,20 +405,17 @@ def open_item(item: LeadItem, key_item: LeadKeyItem) -> LeadState:
     return state
 
 
-def open_items(region: str, items: list[LeadItem]) -> list[LeadState]:
-    """Opens a page of lead items with one BatchGetItem for their keys; a lead whose key is gone (just
-    deleted, so shredded) is left out."""
-    if not items:
-        return []
-    key_items = {
-        k.pk: k for k in models(region).key.batch_get([key_pk(item.account_id, item.lead_id) for item in items])
-    }
-    states = []
-    for item in items:
-        key_item = key_items.get(key_pk(item.account_id, item.lead_id))
-        if key_item is not None:
-            states.append(open_item(item, key_item))
-    return states
+def open_card(card: LeadItem) -> LeadState:
+    """The lead a listing card (a LeadKeyItem) holds, opened with the key it carries."""
+    return open_item(card, cast(LeadKeyItem, card))
+
+
+def lead_card(item: LeadItem, wrapped: crypto.WrappedLeadKey) -> LeadKeyItem:
+    """The listing card of a lead item: every attribute of the item, and its wrapped key."""
+    values = {name: getattr(item, name) for name in LeadItem.get_attributes() if name != "pk"}
+    return models(region_of_item(item)).key(
+        pk=key_pk(item.account_id, item.lead_id), kek_blob=wrapped.kek_blob, wrapped=wrapped.wrapped, **values
+    )
 
 
 def link_item(region: str, account_id: str, label_id: str, lead_id: str, exp: int) -> LinkItem:

@@ -1,10 +1,13 @@
 """Lead lists: the query planner. A typed LeadQuery in, a page of opened leads out.
 
-Every filter has its own sparse GSI keyed by `A#<account>#<dimension>#<value>` and sorted by lead id (time
-sortable), so one filter and a creation-time range are one key query; the planner picks the most selective
-filter as the key and leaves the rest to a filter expression over that key's items. A label is served by its
-link items (one per labelled lead), then the leads by key; `q` by the catalog's matching ids, one key query per
-match. Several accounts or storage regions are merged newest first. See docs/data-model.md.
+Lists read the leads' listing cards (store.lead_cards: copies of the lead item, each with the lead's wrapped key,
+in the lead-keys table), so a page arrives with its key material: one Query per region and key. Every single
+filter (label included) and every pair of status, label, assignee, source, form and `q` has its own key there,
+`A#<account>#<family>#<values>`, sorted by lead id (time sortable), so a filter or pair and a creation-time range
+are one key query; the planner picks the family covering the most (and most selective) filters as the key and
+leaves the rest (access status, a third filter) to a filter expression over that key's cards. `q` resolves to the
+catalog's matching ids, one key query per match. Several accounts or storage regions are merged newest first.
+See docs/data-model.md.
 """
 
 from __future__ import annotations
@@ -13,27 +16,23 @@ import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
 from pynamodb.expressions.condition import Condition
 
 from leadcenter import ids
 from leadcenter.store import catalog as catalog_store
+from leadcenter.store.lead_cards import LAYOUTS, SLOT_OF, family_key, slot_name
 from leadcenter.store.lead_items import (
     LeadIndex,
     LeadItem,
     LeadState,
     dimension_key,
-    lead_index,
     lead_pk,
     lead_sk,
-    link_pk,
     models,
-    open_items,
-    region_of_item,
+    open_card,
 )
-
-# Which filter serves as the key (index) when several are given: the one expected to be most selective.
-_PRIMARY_ORDER = ("form", "assignee", "status", "source", "access", "traffic")
 
 
 @dataclass
@@ -98,84 +97,80 @@ def find(query: LeadQuery) -> LeadPage:
         sort_key = "sk"
     page = items[: query.limit]
     last_key = getattr(page[-1], sort_key) if len(items) > query.limit and page else None
-    by_region: dict[str, list[LeadItem]] = {}
-    for item in page:
-        by_region.setdefault(region_of_item(item), []).append(item)
-    opened: dict[str, LeadState] = {}
-    for region, region_items in by_region.items():
-        stats.requests += 1
-        opened.update((state.lead.id, state) for state in open_items(region, region_items))
-    return LeadPage([opened[item.lead_id] for item in page if item.lead_id in opened], last_key, stats)
+    return LeadPage([open_card(card) for card in page], last_key, stats)
 
 
-def _filter_condition(dims: dict[str, str], label: str | None) -> Condition | None:
-    attribute = {
-        "form": LeadItem.form_id,
-        "status": LeadItem.status,
-        "source": LeadItem.source,
-        "access": LeadItem.access_status,
-    }
+# Which filters make the best key when several are given: the ones expected to be most selective first.
+_RANK = ("label", "ad", "adgroup", "campaign", "form", "assignee", "status", "source", "access", "traffic")
+
+
+def _filter_condition(account_id: str, rest: dict[str, str]) -> Condition | None:
+    """The filters the key does not cover, as a filter expression over the key's cards."""
     parts: list[Condition] = []
-    for dimension, value in dims.items():
-        if dimension == "assignee":
-            parts.append(LeadItem.assignee.does_not_exist() if value == "none" else LeadItem.assignee == value)
-        elif dimension == "traffic":  # paid: attributed to an ad
-            parts.append(LeadItem.g_ad.exists() if value == "paid" else LeadItem.g_ad.does_not_exist())
+    for dimension, value in rest.items():
+        if dimension == "label":
+            parts.append(LeadItem.labels.contains(value))
         else:
-            parts.append(attribute[dimension] == value)
-    if label:
-        parts.append(LeadItem.labels.contains(label))
+            attribute = getattr(LeadItem, f"g_{dimension}")
+            parts.append(attribute == dimension_key(account_id, dimension, value))
     condition = None
     for part in parts:
         condition = part if condition is None else condition & part
     return condition
 
 
-def _matches(item: LeadItem, dims: dict[str, str]) -> bool:
-    values = {
-        "form": item.form_id,
-        "status": item.status,
-        "source": item.source,
-        "access": item.access_status,
-        "assignee": item.assignee or "none",
-        "traffic": "paid" if item.g_ad else "organic",
-    }
-    return all(values[d] == v for d, v in dims.items())
-
-
 @dataclass(frozen=True)
 class _Target:
-    """One key query: on `index` (None: the table) for `hash_value`, with the filters left over."""
+    """One key query: on the cards' index `index` for `hash_value`, with the filters left over."""
 
-    index: str | None
+    index: str
     hash_value: str
     rest: dict[str, str]
-    label: str | None = None
-    label_stream: bool = False
+
+
+def _best_family(wanted: dict[str, str]) -> tuple[str, ...]:
+    """The indexed family (a filter or pair) covering the most, and most selective, of the wanted filters."""
+    best: tuple[str, ...] = ("account",)
+    best_score = (0, 0)
+    for family in SLOT_OF:
+        if family <= wanted.keys() and family != {"account"}:
+            score = (len(family), -sum(_RANK.index(d) for d in family))
+            if score > best_score:
+                best, best_score = tuple(sorted(family, key=_RANK.index)), score
+    return best
+
+
+def _target(account_id: str, wanted: dict[str, str]) -> _Target:
+    family = _best_family(wanted)
+    slot = SLOT_OF[frozenset(family)]
+    # The family's own dimension order (its key is built in that order).
+    ordered = next(f for layout in LAYOUTS.values() for f in layout if frozenset(f) == frozenset(family))
+    key = family_key(account_id, ordered, dict(wanted))
+    assert key is not None
+    rest = {d: v for d, v in wanted.items() if d not in family}
+    return _Target(f"by_{slot_name(slot)}", key, rest)
 
 
 def _targets(account_id: str, query: LeadQuery, dims: dict[str, str]) -> list[_Target]:
-    if query.q:
-        return [
-            _Target(f"by_{kind}", dimension_key(account_id, kind, item_id), dims, query.label)
-            for _, kind, item_id in catalog_store.resolve([account_id], query.q)
-        ]
-    if query.label:
-        return [_Target(None, query.label, dims, label_stream=True)]
-    for dimension in _PRIMARY_ORDER:
-        if dimension in dims:
-            rest = {d: v for d, v in dims.items() if d != dimension}
-            return [_Target(f"by_{dimension}", dimension_key(account_id, dimension, dims[dimension]), rest)]
-    return [_Target(None, lead_pk(account_id), {})]
+    wanted = {**dims, **({"label": query.label} if query.label else {})}
+    if not query.q:
+        return [_target(account_id, wanted)]
+    targets = []
+    for _, kind, item_id in catalog_store.resolve([account_id], query.q):
+        if wanted.get(kind, item_id) != item_id:
+            continue  # q names another form than form_id: none of its leads match both
+        targets.append(_target(account_id, {**wanted, kind: item_id}))
+    return targets
 
 
-def _source(region: str, index: str | None) -> type[LeadItem] | LeadIndex:
-    return models(region).lead if index is None else lead_index(region, index)
+def _source(region: str, index: str) -> LeadIndex:
+    """An index of the listing cards."""
+    return cast(LeadIndex, getattr(models(region).key, index))
 
 
 def _query(
     region: str,
-    index: str | None,
+    index: str,
     hash_value: str,
     range_condition: Condition | None,
     filter_condition: Condition | None,
@@ -216,11 +211,7 @@ def _by_creation(query: LeadQuery, stats: QueryStats) -> list[LeadItem]:
         for region in regions:
             range_condition = models(region).lead.sk.between(low_key, high_key)
             for target in targets:
-                if target.label_stream:
-                    links = _LabelStream(region, account_id, target.hash_value, range_condition, query.now_epoch)
-                    streams.append(links.matching(target.rest, want, after, stats))
-                    continue
-                condition = _filter_condition(target.rest, target.label)
+                condition = _filter_condition(account_id, target.rest)
                 items = _query(region, target.index, target.hash_value, range_condition, condition, want + 1, stats)
                 streams.append([i for i in items if i.sk != after])
     return _first_distinct(heapq.merge(*streams, key=lambda i: i.sk, reverse=True), want)
@@ -238,63 +229,14 @@ def _first_distinct(items: Iterable[LeadItem], want: int) -> list[LeadItem]:
     return result
 
 
-@dataclass(frozen=True)
-class _LabelStream:
-    """Leads with a label: its link items (newest lead first), then the leads by key."""
-
-    region: str
-    account_id: str
-    label_id: str
-    range_condition: Condition
-    now_epoch: int
-
-    def matching(self, rest: dict[str, str], want: int, after: str | None, stats: QueryStats) -> list[LeadItem]:
-        """Pages through the links until `want` leads match the other filters or the links run out."""
-        m = models(self.region)
-        matched: list[LeadItem] = []
-        start = None
-        while len(matched) < want:
-            result = m.link.query(
-                link_pk(self.account_id, self.label_id),
-                range_key_condition=self.range_condition,
-                scan_index_forward=False,
-                limit=want + 1,
-                page_size=want + 1,
-                last_evaluated_key=start,
-            )
-            links = list(result)
-            start = result.last_evaluated_key
-            stats.requests += 1
-            stats.scanned += result.page_iter.total_scanned_count
-            lead_ids = [link.lead_id for link in links if link.sk != after]
-            fetched = {i.lead_id: i for i in self._leads(lead_ids, stats)}
-            matched += [
-                fetched[i]
-                for i in lead_ids
-                if i in fetched and _matches(fetched[i], rest) and fetched[i].expires_at > self.now_epoch
-            ]
-            if start is None:
-                break
-        return matched[:want]
-
-    def _leads(self, lead_ids: list[str], stats: QueryStats) -> list[LeadItem]:
-        if not lead_ids:
-            return []
-        stats.requests += (len(lead_ids) + 99) // 100
-        keys = [(lead_pk(self.account_id), lead_sk(i)) for i in lead_ids]
-        items = list(models(self.region).lead.batch_get(keys))
-        stats.scanned += len(items)
-        return items
-
-
 def _by_update(query: LeadQuery, stats: QueryStats) -> list[LeadItem]:
     """Incremental pull: oldest change first from `updated_since`, so a CRM that follows the cursor sees
     every change once; a lead changed again later moves behind the cursor and is seen again."""
     start = query.after or query.updated_since or ""
-    dims = query.dimensions()
-    rest = _filter_condition(dims, query.label)
+    dims = {**query.dimensions(), **({"label": query.label} if query.label else {})}
     streams = []
     for account_id, regions in query.regions.items():
+        rest = _filter_condition(account_id, dims)
         for region in regions:
             lead = models(region).lead
             condition = lead.expires_at > query.now_epoch
@@ -320,10 +262,12 @@ def _by_update(query: LeadQuery, stats: QueryStats) -> list[LeadItem]:
 def count_created(
     region: str, account_id: str, created_from: datetime, created_to: datetime, *, status: str | None = None
 ) -> int:
-    """Leads created in a time range (of one status): a key-condition COUNT, which reads the index partition
-    but returns no items."""
-    lead = models(region).lead
-    between = lead.sk.between(lead_sk(ids.floor(created_from)), lead_sk(ids.ceiling(created_to) + "~"))
-    if status is None:
-        return lead.count(lead_pk(account_id), range_key_condition=between)
-    return lead.count(dimension_key(account_id, "status", status), range_key_condition=between, index_name="by_status")
+    """Leads created in a time range (of one status): a key-condition COUNT on the card 0 slot of every lead or of
+    the status, which reads the index partition but returns no items."""
+    card = models(region).key
+    between = card.sk.between(lead_sk(ids.floor(created_from)), lead_sk(ids.ceiling(created_to) + "~"))
+    family = ("status",) if status is not None else ("account",)
+    key = family_key(account_id, family, {"status": status})
+    assert key is not None
+    index = f"by_{slot_name(SLOT_OF[frozenset(family)])}"
+    return card.count(key, range_key_condition=between, index_name=index)

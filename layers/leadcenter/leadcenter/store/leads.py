@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -17,12 +17,13 @@ from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from leadcenter import crypto
-from leadcenter.errors import Conflict, NotFound
+from leadcenter.errors import Conflict, NotFound, Throttled
 from leadcenter.model import Contact, FormData
-from leadcenter.store import batch_io, people
+from leadcenter.store import batch_io, lead_cards, people
 from leadcenter.store._base import cancellation_reasons, transact_get, transact_write, translate_write_errors
 from leadcenter.store.lead_items import (
     LeadItem,
+    LeadKeyItem,
     LeadState,
     TimelineEvent,
     children_pk,
@@ -82,15 +83,9 @@ def create(
             if person:
                 people.stage_ledger_check(tx, region, person, contributed_at or lead.created_at)
             tx.save(lead_item(state, cipher), condition=m.lead.pk.does_not_exist())
-            tx.save(
-                m.key(
-                    pk=key_pk(lead.account_id, lead.id),
-                    kek_blob=wrapped.kek_blob,
-                    wrapped=wrapped.wrapped,
-                    expires_at=exp,
-                    g_exp=expiry_key(exp, lead.id),
-                )
-            )
+            # The lead's listing cards: card 0 (its key) here, the others after the event (put order is read back).
+            card0, *more_cards = lead_cards.cards(state, wrapped, cipher)
+            tx.save(card0)
             for digest in dedupe_digests:
                 tx.save(
                     dedupe_item(region, lead.account_id, digest, lead.id, exp), condition=m.dedupe.pk.does_not_exist()
@@ -98,6 +93,8 @@ def create(
             for label_id in sorted(state.label_ids):
                 tx.save(link_item(region, lead.account_id, label_id, lead.id, exp))
             tx.save(event_item(region, lead.account_id, lead.id, exp, event), condition=m.event.pk.does_not_exist())
+            for card in more_cards:
+                tx.save(card)
             if person:
                 people.stage_lead_entry(tx, region, person, lead.account_id, lead.id, exp, expiry_key(exp, lead.id))
     except TransactWriteError as exc:
@@ -206,15 +203,19 @@ class LeadUpdate:
     events: tuple[TimelineEvent, ...] = ()
     current: LeadState | None = None
     expires_epoch: int | None = None  # the lead's expiry when `current` is not at hand (a job's snapshot)
+    cards: lead_cards.CardChange | None = None  # its listing cards after the change (resolved by update/update_many)
 
     @property
     def deletes(self) -> int:
-        return len(self.change.remove_labels) + len(self.change.removed_digests) if self.change else 0
+        change, cards = self.change, self.cards
+        own = len(change.remove_labels) + len(change.removed_digests) if change else 0
+        return own + (len(cards.delete) if cards else 0)
 
     @property
     def puts(self) -> int:
-        change = self.change
-        return (len(change.add_labels) + len(change.new_digests) if change else 0) + len(self.events)
+        change, cards = self.change, self.cards
+        own = (len(change.add_labels) + len(change.new_digests) if change else 0) + len(self.events)
+        return own + (len(cards.put) if cards else 0)
 
     @property
     def item_count(self) -> int:
@@ -233,38 +234,51 @@ def update(
     current: LeadState | None = None,
 ) -> None:
     """Applies a change with one transaction: the lead (version-checked when expected_version is given,
-    otherwise only its existence), its label links, dedupe entries and timeline events.
+    otherwise only its existence), its label links, dedupe entries, timeline events and listing cards.
 
-    Label changes are set operations (ADD/DELETE), so concurrent editors never lose each other's labels.
+    Label changes are set operations (ADD/DELETE); the cards are rewritten from card 0 at the version read, so
+    without `expected_version` a change that raced another is rebuilt from the newer card 0 and sent again.
     """
     _forget_lead(region, account_id, lead_id, (*change.new_digests, *change.removed_digests))
-    try:
-        with transact_write(region) as tx:
-            _stage_update(
-                tx,
-                region,
-                LeadUpdate(account_id, lead_id, change, expected_version, updated_at, tuple(events), current),
-            )
-    except TransactWriteError as exc:
-        reasons = cancellation_reasons(exc)
-        # Deletes, then puts, then updates (TRANSACTION_ORDER): the lead's update is the last item. Puts in the
-        # order staged: label links, dedupe entries, events.
-        first = len(change.remove_labels) + len(change.removed_digests) + len(change.add_labels)
-        for digest, reason in zip(change.new_digests, reasons[first:], strict=False):
-            if reason == "ConditionalCheckFailed":
-                raise ContactTaken(digest) from exc
-        if reasons and reasons[-1] == "ConditionalCheckFailed":
-            latest = get(region, account_id, lead_id, with_personal=False)
-            if latest is None:
-                raise NotFound(f"lead {lead_id} not found") from exc
-            raise Conflict(
-                "the lead changed since you read it; reload and retry",
-                current_version=latest.lead.version,
-            ) from exc
-        if "ConditionalCheckFailed" in reasons:
-            raise Conflict("this change was already applied") from exc
-        with translate_write_errors("conflicting update"):
-            raise
+    card0 = current.card if current and current.card else lead_cards.read_card0(region, account_id, lead_id)
+    for attempt in range(_CARD_RACE_ATTEMPTS):
+        update_ = LeadUpdate(account_id, lead_id, change, expected_version, updated_at, tuple(events), current)
+        update_ = _with_cards(update_, card0)
+        try:
+            with transact_write(region) as tx:
+                _stage_update(tx, region, update_)
+            return
+        except TransactWriteError as exc:
+            reasons = cancellation_reasons(exc)
+            # Deletes, then puts, then updates (TRANSACTION_ORDER): the lead's update is the last item. Puts in the
+            # order staged: label links, dedupe entries, events, cards (card 0 first).
+            first = update_.deletes + len(change.add_labels)
+            for digest, reason in zip(change.new_digests, reasons[first:], strict=False):
+                if reason == "ConditionalCheckFailed":
+                    raise ContactTaken(digest) from exc
+            card_at = update_.deletes + update_.puts - len(update_.cards.put) if update_.cards else len(reasons)
+            card_raced = card_at < len(reasons) and reasons[card_at] == "ConditionalCheckFailed"
+            lead_failed = bool(reasons) and reasons[-1] == "ConditionalCheckFailed"
+            if card_raced and not lead_failed and expected_version is None:
+                if attempt + 1 == _CARD_RACE_ATTEMPTS:  # busy: as a transaction conflict, the caller may retry
+                    raise Throttled("the lead is being changed by others; retry", retry_after_seconds=1) from exc
+                card0 = lead_cards.read_card0(region, account_id, lead_id)
+                continue
+            if lead_failed or card_raced:
+                latest = get(region, account_id, lead_id, with_personal=False)
+                if latest is None:
+                    raise NotFound(f"lead {lead_id} not found") from exc
+                raise Conflict(
+                    "the lead changed since you read it; reload and retry",
+                    current_version=latest.lead.version,
+                ) from exc
+            if "ConditionalCheckFailed" in reasons:
+                raise Conflict("this change was already applied") from exc
+            with translate_write_errors("conflicting update"):
+                raise
+
+
+_CARD_RACE_ATTEMPTS = 4
 
 
 class UpdateResult(StrEnum):
@@ -281,10 +295,16 @@ def update_many(region: str, updates: Sequence[LeadUpdate]) -> list[UpdateResult
     All or nothing: when a condition fails the transaction is cancelled, and the result says per lead why,
     from the cancellation reasons, so the caller can resend the leads marked RETRY.
     """
-    if not updates:
-        return []
+    return _write_many(region, _resolve_cards(region, updates)) if updates else []
+
+
+def _write_many(region: str, updates: list[LeadUpdate]) -> list[UpdateResult]:
     if sum(u.item_count for u in updates) > MAX_TRANSACTION_ITEMS:
-        raise ValueError(f"more than {MAX_TRANSACTION_ITEMS} items for one transaction")
+        # The leads' cards made the batch too big for one transaction: halves, each all or nothing.
+        half = len(updates) // 2
+        if not half:
+            raise ValueError(f"more than {MAX_TRANSACTION_ITEMS} items for one transaction")
+        return _write_many(region, updates[:half]) + _write_many(region, updates[half:])
     try:
         with transact_write(region) as tx:
             for update_ in updates:
@@ -301,18 +321,20 @@ def update_many(region: str, updates: Sequence[LeadUpdate]) -> list[UpdateResult
 
 
 def _update_results(updates: Sequence[LeadUpdate], reasons: list[str | None]) -> list[UpdateResult]:
-    # TRANSACTION_ORDER: all deletes, then all puts, then all updates.
+    # TRANSACTION_ORDER: deletes, puts, updates; one lead's puts: links, dedupe entries, events, cards (card 0 first).
     deletes = sum(u.deletes for u in updates)
     puts_before = deletes
     updates_before = deletes + sum(u.puts for u in updates)
     results = []
     for update_ in updates:
-        first_event = puts_before + update_.puts - len(update_.events)
-        event_reasons = reasons[first_event : puts_before + update_.puts]
+        cards = len(update_.cards.put) if update_.cards else 0
+        first_event = puts_before + update_.puts - cards - len(update_.events)
+        event_reasons = reasons[first_event : first_event + len(update_.events)]
         lead_reason = reasons[updates_before] if update_.change else None
+        card_reason = reasons[puts_before + update_.puts - cards] if cards else None
         if "ConditionalCheckFailed" in event_reasons:
             results.append(UpdateResult.ALREADY_APPLIED)
-        elif lead_reason == "ConditionalCheckFailed":
+        elif "ConditionalCheckFailed" in (lead_reason, card_reason):
             results.append(UpdateResult.CHANGED)
         else:
             results.append(UpdateResult.RETRY)
@@ -414,6 +436,28 @@ def _stage_update(tx: TransactWrite, region: str, update_: LeadUpdate) -> None:
             )
     for event in update_.events:
         tx.save(event_item(region, account_id, lead_id, exp, event), condition=m.event.pk.does_not_exist())
+    if update_.cards is not None:  # rewritten whole from the changed lead; card 0 only at the version read
+        first, *others = update_.cards.put
+        tx.save(first, condition=m.key.version == update_.cards.version)
+        for card in others:
+            tx.save(card)
+        for pk in update_.cards.delete:
+            tx.delete(m.key(pk=pk))
+
+
+def _with_cards(update_: LeadUpdate, card0: LeadKeyItem | None) -> LeadUpdate:
+    """`update_` with the cards its change leaves (none without a change, or for a lead without cards)."""
+    if update_.change is None or update_.cards is not None or card0 is None or not card0.lead_id:
+        return update_
+    return replace(update_, cards=lead_cards.card_change(card0, update_.change, update_.updated_at))
+
+
+def _resolve_cards(region: str, updates: Sequence[LeadUpdate]) -> list[LeadUpdate]:
+    """Reads the card 0 of every changed lead that came without one (one BatchGetItem per 100)."""
+    known = {u.lead_id: u.current.card for u in updates if u.current is not None and u.current.card is not None}
+    wanted = [(u.account_id, u.lead_id) for u in updates if u.change and u.cards is None and u.lead_id not in known]
+    known |= lead_cards.read_card0s(region, wanted)
+    return [_with_cards(u, known.get(u.lead_id)) for u in updates]
 
 
 # ---------------------------------------------------------------------------------------------- reads
@@ -427,7 +471,11 @@ def get(region: str, account_id: str, lead_id: str, *, with_personal: bool = Tru
     if not isinstance(lead_known, batch_io.Miss) and not isinstance(key_known, batch_io.Miss):
         if lead_known is None or (with_personal and key_known is None):
             return None
-        return open_item(lead_known, key_known) if key_known is not None else lead_from_item(lead_known, None)
+        if key_known is None:
+            return lead_from_item(lead_known, None)
+        known_state = open_item(lead_known, key_known)
+        known_state.card = key_known  # card 0: a change rewrites the cards from it
+        return known_state
     if not with_personal:
         try:
             return lead_from_item(m.lead.get(lead_pk(account_id), lead_sk(lead_id), consistent_read=True), None)
@@ -441,7 +489,9 @@ def get(region: str, account_id: str, lead_id: str, *, with_personal: bool = Tru
         key_item = key_future.get()
     except DoesNotExist:
         return None
-    return open_item(item, key_item)
+    state = open_item(item, key_item)
+    state.card = key_item  # card 0: a change rewrites the cards from it
+    return state
 
 
 @dataclass(frozen=True)
@@ -527,7 +577,7 @@ def delete(state: LeadState, tombstone: TimelineEvent, *, expected_version: int 
     notes = list(m.note.query(children_pk(lead.account_id, lead.id), m.note.sk.startswith("N#")))
     doomed: list[Any] = [
         m.lead(pk=lead_pk(lead.account_id), sk=lead_sk(lead.id)),
-        m.key(pk=key_pk(lead.account_id, lead.id)),
+        *(m.key(pk=pk) for pk in lead_cards.card_pks(lead.account_id, lead.id, state.label_ids)),
         *(m.link(pk=link_pk(lead.account_id, label), sk=lead_sk(lead.id)) for label in sorted(state.label_ids)),
         *(m.dedupe(pk=dedupe_pk(lead.account_id, digest), sk="D") for digest in sorted(state.digests)),
         *([people.lead_entry(region, state.person_hash, lead.account_id, lead.id)] if state.person_hash else []),
