@@ -1,5 +1,6 @@
 """Seeding many realistic leads fast, for benchmarks: the same items the lead store writes for a new lead (lead
-item with its personal fields sealed under a fresh lead key, the wrapped lead key, the 'created' timeline event),
+item with its personal fields sealed under a fresh lead key, the wrapped lead key with its listing cards, the
+'created' timeline event),
 built by the store's own item builders and written with BatchWriteItem, 25 items a request, instead of one
 transaction per lead. No dedupe entries and no person index: bench leads come from forms, not platform users.
 """
@@ -30,8 +31,8 @@ def seed_leads(
     from leadcenter.domain.leads import new_lead_id
     from leadcenter.model import Attribution, Contact, FormAnswer, FormData, Lead, LeadSource, OtherContact
     from leadcenter.regions import region_router
-    from leadcenter.store import accounts
-    from leadcenter.store.lead_items import LeadState, TimelineEvent, event_item, expiry_key, key_pk, lead_item, models
+    from leadcenter.store import accounts, lead_cards
+    from leadcenter.store.lead_items import LeadState, TimelineEvent, event_item, lead_item, models
 
     router = region_router()
     names, weights = [c for c, _ in countries], [w for _, w in countries]
@@ -73,16 +74,10 @@ def seed_leads(
                 lead = state.lead
                 lead_key, wrapped = crypto.new_lead_key(region, account_id, lead.id)
                 exp = state.expires_epoch
-                lead_batch.save(lead_item(state, crypto.FieldCipher(lead_key, account_id, lead.id)))
+                cipher = crypto.FieldCipher(lead_key, account_id, lead.id)
+                lead_batch.save(lead_item(state, cipher))
                 lead_batch.save(event_item(region, account_id, lead.id, exp, event))
-                key_batch.save(
-                    m.key(
-                        pk=key_pk(account_id, lead.id),
-                        kek_blob=wrapped.kek_blob,
-                        wrapped=wrapped.wrapped,
-                        expires_at=exp,
-                        g_exp=expiry_key(exp, lead.id),
-                    )
-                )
+                for card in lead_cards.cards(state, wrapped, cipher):  # card 0 is the lead's key item
+                    key_batch.save(card)
         accounts.add_lead_region(account_id, region)
     return lead_ids

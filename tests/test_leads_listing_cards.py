@@ -92,3 +92,18 @@ def test_every_filter_pair_reads_at_most_three_cards_per_lead_listed(stack):
     worst = max(found.items(), key=lambda kv: kv[1][0])
     assert worst[1][0] <= 3, worst
     assert all(returned > 0 for _, returned, _ in found.values()), found
+
+
+def test_the_bench_seeder_writes_leads_the_list_finds_whole(api):
+    """bench/lead_seed.py writes the store's items in batches for the big benchmarks: its leads must list (cards
+    included) and open like the store's own, or the export and listing figures measure something else."""
+    import random
+
+    from bench.lead_seed import seed_leads
+
+    admin = _admin()
+    account = api.account(admin)
+    seeded = seed_leads(account, 12, random.Random(7))
+    page = api.ok("GET", f"/accounts/{account}/leads", admin, query="limit=50")
+    assert sorted(_ids(page)) == sorted(seeded)
+    assert all(lead["contact"]["email"].endswith("@example.com") for lead in page["items"])
