@@ -6,9 +6,10 @@ real queue; marketers act through the API (labels, bulk status and assignment jo
 hand, mark-as-lead, an export, a transfer of the second ad account to the Business Center).
 
 History: the seed winds the local app clock (`leadcenter.clock`, which only the local runner ever moves) back
-to 89 days ago, then forward one day at a time; each day's events are sent many at once and the queues drained
-before the clock moves on, so a lead's created_at, expiry and timeline follow its day. When it is done the
-clock is where it was (the offset it had before), and `GET /_local/seed` says `done`.
+to 89 days ago, then forward to each day that has something to do; each day's events are sent many at once
+(the marketers' jobs on earlier leads meanwhile) and the queues drained before the clock moves on, so a lead's
+created_at, expiry and timeline follow its day. When it is done the clock is where it was (the offset it had
+before), and `GET /_local/seed` says `done`.
 """
 
 from __future__ import annotations
