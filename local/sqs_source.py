@@ -25,6 +25,11 @@ from local.template import ACCOUNT_ID, Function
 
 MAX_VISIBILITY_SECONDS = 43_200  # SQS's ceiling for ChangeMessageVisibility
 DEFAULT_QUEUE_CONCURRENCY = 4
+# Local only: set while someone in this process (the demo seed) waits for the queues to drain. A gathering batch
+# then closes as soon as the queue has nothing more for it, instead of waiting out its batching window (Lambda
+# closes it only when the batch is full, reaches 6 MB, or the window expires); the batch is the same, only sooner.
+DRAIN_WAITING = threading.Event()
+CONSUMERS: dict[str, QueueConsumer] = {}  # by queue URL, the latest consumer of each: what `idle_since` asks
 
 # ---------------------------------------------------------------------------------------------- the event
 
@@ -137,6 +142,13 @@ class QueueConsumer:
         # Messages held back by not_before, by id: kept so a clock jump can deliver them at once.
         self.deferred: dict[str, tuple[dict[str, Any], float]] = {}
         self.deferred_lock = threading.Lock()
+        # Local only, for a caller waiting for the queue to drain without asking moto again and again: messages
+        # received and not yet handed back, and when a receive last found nothing while none were held.
+        self.holding = 0
+        self.found_empty = 0.0
+        self.receiving: dict[int, float] = {}  # receives under way: thread -> when it began
+        self.holding_lock = threading.Lock()
+        CONSUMERS[self.url] = self
 
     def _locate(self, queue: str) -> tuple[str, str]:
         """(URL, ARN): SAM's SQS event names the queue by ARN (!GetAtt Q.Arn); a Ref gives its URL."""
@@ -159,35 +171,76 @@ class QueueConsumer:
     def poll_once(self, wait_seconds: int = 1) -> int:
         """One receive (long-polling `wait_seconds`), then, with a batching window, more until the batch is full or
         the window has passed; returns how many messages it got, held back ones included."""
-        if self.batching_window <= 0:
-            messages = self._receive(self.batch_size, wait_seconds)
-            ready = [m for m in messages if not self._defer_if_early(m)]
-        else:
-            with self.gathering:  # one batch gathers at a time, so batches fill instead of splitting
-                messages = self._receive(self.batch_size, wait_seconds)
+        messages: list[dict[str, Any]] = []
+        try:
+            if self.batching_window <= 0:
+                messages += self._receive(self.batch_size, wait_seconds)
                 ready = [m for m in messages if not self._defer_if_early(m)]
-                closes = time.monotonic() + self.batching_window
-                while ready and len(ready) < self.batch_size and not self.stop_event.is_set():
-                    left = closes - time.monotonic()
-                    if left <= 0:
-                        break
-                    self.stop_event.wait(min(left, 0.1))
-                    more = self._receive(self.batch_size - len(ready), 0)
-                    messages += more
-                    ready += [m for m in more if not self._defer_if_early(m)]
-        if ready:
-            self.deliver(ready)
+            else:
+                with self.gathering:  # one batch gathers at a time, so batches fill instead of splitting
+                    ready = self._gather(messages, wait_seconds)
+            if ready:
+                self.deliver(ready)
+        finally:
+            self._release(len(messages))
         return len(messages)
 
+    def _gather(self, messages: list[dict[str, Any]], wait_seconds: int) -> list[dict[str, Any]]:
+        """A batch gathered until it is full or the window has passed (every message received goes to
+        `messages`); the ones due now are returned."""
+        messages += self._receive(self.batch_size, wait_seconds)
+        ready = [m for m in messages if not self._defer_if_early(m)]
+        closes = time.monotonic() + self.batching_window
+        while ready and len(ready) < self.batch_size and not self.stop_event.is_set():
+            left = closes - time.monotonic()
+            if left <= 0:
+                break
+            self.stop_event.wait(min(left, 0.1))
+            more = self._receive(self.batch_size - len(ready), 0)
+            if not more and DRAIN_WAITING.is_set():
+                break  # local only: nothing more to gather and the seed is waiting (DRAIN_WAITING)
+            messages += more
+            ready += [m for m in more if not self._defer_if_early(m)]
+        return ready
+
+    def _release(self, count: int) -> None:
+        with self.holding_lock:
+            self.holding -= count
+
+    def idle_since(self, moment: float, settle: float = 0.05) -> bool:
+        """Whether, with nothing held, a receive found the queue empty after `moment` (time.monotonic), or one that
+        began after it has waited `settle` seconds without a message: a hint that the queue has drained, to know
+        when to ask it (a delayed or deferred message is not seen here)."""
+        now = time.monotonic()
+        with self.holding_lock:
+            if self.holding:
+                return False
+            waiting = any(moment < began < now - settle for began in self.receiving.values())
+            return waiting or self.found_empty > moment
+
     def _receive(self, most: int, wait_seconds: int) -> list[dict[str, Any]]:
-        response = self.sqs.receive_message(
+        me = threading.get_ident()
+        with self.holding_lock:
+            self.receiving[me] = time.monotonic()
+        messages: list[dict[str, Any]] = []
+        try:
+            messages += self._receive_call(most, wait_seconds).get("Messages", [])
+        finally:
+            with self.holding_lock:  # held from here until poll_once hands them back (_release)
+                self.receiving.pop(me, None)
+                self.holding += len(messages)
+            if not messages and not self.holding:
+                self.found_empty = time.monotonic()
+        return messages
+
+    def _receive_call(self, most: int, wait_seconds: int) -> Any:
+        return self.sqs.receive_message(
             QueueUrl=self.url,
             MaxNumberOfMessages=most,
             WaitTimeSeconds=wait_seconds,
             MessageSystemAttributeNames=["All"],
             MessageAttributeNames=["All"],
         )
-        return list(response.get("Messages", []))
 
     def _defer_if_early(self, message: dict[str, Any]) -> bool:
         due = not_before(message)

@@ -11,7 +11,7 @@ import uuid
 import boto3
 import pytest
 
-from local.sqs_source import QueueConsumer, local_queue_concurrency, sqs_event
+from local.sqs_source import DRAIN_WAITING, QueueConsumer, local_queue_concurrency, sqs_event
 from local.template import Function, Stack
 from tests.local_fixtures import slow_app
 
@@ -87,6 +87,36 @@ def test_a_batching_window_gathers_messages_sent_apart_into_one_batch() -> None:
     sender.join()
     # Then the function gets them as one batch of seven (not full, so handed over when the window closed)
     assert [r[3] for r in slow_app.runs] == [7]
+
+
+def test_while_the_seed_waits_for_a_drain_an_empty_queue_closes_the_window_and_the_consumer_says_idle() -> None:
+    # Given a consumer whose event source gathers for up to five seconds, and two messages waiting
+    slow_app.runs.clear()
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.create_queue(QueueName=f"local-drain-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    function = Function("SlowFunction", "tests/local_fixtures", "slow_app.lambda_handler", queue=url,
+                        batch_size=10, batching_window=5.0)  # fmt: skip
+    consumer = QueueConsumer(function, sqs, concurrency=1)
+    for n in range(2):
+        sqs.send_message(QueueUrl=url, MessageBody=f'{{"n": {n}}}')
+    mark = time.monotonic()
+    assert not consumer.idle_since(mark)
+    # When someone waits for the queues to drain (the local-only signal the demo seed sets)
+    DRAIN_WAITING.set()
+    try:
+        started = time.monotonic()
+        assert consumer.poll_once(wait_seconds=0) == 2
+        took = time.monotonic() - started
+    finally:
+        DRAIN_WAITING.clear()
+    # Then the batch of two is handed over once the queue has nothing more, long before the window closes
+    assert [r[3] for r in slow_app.runs] == [2]
+    assert took < 3.0
+    # And, nothing held, the next receive that finds the queue empty makes the consumer idle since the mark
+    assert consumer.holding == 0
+    assert consumer.poll_once(wait_seconds=0) == 0
+    assert consumer.idle_since(mark)
+    assert not consumer.idle_since(time.monotonic())
 
 
 def test_template_maximum_concurrency_reaches_the_consumer(stack: Stack) -> None:

@@ -6,9 +6,10 @@ real queue; marketers act through the API (labels, bulk status and assignment jo
 hand, mark-as-lead, an export, a transfer of the second ad account to the Business Center).
 
 History: the seed winds the local app clock (`leadcenter.clock`, which only the local runner ever moves) back
-to 89 days ago, then forward one day at a time; each day's events are sent many at once and the queues drained
-before the clock moves on, so a lead's created_at, expiry and timeline follow its day. When it is done the
-clock is where it was (the offset it had before), and `GET /_local/seed` says `done`.
+to 89 days ago, then forward to each day that has something to do; each day's events are sent many at once
+(the marketers' jobs on earlier leads meanwhile) and the queues drained before the clock moves on, so a lead's
+created_at, expiry and timeline follow its day. When it is done the clock is where it was (the offset it had
+before), and `GET /_local/seed` says `done`.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from local.gateway import Gateway, Reply
 from local.seed import plan
 from local.seed.catalog import CLIENT_CAMPAIGNS, MAIN_CAMPAIGNS, PRIVACY_POLICY, Ad, create_ads
 from local.seed.plan import ADMINS, DEMO_ADMIN, LABELS, Person
+from local.sqs_source import CONSUMERS, DRAIN_WAITING
 
 AD_ACCOUNT_MEMBERS = (("demo-admin-2", "admin"), ("demo-operator", "operator"), ("demo-analyst", "analyst"))
 SENDERS = int(os.environ.get("SEED_SENDERS") or 8)  # requests in flight at once (the gateway serialises per function)
@@ -37,6 +39,7 @@ WEBHOOK = "/webhooks/messages"
 JSON_HEADERS = {"Content-Type": "application/json", "User-Agent": "leadcenter-seed"}
 DRAINED_QUEUES = ("CAPTURE_QUEUE_URL", "JOBS_QUEUE_URL")
 DRAIN_TIMEOUT_S = 600.0
+DRAIN_POLL_S = 0.02
 QUEUE_COUNTS: list[Any] = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
 CURRENCY = {"main": "SGD", "client": "MYR"}
 BULK_LEADS = 500
@@ -103,17 +106,30 @@ class Queues:
         self.urls = [os.environ[name] for name in DRAINED_QUEUES if os.environ.get(name)]
 
     def drain(self) -> None:
+        """Asks the queues when the runner's pollers hint that they have emptied (`QueueConsumer.idle_since`, no
+        AWS request), or every second. Meanwhile the pollers close a gathering batch once the queue is empty
+        (DRAIN_WAITING) rather than wait out the batching window, so a day does not end with a second of waiting."""
         deadline = time.monotonic() + DRAIN_TIMEOUT_S
-        while time.monotonic() < deadline:
-            counts = [
-                self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=QUEUE_COUNTS)["Attributes"]
-                for url in self.urls
-            ]
-            waiting = sum(int(value) for attributes in counts for value in attributes.values())
-            if not waiting:
-                return
-            time.sleep(0.1)
+        consumers = [CONSUMERS[url] for url in self.urls if url in CONSUMERS]
+        DRAIN_WAITING.set()
+        try:
+            mark = asked = time.monotonic()
+            while time.monotonic() < deadline:
+                time.sleep(DRAIN_POLL_S)
+                if not all(c.idle_since(mark) for c in consumers) and time.monotonic() - asked < 1.0:
+                    continue
+                if not self.waiting():
+                    return
+                mark = asked = time.monotonic()
+        finally:
+            DRAIN_WAITING.clear()
         say(f"the queues did not drain within {DRAIN_TIMEOUT_S:.0f}s; going on")
+
+    def waiting(self) -> int:
+        """Messages in the queues, visible or being processed (one GetQueueAttributes per queue)."""
+        counts = [self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=QUEUE_COUNTS)["Attributes"]
+                  for url in self.urls]  # fmt: skip
+        return sum(int(value) for attributes in counts for value in attributes.values())
 
 
 # ---------------------------------------------------------------------------------------------- the days
@@ -134,6 +150,7 @@ class Demo:
         self.leads = 0
         self.jobs: list[tuple[str, str]] = []
         self.pool = ThreadPoolExecutor(max_workers=SENDERS, thread_name_prefix="seed")
+        self.marketers = ThreadPoolExecutor(max_workers=1, thread_name_prefix="seed-marketers")
 
     def moment(self, day: int) -> float:
         return self.start_epoch - day * 86400
@@ -291,16 +308,19 @@ class Demo:
             since = clock.iso()
             today = [who for who in persons if who.day == day or any(d == day for d, _ in who.events)]
             t = [time.monotonic()]
+            # The marketers work on earlier days' leads while the day's people write (the API and the webhook
+            # are different functions, so neither waits for the other); a lead someone writes about again that
+            # day has a ("wait", None) step there instead of a change.
+            acting = self.marketers.submit(self.act, pending, by_index)
             made = self.by_hand(day, today)
-            t.append(time.monotonic())
             events = self.day_events(day, today)
             self.parallel(self.api.webhook, events)
+            t.append(time.monotonic())
+            acting.result()
             t.append(time.monotonic())
             self.queues.drain()
             t.append(time.monotonic())
             made += self.captured(since, [who for who in today if who.day == day])
-            t.append(time.monotonic())
-            self.act(pending, by_index)
             t.append(time.monotonic())
             if TRACE:
                 say(f"day {day}: {len(events)} events; " + " ".join(f"{b - a:.2f}" for a, b in itertools.pairwise(t)))
@@ -360,6 +380,7 @@ def seed(gateway: Gateway, count: int) -> dict[str, Any]:
     finally:
         clock.advance(demo.offset_before - clock.advance(0))  # back to the clock as it was
         demo.pool.shutdown(wait=False)
+        demo.marketers.shutdown(wait=False)
     STATUS.update(state="done", summary=summary, failures=demo.api.failures[:20])
     say(f"done in {summary['seconds']}s: {json.dumps(summary)}")
     say('sign in as the demo admin: POST /_local/token {"sub": "demo-admin"} (README: the demo users)')
