@@ -34,8 +34,8 @@ NOT_AT_INIT: dict[str, list[str]] = {
     "integrations": [*ROUTERS, "pynamodb", "boto3", "cryptography"],
     # The webhook checks a signature and queues the raw event: no store, no encryption, no contact detection.
     "capture": ["pynamodb", "boto3", "cryptography", "leadcenter.domain.capture", "leadcenter.crypto"],
-    # Its one router needs the accounts router's path parameter types (and so imports that router).
-    "transfer": [m for m in ROUTERS if m not in ("leadcenter.api.lead_access", "leadcenter.api.accounts")] + ["boto3"],
+    # Its one router takes the path parameter types from `api.params`: no other router, no shared models.
+    "transfer": [m for m in ROUTERS if m != "leadcenter.api.lead_access"] + ["boto3", "leadcenter.api.schemas"],
     "crm_stream": ["boto3", "pynamodb", "cryptography", *ROUTERS],
     "retention": ["boto3", *ROUTERS],
     # Workers: no API routers; idempotency (and the boto3 it imports) only where steps are idempotent.
