@@ -13,9 +13,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-# Before pydantic: Powertools' batch utility builds pydantic parser models (~40 ms of cold start) when pydantic is
-# already imported; our records are data classes (tests/test_cold_init.py checks they stay unbuilt).
-import aws_lambda_powertools.utilities.batch  # noqa: F401
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import idempotent_function
 from pydantic import ValidationError

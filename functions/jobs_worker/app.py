@@ -8,9 +8,6 @@ delivery records what failed (and JobsDeadLetterFunction what a crashed last del
 
 from __future__ import annotations
 
-# Before pydantic: Powertools' batch utility builds pydantic parser models (~40 ms of cold start) when pydantic is
-# already imported; our records are data classes (tests/test_cold_init.py checks they stay unbuilt).
-import aws_lambda_powertools.utilities.batch  # noqa: F401
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
