@@ -27,7 +27,7 @@ NEVER_AT_INIT = [
     "leadcenter.contacts",
     "leadcenter.adapters.salesforce",
 ]
-NO_BATCH_UTILITY = ["aws_lambda_powertools.utilities.batch", "asyncio"]
+NO_BATCH_UTILITY = ["aws_lambda_powertools.utilities.batch", "asyncio", "aws_lambda_powertools.utilities.data_classes"]
 # What a function must not import at init, beyond NEVER_AT_INIT.
 NOT_AT_INIT: dict[str, list[str]] = {
     # Routers are imported by the first request for one of their routes (leadcenter.api.routing).
@@ -39,8 +39,8 @@ NOT_AT_INIT: dict[str, list[str]] = {
     "transfer": [m for m in ROUTERS if m != "leadcenter.api.lead_access"] + ["boto3", "leadcenter.api.schemas"],
     "crm_stream": ["boto3", "pynamodb", "cryptography", *ROUTERS],
     "retention": ["boto3", *ROUTERS],
-    # Workers: no API routers, no Powertools batch utility (nor the asyncio it imports; `leadcenter.sqs_worker`
-    # loops over the records itself); idempotency (and the boto3 it imports) only where steps are idempotent.
+    # Workers: no API routers, no Powertools batch utility (nor the asyncio it imports) nor event data classes
+    # (`leadcenter.sqs_worker` has its own loop and record); idempotency (and boto3) only for idempotent steps.
     "capture_worker": [*ROUTERS, *NO_BATCH_UTILITY, "boto3"],
     "crm_delivery": [*ROUTERS, *NO_BATCH_UTILITY],
     "jobs_worker": [*ROUTERS, *NO_BATCH_UTILITY, "boto3", "aws_lambda_powertools.utilities.idempotency"],

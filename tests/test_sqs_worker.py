@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from leadcenter.sqs_worker import EntireBatchFailed, sqs_handler
+from leadcenter.sqs_worker import EntireBatchFailed, SQSRecord, sqs_handler
 from local.gateway import LambdaContext
 
 
@@ -46,3 +45,16 @@ def test_a_handler_with_a_lambda_context_parameter_gets_the_invocation_context()
     context = _context()
     assert sqs_handler(handler)(_event("a"), context) == {"batchItemFailures": []}
     assert seen == [("a", context)]
+
+
+def test_a_record_reads_what_the_workers_use_of_the_sqs_record():
+    raw = {
+        "messageId": "m1",
+        "body": "{}",
+        "attributes": {"ApproximateReceiveCount": "3"},
+        "messageAttributes": {"not_before": {"stringValue": "17.5", "dataType": "Number"}},
+    }
+    record = SQSRecord(raw)
+    assert (record.message_id, record.body, record.receive_count) == ("m1", "{}", 3)
+    assert record.message_attribute("not_before") == "17.5" and record.message_attribute("other") is None
+    assert SQSRecord({"messageId": "m2"}).receive_count == 1
