@@ -27,6 +27,7 @@ NEVER_AT_INIT = [
     "leadcenter.contacts",
     "leadcenter.adapters.salesforce",
 ]
+NO_BATCH_UTILITY = ["aws_lambda_powertools.utilities.batch", "asyncio", "aws_lambda_powertools.utilities.data_classes"]
 # What a function must not import at init, beyond NEVER_AT_INIT.
 NOT_AT_INIT: dict[str, list[str]] = {
     # Routers are imported by the first request for one of their routes (leadcenter.api.routing).
@@ -34,15 +35,16 @@ NOT_AT_INIT: dict[str, list[str]] = {
     "integrations": [*ROUTERS, "pynamodb", "boto3", "cryptography"],
     # The webhook checks a signature and queues the raw event: no store, no encryption, no contact detection.
     "capture": ["pynamodb", "boto3", "cryptography", "leadcenter.domain.capture", "leadcenter.crypto"],
-    # Its one router needs the accounts router's path parameter types (and so imports that router).
-    "transfer": [m for m in ROUTERS if m not in ("leadcenter.api.lead_access", "leadcenter.api.accounts")] + ["boto3"],
+    # Its one router takes the path parameter types from `api.params`: no other router, no shared models.
+    "transfer": [m for m in ROUTERS if m != "leadcenter.api.lead_access"] + ["boto3", "leadcenter.api.schemas"],
     "crm_stream": ["boto3", "pynamodb", "cryptography", *ROUTERS],
     "retention": ["boto3", *ROUTERS],
-    # Workers: no API routers; idempotency (and the boto3 it imports) only where steps are idempotent.
-    "capture_worker": [*ROUTERS],
-    "crm_delivery": [*ROUTERS],
-    "jobs_worker": [*ROUTERS, "boto3", "aws_lambda_powertools.utilities.idempotency"],
-    "jobs_dead_letter": [*ROUTERS, "boto3", "aws_lambda_powertools.utilities.idempotency"],
+    # Workers: no API routers, no Powertools batch utility (nor the asyncio it imports) nor event data classes
+    # (`leadcenter.sqs_worker` has its own loop and record); idempotency (and boto3) only for idempotent steps.
+    "capture_worker": [*ROUTERS, *NO_BATCH_UTILITY, "boto3"],
+    "crm_delivery": [*ROUTERS, *NO_BATCH_UTILITY],
+    "jobs_worker": [*ROUTERS, *NO_BATCH_UTILITY, "boto3", "aws_lambda_powertools.utilities.idempotency"],
+    "jobs_dead_letter": [*ROUTERS, *NO_BATCH_UTILITY, "boto3", "aws_lambda_powertools.utilities.idempotency"],
 }
 
 IMPORT = """

@@ -11,14 +11,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-# Before pydantic: Powertools' batch utility builds pydantic parser models (~40 ms of cold start) when pydantic is
-# already imported; our records are data classes (tests/test_cold_init.py checks they stay unbuilt).
-import aws_lambda_powertools.utilities.batch  # noqa: F401
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-
 from leadcenter.domain import capture_batch
 from leadcenter.observability import logger
-from leadcenter.sqs_worker import sqs_batch_handler
+from leadcenter.sqs_worker import SQSRecord, sqs_batch_handler
 
 
 def _body(record: SQSRecord) -> Any:

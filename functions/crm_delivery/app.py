@@ -13,10 +13,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-# Before pydantic: Powertools' batch utility builds pydantic parser models (~40 ms of cold start) when pydantic is
-# already imported; our records are data classes (tests/test_cold_init.py checks they stay unbuilt).
-import aws_lambda_powertools.utilities.batch  # noqa: F401
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import idempotent_function
 from pydantic import ValidationError
 
@@ -27,7 +23,7 @@ from leadcenter.domain.crm_changes import ChangeNotice
 from leadcenter.domain.crm_delivery import AttemptMessage
 from leadcenter.idempotency import idempotency_for
 from leadcenter.observability import logger
-from leadcenter.sqs_worker import sqs_handler
+from leadcenter.sqs_worker import SQSRecord, sqs_handler
 from leadcenter.store import crm_queue
 
 idempotency, persistence = idempotency_for("key", crm_settings().idempotency_seconds)
@@ -53,8 +49,8 @@ def process_attempt(message: dict[str, Any]) -> dict[str, Any]:
 
 def record_handler(record: SQSRecord) -> dict[str, Any]:
     message = json.loads(record.body)
-    not_before = record.message_attributes["not_before"]  # None when absent
-    due = float(not_before.string_value) if not_before is not None and not_before.string_value else None
+    not_before = record.message_attribute("not_before")
+    due = float(not_before) if not_before else None
     if due is not None and due > clock.epoch():
         # Longer than SQS can delay: send it on for the rest of the wait (up to 900 s at a time).
         if crm_queue.send([message], not_before=due):

@@ -8,15 +8,11 @@ Every step is conditional on the job's state, so a message whose job has since f
 
 from __future__ import annotations
 
-# Before pydantic: Powertools' batch utility builds pydantic parser models (~40 ms of cold start) when pydantic is
-# already imported; our records are data classes (tests/test_cold_init.py checks they stay unbuilt).
-import aws_lambda_powertools.utilities.batch  # noqa: F401
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError
 
 from leadcenter.domain import job_worker, jobs
 from leadcenter.observability import logger
-from leadcenter.sqs_worker import sqs_handler
+from leadcenter.sqs_worker import SQSRecord, sqs_handler
 
 
 def record_handler(record: SQSRecord) -> None:

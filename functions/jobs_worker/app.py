@@ -8,16 +8,12 @@ delivery records what failed (and JobsDeadLetterFunction what a crashed last del
 
 from __future__ import annotations
 
-# Before pydantic: Powertools' batch utility builds pydantic parser models (~40 ms of cold start) when pydantic is
-# already imported; our records are data classes (tests/test_cold_init.py checks they stay unbuilt).
-import aws_lambda_powertools.utilities.batch  # noqa: F401
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from leadcenter.domain import job_worker, jobs
 from leadcenter.observability import logger
-from leadcenter.sqs_worker import sqs_handler
+from leadcenter.sqs_worker import SQSRecord, sqs_handler
 
 
 def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> None:
@@ -29,7 +25,7 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
         return
     # The invocation's remaining time bounds an export step (Powertools passes the context to this parameter).
     remaining = lambda_context.get_remaining_time_in_millis if lambda_context is not None else None
-    job_worker.handle(message, delivery=int(record.attributes.approximate_receive_count or 1), remaining_ms=remaining)
+    job_worker.handle(message, delivery=record.receive_count, remaining_ms=remaining)
 
 
 lambda_handler = sqs_handler(record_handler, raise_on_entire_batch_failure=False)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from leadcenter import clock, ids
+from leadcenter.api.params import AccountId, UserId
 from leadcenter.api.schemas import AccountIn, AccountList, AccountOut, MemberIn, MemberList, MemberOut
 from leadcenter.domain import accounts as members
 from leadcenter.http import caller_id
@@ -18,26 +18,6 @@ from leadcenter.store.accounts import Account, Member
 
 router = Router()
 TAG = "accounts"
-AccountId = Annotated[
-    str,
-    Path(
-        min_length=1,
-        max_length=64,
-        pattern=r"^[A-Za-z0-9_-]+$",
-        description="An account id as `POST /accounts` returns it (a lower-case ULID, 26 characters)",
-        examples=["01jb8x4m5qz7r2c9v6n3t0wdke"],
-    ),
-]
-UserId = Annotated[
-    str,
-    Path(
-        min_length=1,
-        max_length=128,
-        pattern=r"^[A-Za-z0-9_.@:-]+$",
-        description="A user id: the Cognito `sub` of the user",
-        examples=["3f2b7c1e-9a4d-4e8b-b6c2-5d1a0e7f9c34"],
-    ),
-]
 
 
 def _out(account: Account, member: Member) -> AccountOut:

@@ -9,7 +9,6 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from leadcenter import clock
-from leadcenter.api.accounts import AccountId
 from leadcenter.api.capture_schemas import (
     AttributionWindowsIn,
     AttributionWindowsOut,
@@ -19,6 +18,7 @@ from leadcenter.api.capture_schemas import (
     PrivacyPolicyUploadOut,
     ReviewIn,
 )
+from leadcenter.api.params import AccountId
 from leadcenter.api.security import IAM_ROUTE
 from leadcenter.config import settings
 from leadcenter.domain import attribution

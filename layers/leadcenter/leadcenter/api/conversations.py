@@ -7,8 +7,8 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from leadcenter.api.accounts import AccountId
 from leadcenter.api.capture_schemas import ConversationEventList, ConversationEventOut
+from leadcenter.api.params import AccountId
 from leadcenter.api.schemas import Cursor
 from leadcenter.domain import capture
 from leadcenter.domain import conversations as domain

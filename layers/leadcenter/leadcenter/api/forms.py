@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 from pydantic import BaseModel, Field, HttpUrl, field_validator
 
 from leadcenter import clock, ids
-from leadcenter.api.accounts import AccountId
+from leadcenter.api.params import AccountId
 from leadcenter.api.schemas import POLICY_URL_SCHEMA, FromAttributes, Strict, policy_url_length
 from leadcenter.http import caller_id, if_match_version
 from leadcenter.policy import Action, authorize

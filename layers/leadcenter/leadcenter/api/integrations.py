@@ -11,7 +11,7 @@ from pydantic import AliasPath, BaseModel, ConfigDict, Field, field_validator
 
 from leadcenter.adapters.status_events import STATUS_EVENT_NAMES
 from leadcenter.adapters.transport import MAX_URL_CHARS
-from leadcenter.api.accounts import AccountId
+from leadcenter.api.params import AccountId
 from leadcenter.api.schemas import Cursor, FromAttributes, Strict
 from leadcenter.cursors import Cursors
 from leadcenter.domain import crm as domain

@@ -9,8 +9,8 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from pydantic import AliasPath, BaseModel, Field
 
-from leadcenter.api.accounts import AccountId
 from leadcenter.api.leads import lead_filter
+from leadcenter.api.params import AccountId
 from leadcenter.api.schemas import FromAttributes, LeadFilterIn, Strict
 from leadcenter.domain import jobs as domain
 from leadcenter.domain.jobs import BulkAction

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import BaseModel, Field
 
-from leadcenter.api.accounts import AccountId
+from leadcenter.api.params import AccountId
 from leadcenter.api.schemas import FromAttributes, Strict
 from leadcenter.domain import labels as domain
 from leadcenter.http import caller_id

@@ -7,8 +7,7 @@ from typing import Literal
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
-from leadcenter.api.accounts import AccountId
-from leadcenter.api.schemas import FromAttributes, Strict
+from leadcenter.api.params import AccountId, FromAttributes, Strict
 from leadcenter.domain import lead_access as domain
 from leadcenter.errors import Unprocessable
 from leadcenter.http import caller_id

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from leadcenter.api.accounts import AccountId
+from leadcenter.api.params import AccountId
 from leadcenter.api.schemas import COUNTRY_PATTERN, Cursor, FromAttributes
 from leadcenter.domain import lead_ads as domain
 from leadcenter.http import caller_id, if_match_version

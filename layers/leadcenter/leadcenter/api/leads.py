@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 
-from leadcenter.api.accounts import AccountId
+from leadcenter.api.params import AccountId
 from leadcenter.api.schemas import (
     ActivityList,
     ActivityOut,

@@ -8,8 +8,8 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import BaseModel, Field
 
-from leadcenter.api.accounts import AccountId
 from leadcenter.api.leads import LeadId
+from leadcenter.api.params import AccountId
 from leadcenter.api.schemas import FromAttributes, Strict
 from leadcenter.domain import notes as domain
 from leadcenter.http import caller_id

@@ -8,8 +8,8 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from leadcenter.api.accounts import AccountId
 from leadcenter.api.capture_schemas import GroupBy
+from leadcenter.api.params import AccountId
 from leadcenter.api.schemas import Cursor, FromAttributes, IsoDate
 from leadcenter.domain import ad_reports
 from leadcenter.http import caller_id

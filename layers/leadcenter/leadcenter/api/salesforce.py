@@ -8,8 +8,8 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import Field
 
-from leadcenter.api.accounts import AccountId
 from leadcenter.api.integrations import DeliveryId, DeliveryList, DeliveryOut, DeliveryStatus, FormIds, SentTestOut, Url
+from leadcenter.api.params import AccountId
 from leadcenter.api.schemas import Cursor, FromAttributes, Strict
 from leadcenter.cursors import Cursors
 from leadcenter.domain import crm as crm_domain

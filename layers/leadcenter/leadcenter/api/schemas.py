@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, HttpUrl, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from leadcenter.api.params import FromAttributes, Strict
 from leadcenter.model import AccessStatus, Attribution, Contact, FormData, Lead, LeadSource, LeadStatus, Traffic
 from leadcenter.regions import region_router
 
@@ -77,18 +78,6 @@ def policy_url_length(value: Any) -> Any:
     if isinstance(value, str) and len(value) > POLICY_URL_SCHEMA["maxLength"]:
         raise ValueError("the privacy policy URL is longer than 2048 characters")
     return value
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class FromAttributes(BaseModel):
-    """A response model read from a domain object's attributes: `Model.model_validate(obj)`. Where the
-    attribute's name differs, the field's `validation_alias` names it; the document and the JSON show the
-    field's own name (responses are documented in serialization mode, which ignores validation aliases)."""
-
-    model_config = ConfigDict(from_attributes=True, validate_by_name=True, validate_by_alias=True)
 
 
 class AccountIn(Strict):
