@@ -93,3 +93,13 @@ def _clock_back_to_now() -> Iterator[None]:
     """A test that moves the local clock never leaves it moved for the next test in the same worker."""
     yield
     clock.reset()
+
+
+@pytest.fixture
+def empty_capture_queue() -> Iterator[None]:
+    """The capture queue empty before and after the test (capture tests drain it and count what is left)."""
+    from tests.helpers.capture import purge
+
+    purge()
+    yield
+    purge()

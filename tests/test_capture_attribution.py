@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.helpers.capture import deliver, enable_auto_capture, leads_of, platform_event, purge
+from tests.helpers.capture import deliver, enable_auto_capture, leads_of, platform_event
 
 NOW = datetime.now(UTC)
 ADS = {
@@ -38,11 +38,7 @@ ADS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def empty_queue():
-    purge()
-    yield
-    purge()
+pytestmark = pytest.mark.usefixtures("empty_capture_queue")
 
 
 @pytest.fixture

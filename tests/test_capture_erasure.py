@@ -20,18 +20,12 @@ from tests.helpers.capture import (
     leads_of,
     platform_event,
     post,
-    purge,
     receive_all,
     run_worker,
 )
 from tests.helpers.erasure import traces
 
-
-@pytest.fixture(autouse=True)
-def empty_queue():
-    purge()
-    yield
-    purge()
+pytestmark = pytest.mark.usefixtures("empty_capture_queue")
 
 
 def _capturing(api, country: str = "PH") -> tuple[str, str]:

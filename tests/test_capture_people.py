@@ -9,14 +9,9 @@ import pytest
 
 from leadcenter.domain import capture
 from leadcenter.model import Contact, OtherContact
-from tests.helpers.capture import deliver, enable_auto_capture, leads_of, platform_event, purge
+from tests.helpers.capture import deliver, enable_auto_capture, leads_of, platform_event
 
-
-@pytest.fixture(autouse=True)
-def empty_queue():
-    purge()
-    yield
-    purge()
+pytestmark = pytest.mark.usefixtures("empty_capture_queue")
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from tests.helpers import aws_calls
-from tests.helpers.capture import deliver, enable_auto_capture, platform_event, purge
+from tests.helpers.capture import deliver, enable_auto_capture, platform_event
 
 WORKER = "CaptureWorkerFunction"
 TOUCH = {
@@ -23,11 +23,7 @@ TOUCH = {
 }
 
 
-@pytest.fixture(autouse=True)
-def empty_queue():
-    purge()
-    yield
-    purge()
+pytestmark = pytest.mark.usefixtures("empty_capture_queue")
 
 
 @pytest.fixture

@@ -17,18 +17,12 @@ from tests.helpers.capture import (
     encode,
     platform_event,
     post,
-    purge,
     queued_count,
     receive_all,
     signed,
 )
 
-
-@pytest.fixture(autouse=True)
-def empty_queue():
-    purge()
-    yield
-    purge()
+pytestmark = pytest.mark.usefixtures("empty_capture_queue")
 
 
 def _tamper(body: bytes) -> bytes:

@@ -15,7 +15,6 @@ from tests.helpers.capture import (
     leads_of,
     platform_event,
     post,
-    purge,
     queued_count,
     receive_all,
     run_worker,
@@ -24,11 +23,7 @@ from tests.helpers.capture import (
 TEXT = "Hi! I'm Siti, email SITI.RAHMA@example.com, call +65 9123 4567 or IG @siti.bakes thanks"
 
 
-@pytest.fixture(autouse=True)
-def empty_queue():
-    purge()
-    yield
-    purge()
+pytestmark = pytest.mark.usefixtures("empty_capture_queue")
 
 
 def _admin() -> str:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from leadcenter.domain import money
-from tests.helpers.capture import deliver, platform_event, purge
+from tests.helpers.capture import deliver, platform_event
 from tests.helpers.lead_ads import lead_ads_account, report, touch_of
 
 NOW = datetime.now(UTC)
@@ -18,11 +18,7 @@ TODAY = NOW.date().isoformat()
 YESTERDAY = (NOW.date() - timedelta(days=1)).isoformat()
 
 
-@pytest.fixture(autouse=True)
-def empty_queue():
-    purge()
-    yield
-    purge()
+pytestmark = pytest.mark.usefixtures("empty_capture_queue")
 
 
 def _at(delta: timedelta) -> str:
