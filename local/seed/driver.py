@@ -43,6 +43,7 @@ DRAIN_POLL_S = 0.02
 QUEUE_COUNTS: list[Any] = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
 CURRENCY = {"main": "SGD", "client": "MYR"}
 BULK_LEADS = 500
+BULK_MIN = int(os.environ.get("SEED_BULK_MIN") or 12)  # smaller selections are edited lead by lead (PATCH)
 TRACE = bool(os.environ.get("SEED_TRACE"))
 
 STATUS: dict[str, Any] = {"state": "off"}  # what GET /_local/seed answers
@@ -90,6 +91,12 @@ class Api:
         # on a module object that a second container of the same process would share.
         reply = self.gateway.invoke("POST", WEBHOOK, headers=headers, body=raw.decode("utf-8"))
         self._count(reply, f"webhook {event['type']}", 202)
+
+
+def actor(action: str, value: str, start: int) -> str:
+    """Who makes a change: an assignment by the other admin, so the assignee is notified (assigning oneself is
+    not); anything else by either admin."""
+    return ADMINS[value == ADMINS[0]] if action == "set_assignee" else ADMINS[start % 2]
 
 
 def webhook_secret() -> str:
@@ -267,8 +274,9 @@ class Demo:
                     break
         return found
 
-    def act(self, pending: dict[int, list[tuple[str, Any]]], persons: dict[int, Person]) -> None:
-        """Each lead's next marketer action: bulk jobs per (account, action, value), notes one by one."""
+    def act(self, pending: dict[int, list[tuple[str, Any]]], persons: dict[int, Person], weekly: bool = True) -> None:
+        """Each lead's next marketer action: bulk jobs per (account, action, value) on the weekly review (and
+        whenever a selection is large), the day's few changes one by one, notes one by one."""
         groups: dict[tuple[str, str, str], list[str]] = defaultdict(list)
         notes = []
         for index in sorted(pending):
@@ -281,18 +289,27 @@ class Demo:
             elif action != "wait":
                 chosen = self.labels[who.account][value] if action == "add_labels" else value
                 groups[(who.account, action, chosen)].append(lead_id)
+        edits = []
         for (key, action, value), ids in sorted(groups.items()):
             account = self.accounts[key]
+            if len(ids) < BULK_MIN and not weekly:  # a handful: edited one by one in the lead's panel
+                edits += [(account, lead_id, action, value) for lead_id in ids]
+                continue
             for start in range(0, len(ids), BULK_LEADS):
                 body = {"action": action, "value": [value] if action == "add_labels" else value,
                         "lead_ids": ids[start : start + BULK_LEADS]}  # fmt: skip
-                # An assignment is made by the other admin: the assignee is notified (assigning oneself is not).
-                user = ADMINS[value == ADMINS[0]] if action == "set_assignee" else ADMINS[start % 2]
-                reply = self.api.call("POST", f"/accounts/{account}/leads/bulk", user, body)
+                reply = self.api.call("POST", f"/accounts/{account}/leads/bulk", actor(action, value, start), body)
                 if reply.status == 202:
                     self.jobs.append((account, str(reply.json()["job_id"])))
+        self.parallel(self.edit, edits)
         self.parallel(lambda n: self.api.call("POST", f"/accounts/{n[0]}/leads/{n[1]}/notes", n[2], {"text": n[3]}),
                       notes)  # fmt: skip
+
+    def edit(self, change: tuple[str, str, str, str]) -> None:
+        account, lead_id, action, value = change
+        field = {"set_status": "status", "set_assignee": "assignee"}.get(action)
+        body = {field: value} if field else {"add_labels": [value]}
+        self.api.call("PATCH", f"/accounts/{account}/leads/{lead_id}", actor(action, value, 0), body)
 
     # ------------------------------------------------------------------------------------------ the run
 
@@ -311,7 +328,7 @@ class Demo:
             # The marketers work on earlier days' leads while the day's people write (the API and the webhook
             # are different functions, so neither waits for the other); a lead someone writes about again that
             # day has a ("wait", None) step there instead of a change.
-            acting = self.marketers.submit(self.act, pending, by_index)
+            acting = self.marketers.submit(self.act, pending, by_index, day % 7 == 0)
             made = self.by_hand(day, today)
             events = self.day_events(day, today)
             self.parallel(self.api.webhook, events)
