@@ -9,6 +9,12 @@ a conversation; 10% redeliveries). The event source's own calls (receive, delete
 counted. The peer is main's code at PEER_COMMIT (before this issue: Powertools idempotency, one event at a time),
 extracted with `git archive` into a temporary directory and driven by this same file in a subprocess of its own,
 exactly as ours is.
+
+capture_requests_per_event_ads: the same count over a stream of a lead-ads account's events (issues 18/20): ad
+touches, spends (restated by later statements, one of two days), form submissions and messages with a contact (leads
+attributed to the touched ads), 10% redeliveries. Its peer is main at PEER_COMMIT_ADS, just before the batch read
+carried the ads, spend days, currency and forms, on the same events; both must end with the same leads and the same
+report totals.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PEER_COMMIT = "6a8cf8a"
+PEER_COMMIT_ADS = "f417725"
 PEOPLE = 40
 EVENTS_PER_STREAM = 200
 BATCH = 10
@@ -55,8 +62,65 @@ def _events(account_id: str, with_contact: bool, seed: int) -> list[dict[str, An
     return sent
 
 
-def _drive() -> dict[str, Any]:
-    """Runs in the tree under test (its root first on sys.path): both streams, counted."""
+def _ads_events(account_id: str, ads: list[str], adgroup_of: dict[str, str], form_id: str) -> list[dict[str, Any]]:
+    """A lead-ads account's day: touches, spends, forms and messages of PEOPLE people, in the order they occurred."""
+    from datetime import UTC, datetime, timedelta
+
+    rng = random.Random(3)
+    start = datetime.now(UTC) - timedelta(hours=2)
+    days = [(start.date() - timedelta(days=1)).isoformat(), start.date().isoformat()]
+    sent: list[dict[str, Any]] = []
+    for n in range(EVENTS_PER_STREAM):
+        if sent and rng.random() < 0.10:
+            sent.append(rng.choice(sent))
+            continue
+        kind = rng.choices(("ad.touch", "ad.spend", "form.submitted", "message.received"), (30, 25, 20, 25))[0]
+        person = rng.randrange(PEOPLE)
+        event: dict[str, Any] = {
+            "event_id": f"evt-{uuid.UUID(int=rng.getrandbits(128))}",
+            "type": kind,
+            "account_id": account_id,
+            "occurred_at": (start + timedelta(seconds=10 * n)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "user": {"id": f"user-3-{person}", "display_name": f"Person {person}", "region": "ID"},
+        }
+        ad = rng.choice(ads)
+        if kind == "ad.touch":
+            event["touch"] = {"kind": "click", "ad_id": ad, "adgroup_id": adgroup_of[ad]}
+        elif kind == "ad.spend":
+            amount = f"{rng.randrange(100, 10_000) / 100:.2f}"
+            event["spend"] = {"ad_id": ad, "date": rng.choice(days), "amount": amount, "currency": "IDR"}
+            del event["user"]
+        elif kind == "form.submitted":
+            answers = [{"question": "Your email?", "answer": f"p{person}.f@example.com"}]
+            event["form"] = {"form_id": form_id, "answers": answers}
+        else:
+            event["conversation_id"] = f"dm-3-{person}"
+            event["message"] = {"id": f"m-{n}", "text": f"hi, mail me at p{person}.m@example.com"}
+        sent.append(event)
+    return sent
+
+
+def _ads_account(api: Any) -> tuple[Any, list[dict[str, Any]]]:
+    from tests.helpers.lead_ads import lead_ads_account
+
+    setup = lead_ads_account(api, ads_per_goal=2)
+    body = {"name": "Test drive", "questions": [{"question": "Your email?", "type": "email"}]}
+    form_id = api.ok("POST", f"/accounts/{setup.account}/forms", setup.admin, expect=201, json_body=body)["id"]
+    return setup, _ads_events(setup.account, list(setup.ads.values()), setup.adgroup_of, form_id)
+
+
+def _ads_totals(api: Any, setup: Any) -> dict[str, Any]:
+    from datetime import UTC, datetime, timedelta
+
+    from tests.helpers.lead_ads import report
+
+    today = datetime.now(UTC).date()
+    body = report(api, setup, "ad", (today - timedelta(days=2)).isoformat(), today.isoformat())
+    return {k: body["totals"][k] for k in ("leads", "conversations", "spend")}
+
+
+def _drive(streams: list[str]) -> dict[str, Any]:
+    """Runs in the tree under test (its root first on sys.path): the streams named, counted."""
     from botocore.client import BaseClient
 
     import tests.conftest as harness  # moto and the template's resources, as the tests have them
@@ -78,8 +142,15 @@ def _drive() -> dict[str, Any]:
         return original(self, operation, params)
 
     figures: dict[str, Any] = {}
-    for name, with_contact, seed in (("with_contact", True, 1), ("plain", False, 2)):
-        events = _events(account, with_contact, seed)
+    for name, with_contact, seed in (("with_contact", True, 1), ("plain", False, 2), ("ads", False, 3)):
+        if name not in streams:
+            continue
+        setup = None
+        if name == "ads":
+            setup, events = _ads_account(api)
+            account, admin = setup.account, setup.admin
+        else:
+            events = _events(account, with_contact, seed)
         calls.clear()
         purge()
         for start in range(0, len(events), BATCH):
@@ -95,10 +166,12 @@ def _drive() -> dict[str, Any]:
         leads = api.ok("GET", f"/accounts/{account}/leads", admin, query="limit=100")["items"]
         figures[name] = {"requests": sum(calls.values()), "events": len(events), "calls": dict(calls)}
         figures[name]["leads"] = len(leads)
+        if setup is not None:
+            figures[name]["totals"] = _ads_totals(api, setup)
     return figures
 
 
-def _measure(tree: Path) -> dict[str, Any]:
+def _measure(tree: Path, streams: str = "with_contact,plain,ads") -> dict[str, Any]:
     env = {
         **os.environ,
         "PYTHONPATH": f"{tree / 'layers' / 'leadcenter'}:{tree}",
@@ -106,7 +179,7 @@ def _measure(tree: Path) -> dict[str, Any]:
         "POWERTOOLS_METRICS_DISABLED": "true",
     }
     done = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--drive"],
+        [sys.executable, str(Path(__file__).resolve()), "--drive", streams],
         cwd=tree,
         env=env,
         capture_output=True,
@@ -117,19 +190,20 @@ def _measure(tree: Path) -> dict[str, Any]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def _peer_tree(into: Path) -> Path:
-    archive = into / "peer.tar"
+def _peer_tree(into: Path, commit: str) -> Path:
+    archive = into / f"{commit}.tar"
     with archive.open("wb") as out:
-        subprocess.run(["git", "archive", PEER_COMMIT], cwd=ROOT, stdout=out, check=True)
+        subprocess.run(["git", "archive", commit], cwd=ROOT, stdout=out, check=True)
     with tarfile.open(archive) as tar:
-        tar.extractall(into / "tree", filter="data")
-    return into / "tree"
+        tar.extractall(into / commit, filter="data")
+    return into / commit
 
 
 def run() -> dict[str, Any]:
     ours = _measure(ROOT)
     with tempfile.TemporaryDirectory() as scratch:
-        peer = _measure(_peer_tree(Path(scratch)))
+        peer = _measure(_peer_tree(Path(scratch), PEER_COMMIT), "with_contact,plain")
+        peer |= _measure(_peer_tree(Path(scratch), PEER_COMMIT_ADS), "ads")
     figures = {}
     for name, goal in (("with_contact", 6), ("plain", 2)):
         value = ours[name]["requests"] / ours[name]["events"]
@@ -147,6 +221,21 @@ def run() -> dict[str, Any]:
                 f"requests; both made {ours[name]['leads']} leads. Ours: {top}"
             ),
         }
+    ads, peer_ads = ours["ads"], peer["ads"]
+    assert (ads["leads"], ads["totals"]) == (peer_ads["leads"], peer_ads["totals"]), (ads, peer_ads)
+    top = ", ".join(f"{op} {n}" for op, n in sorted(ads["calls"].items(), key=lambda kv: -kv[1])[:6])
+    figures["capture_requests_per_event_ads"] = {
+        "value": round(ads["requests"] / ads["events"], 3),
+        "unit": "requests/event",
+        "peer": round(peer_ads["requests"] / peer_ads["events"], 3),
+        "note": (
+            f"{ads['events']} events of a lead-ads account (4 ads, a form; touches 30%, spends 25% on 2 days, forms "
+            f"20%, messages with a contact 25%; {PEOPLE} people, 10% redeliveries) in SQS batches of {BATCH}; peer = "
+            f"main at {PEER_COMMIT_ADS} (before ads, spend days, currency and forms joined the batch read) on the "
+            f"same events, {peer_ads['requests']} requests (GetItem {peer_ads['calls'].get('dynamodb.GetItem', 0)}); "
+            f"both made {ads['leads']} leads, report totals {ads['totals']}. Ours: {top}"
+        ),
+    }
     return figures
 
 
@@ -154,6 +243,6 @@ if __name__ == "__main__":
     if "--drive" in sys.argv:
         sys.path[:0] = [str(Path.cwd() / "layers" / "leadcenter"), str(Path.cwd())]
         os.chdir(Path.cwd())
-        print(json.dumps(_drive()))
+        print(json.dumps(_drive(sys.argv[sys.argv.index("--drive") + 1].split(","))))
     else:
         print(json.dumps(run(), indent=2))

@@ -4,9 +4,12 @@ Each event is still processed on its own (`capture.process`), with the same cond
 the batch shares:
   - reads by key: before the first event, every item the events will read by key (the account, its auto-capture
     application and attribution windows, each conversation and its counting marker, each person's erasure-ledger
-    entry and person-index entries, the dedupe entries of each person and contact, the finished-event markers) in
-    one consistent BatchGetItem per region; then the leads those dedupe entries name, with their keys, in one more.
-    A store that writes one of them drops it from the snapshot, so a later event of the batch reads it afresh.
+    entry and person-index entries, the dedupe entries of each person and contact, the finished-event markers, the
+    ads, spend days and currency of spends, the forms submitted, the ads and ad groups touched) in one consistent
+    BatchGetItem per region; then the leads those dedupe entries name, with their keys, in one more. A store that
+    writes one of them drops it from the snapshot (or, having written it whole, keeps what it wrote), so a later
+    event of the batch reads what the earlier one left; a by-key read the plan could not name (the ad a lead is
+    attributed to) goes to the table once and is kept for the rest of the batch.
   - puts that only add (conversation notices, keyed by the platform event): one BatchWriteItem per region.
   - the erasure ledger's second look (did an erasure run while the event was written?): once for the batch, after
     its puts, then the finished-event markers.
@@ -24,11 +27,20 @@ from leadcenter import clock
 from leadcenter.capture_settings import capture_settings
 from leadcenter.domain import capture
 from leadcenter.errors import BadRequest, NotFound, Unprocessable
-from leadcenter.platform_events import PLATFORM_EVENT, FormSubmitted, MessageReceived, PlatformEvent
+from leadcenter.platform_events import (
+    PLATFORM_EVENT,
+    AdSpent,
+    AdTouched,
+    FormSubmitted,
+    MessageReceived,
+    PlatformEvent,
+)
 from leadcenter.store import accounts as account_store
 from leadcenter.store import auto_capture as auto_capture_store
 from leadcenter.store import batch_io, capture_events
 from leadcenter.store import conversations as conversation_store
+from leadcenter.store import forms as form_store
+from leadcenter.store import lead_ads as lead_ad_store
 from leadcenter.store import leads as lead_store
 from leadcenter.store import people as people_store
 from leadcenter.store import reports as report_store
@@ -103,6 +115,27 @@ def _digests(event: MessageReceived | FormSubmitted, person: capture.Person) -> 
     return [person.person_hash, *(capture.contact_digest(person, kind, value) for kind, value in found)]
 
 
+def _named_keys(event: PlatformEvent, account_id: str) -> list[batch_io.Key]:
+    """The account's items an event names: a spend's ad, its spend that day and the account's currency; a form;
+    a touch's ad and ad group (a lead or conversation of the batch is likely attributed to them)."""
+    if isinstance(event, AdSpent):
+        spend = event.spend
+        return [
+            lead_ad_store.entity_key(account_id, "ad", spend.ad_id),
+            report_store.spend_key(account_id, spend.ad_id, spend.date.isoformat()),
+            report_store.currency_key(account_id),
+        ]
+    if isinstance(event, FormSubmitted):
+        return [form_store.form_key(account_id, event.form.form_id)]
+    if isinstance(event, AdTouched):
+        touch = event.touch
+        keys = [lead_ad_store.entity_key(account_id, "ad", touch.ad_id)]
+        if touch.adgroup_id:
+            keys.append(lead_ad_store.entity_key(account_id, "adgroup", touch.adgroup_id))
+        return keys
+    return []
+
+
 def _read_ahead(events: list[PlatformEvent]) -> dict[int, tuple[capture.Person, str]]:
     """Reads every item the events ask for by key (one BatchGetItem per region); returns, per event with contacts
     or a form, its person and the lead their own dedupe entry names."""
@@ -114,6 +147,7 @@ def _read_ahead(events: list[PlatformEvent]) -> dict[int, tuple[capture.Person, 
             continue
         account_id = event.account_id
         keys += [account_store.account_key(account_id), *auto_capture_store.settings_keys(account_id)]
+        keys += _named_keys(event, account_id)
         person = _person(event)
         if person is None or person.global_hash is None:
             continue

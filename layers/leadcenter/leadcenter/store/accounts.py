@@ -149,13 +149,8 @@ def get_account(account_id: str) -> Account:
 
 
 def get_account_or_none(account_id: str) -> Account | None:
-    known = batch_io.cached(AccountItem, account_pk(account_id), "META")
-    if not isinstance(known, batch_io.Miss):
-        return None if known is None else _account(known)
-    try:
-        return _account(AccountItem.get(account_pk(account_id), "META"))
-    except DoesNotExist:
-        return None
+    item = batch_io.get(AccountItem, account_pk(account_id), "META")
+    return None if item is None else _account(item)
 
 
 def account_key(account_id: str) -> batch_io.Key:

@@ -1,9 +1,11 @@
 """By-key reads and idempotent puts of one batch of queued events, each paid once per batch instead of per event.
 
 Inside `scope()`, a worker first names every item its events will read by key (`want`, then `load`: one
-consistent BatchGetItem per region, several tables at once), and the stores' by-key reads (`cached`) answer from
-that snapshot. A store that writes one of those items drops it from the snapshot (`forget`), so a later event of
-the same batch reads it again from the table. Puts that only add (notices keyed by the platform event, markers)
+consistent BatchGetItem per region, several tables at once), and the stores' by-key reads (`cached`, or `get`,
+which reads a miss with one consistent GetItem and keeps the answer for the rest of the batch) answer from that
+snapshot. A store that writes one of those items drops it from the snapshot (`forget`), so a later event of the
+same batch reads it again from the table, or, when it wrote the whole item and the write succeeded, puts what it
+wrote there (`remember`). Puts that only add (notices keyed by the platform event, markers)
 wait in the scope (`defer`) and go out with one BatchWriteItem per region at `flush`.
 
 Outside a scope nothing changes: `cached` misses, `defer` puts at once.
@@ -17,6 +19,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
 from leadcenter import aws
@@ -108,6 +111,28 @@ def cached(model: type[M], pk: str, sk: str | None = None) -> M | Miss | None:
         return MISS
     raw = batch.items[key]
     return None if raw is None else model.from_raw_data(raw)
+
+
+def get(model: type[M], pk: str, sk: str | None = None, *, consistent: bool = False) -> M | None:
+    """The item by key (None: absent): from the snapshot when it knows it; else one GetItem, consistent inside a
+    scope, whose answer the snapshot keeps for the batch's later events (outside a scope: the plain GetItem)."""
+    known = cached(model, pk, sk)
+    if not isinstance(known, Miss):
+        return known
+    try:
+        item: M | None = model.get(pk, sk, consistent_read=consistent or active())
+    except DoesNotExist:
+        item = None
+    remember(model, pk, sk, item)
+    return item
+
+
+def remember(model: type[Model], pk: str, sk: str | None, item: Model | None) -> None:
+    """The item as it now is in the table (None: absent), known for the rest of the batch: a whole item just read
+    consistently, or just written by a write that succeeded. Never a projection of one."""
+    batch = _current.get()
+    if batch is not None:
+        batch.items[key_of(model, pk, sk)] = None if item is None else item.serialize()
 
 
 def forget(model: type[Model], pk: str, sk: str | None = None) -> None:

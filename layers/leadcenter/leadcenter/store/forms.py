@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
 from leadcenter.config import settings
 from leadcenter.errors import NotFound
+from leadcenter.store import batch_io
 from leadcenter.store._base import table_meta, translate_write_errors
 from leadcenter.store.accounts import account_pk
 
@@ -84,10 +84,15 @@ def replace(account_id: str, form: Form, expected_version: int) -> None:
 
 
 def get_form(account_id: str, form_id: str) -> Form:
-    try:
-        return _form(FormItem.get(account_pk(account_id), f"F#{form_id}"))
-    except DoesNotExist as exc:
-        raise NotFound(f"form {form_id} not found") from exc
+    """By key; in a worker's batch from its snapshot (store.batch_io), read once per batch."""
+    item = batch_io.get(FormItem, account_pk(account_id), f"F#{form_id}")
+    if item is None:
+        raise NotFound(f"form {form_id} not found")
+    return _form(item)
+
+
+def form_key(account_id: str, form_id: str) -> batch_io.Key:
+    return batch_io.key_of(FormItem, account_pk(account_id), f"F#{form_id}")
 
 
 def list_forms(account_id: str) -> list[Form]:

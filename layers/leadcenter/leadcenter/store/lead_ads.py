@@ -14,12 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
 from leadcenter.config import settings
 from leadcenter.errors import NotFound
+from leadcenter.store import batch_io
 from leadcenter.store._base import table_meta, translate_write_errors
 from leadcenter.store.accounts import account_pk
 
@@ -120,10 +120,13 @@ def replace(entity: LeadAd, expected_version: int) -> None:
 
 
 def find(account_id: str, kind: str, entity_id: str) -> LeadAd | None:
-    try:
-        return _entity(account_id, LeadAdItem.get(account_pk(account_id), _sk(kind, entity_id)))
-    except DoesNotExist:
-        return None
+    """By key; in a worker's batch from its snapshot (store.batch_io), read once per batch."""
+    item = batch_io.get(LeadAdItem, account_pk(account_id), _sk(kind, entity_id))
+    return None if item is None else _entity(account_id, item)
+
+
+def entity_key(account_id: str, kind: str, entity_id: str) -> batch_io.Key:
+    return batch_io.key_of(LeadAdItem, account_pk(account_id), _sk(kind, entity_id))
 
 
 def get(account_id: str, kind: str, entity_id: str) -> LeadAd:

@@ -207,20 +207,29 @@ def _spend_key(account_id: str, ad_id: str, day: str) -> tuple[str, str]:
 
 
 def get_spend(account_id: str, ad_id: str, day: str) -> Spend | None:
-    try:
-        item = SpendItem.get(*_spend_key(account_id, ad_id, day), consistent_read=True)
-    except DoesNotExist:
-        return None
-    return Spend(int(item.amount), item.currency, item.as_of, int(item.version))
+    """Consistent; in a worker's batch from its snapshot (store.batch_io), which `set_spend` keeps up to date."""
+    item = batch_io.get(SpendItem, *_spend_key(account_id, ad_id, day), consistent=True)
+    return None if item is None else Spend(int(item.amount), item.currency, item.as_of, int(item.version))
+
+
+def spend_key(account_id: str, ad_id: str, day: str) -> batch_io.Key:
+    return batch_io.key_of(SpendItem, *_spend_key(account_id, ad_id, day))
 
 
 def currency(account_id: str) -> str | None:
-    """The account's spend currency, fixed by its first spend."""
+    """The account's spend currency, fixed by its first spend; in a worker's batch from its snapshot."""
+    known = batch_io.cached(CatalogItem, *catalog_key(account_id))
+    if not isinstance(known, batch_io.Miss):
+        return None if known is None else known.currency
     try:
         item = CatalogItem.get(*catalog_key(account_id), consistent_read=True, attributes_to_get=["currency"])
     except DoesNotExist:
         return None
     return item.currency
+
+
+def currency_key(account_id: str) -> batch_io.Key:
+    return batch_io.key_of(CatalogItem, *catalog_key(account_id))
 
 
 def set_spend(
@@ -240,6 +249,11 @@ def set_spend(
     condition = SpendItem.pk.does_not_exist() if current is None else SpendItem.version == current.version
     catalog = CatalogItem(*catalog_key(account_id))
     same_currency = CatalogItem.currency.does_not_exist() | (CatalogItem.currency == currency_code)
+    # In a batch, a later event reads the spend item as written and the catalog (as read) with this currency; after
+    # a failure, both from the table again.
+    known = batch_io.cached(CatalogItem, *catalog_key(account_id))
+    batch_io.forget(CatalogItem, *catalog_key(account_id))
+    batch_io.forget(SpendItem, pk, sk)
     with (
         translate_write_errors("the spend or the account's currency changed meanwhile"),
         transact_write(settings().home_region) as transaction,
@@ -247,6 +261,11 @@ def set_spend(
         transaction.save(item, condition=condition)
         transaction.update(catalog, actions=[CatalogItem.currency.set(currency_code)], condition=same_currency)
         _add(transaction, account_id, day, entities, spend=amount - (current.amount if current else 0))
+    batch_io.remember(SpendItem, pk, sk, item)
+    if not isinstance(known, batch_io.Miss):
+        known = known or CatalogItem(*catalog_key(account_id))
+        known.currency = currency_code  # what the transaction set; the worker reads nothing else of the catalog
+        batch_io.remember(CatalogItem, *catalog_key(account_id), known)
 
 
 # ---------------------------------------------------------------------------------------------- reads
