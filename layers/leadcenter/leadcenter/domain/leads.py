@@ -205,7 +205,7 @@ def get_lead(access: Access, lead_id: str) -> Lead:
             lead.updated_at = now
         except Exception:
             state = load_state(access, lead_id)
-    return _decorate([state], label_names(_label_accounts(access, state.lead.account_id)))[0]
+    return _decorate([state], label_names(_label_accounts(access, state.lead.account_id), access.account))[0]
 
 
 def timeline(access: Access, lead_id: str) -> list[TimelineEvent]:
@@ -243,7 +243,7 @@ def update_lead(access: Access, lead_id: str, patch: LeadPatch, if_match: int | 
                 f"assignee '{patch.assignee}' is not an admin of this account; leads can only be assigned to admins",
                 field="assignee",
             )
-    known_labels = label_names(_label_accounts(access, account_id))
+    known_labels = label_names(_label_accounts(access, account_id), access.account)
     unknown = sorted((patch.add_labels | patch.remove_labels) - set(known_labels))
     if unknown:
         raise Unprocessable(f"unknown label ids: {', '.join(unknown)}", field="add_labels")
