@@ -27,6 +27,10 @@
 9. moto checks the 400 KB item limit on every attribute it sets by summing the sizes of all the others (an item
    of n attributes costs n^2 size computations), and a Query sizes each result twice against the 1 MB page
    limit. The limit check keeps a running total (re-summed near the limit), and a Query sizes each item once.
+10. An index Query still walked every item of the table (fix 7), so a table of 50,000 items answered each one in
+   tens of milliseconds and a demo or load run slowed as it grew. Each index keeps its items by hash key value,
+   built on its first Query and kept up to date by every write (put, delete, update in place, rollback); a
+   Query reads its own bucket. moto then filters and sorts those as before.
 """
 
 from __future__ import annotations
@@ -75,6 +79,7 @@ def install() -> None:
     _cached_service_list()
     _plain_item_json()
     _cheaper_item_sizes(Table)
+    _index_buckets(Table, DynamoDBBackend)
 
     for name in ("put_item", "update_item", "delete_item", "batch_write_item"):
         original = getattr(DynamoDBBackend, name, None)
@@ -213,7 +218,8 @@ def _unsorted_query_candidates(table_class: Any) -> None:
 
     def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
         index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
-        _query_scope.value = (self, None if index_name else hash_key)
+        conditions = kwargs.get("hash_key_conditions") if index_name else None
+        _query_scope.value = (self, None if index_name else hash_key, index_name, conditions)
         try:
             with _write_lock:  # the candidates are read from live dicts: no write may resize them meanwhile
                 return original_query(self, hash_key, *args, **kwargs)
@@ -225,6 +231,10 @@ def _unsorted_query_candidates(table_class: Any) -> None:
         if scope is None or scope[0] is not self:
             return sorted_all_items(self)
         hash_key = scope[1]
+        if scope[2] is not None:
+            bucket = _index_bucket(self, scope[2], scope[3])
+            if bucket is not None:
+                return bucket
         if hash_key is not None:
             if hash_key not in self.items:
                 return []
@@ -335,3 +345,113 @@ def _cheaper_item_sizes(table_class: Any) -> None:
             _sizing.value = None
 
     table_class.query = sizing_query
+
+
+def _index_hash_attrs(table: Any) -> dict[str, tuple[str, ...]]:
+    return {
+        index.name: tuple(k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH")
+        for index in table.all_indexes()
+    }
+
+
+def _bucket_key(item: Any, attrs: tuple[str, ...]) -> tuple[Any, ...] | None:
+    values = tuple(item.attrs.get(a) for a in attrs)
+    return None if any(v is None for v in values) else values
+
+
+class _Buckets:
+    """One table's index buckets: index -> hash key values -> {item key: item}, and where each item sits."""
+
+    def __init__(self, table: Any) -> None:
+        self.attrs = _index_hash_attrs(table)
+        self.buckets: dict[str, dict[tuple[Any, ...], dict[Any, Any]]] = {}
+        self.where: dict[Any, dict[str, tuple[Any, ...]]] = {}
+
+    def build(self, table: Any, index: str) -> dict[tuple[Any, ...], dict[Any, Any]]:
+        built: dict[tuple[Any, ...], dict[Any, Any]] = {}
+        self.buckets[index] = built
+        partitions = list(table.items.values())
+        items = [i for p in partitions for i in p.values()] if table.range_key_attr else partitions
+        for item in items:
+            self._place(item, index)
+        return built
+
+    def _place(self, item: Any, index: str) -> None:
+        value = _bucket_key(item, self.attrs[index])
+        if value is not None:
+            key = (item.hash_key, item.range_key)
+            self.buckets[index].setdefault(value, {})[key] = item
+            self.where.setdefault(key, {})[index] = value
+
+    def remove(self, key: Any) -> None:
+        for index, value in self.where.pop(key, {}).items():
+            bucket = self.buckets.get(index, {}).get(value)
+            if bucket is not None:
+                bucket.pop(key, None)
+
+    def add(self, item: Any) -> None:
+        for index in self.buckets:
+            self._place(item, index)
+
+
+def _buckets_of(table: Any) -> _Buckets:
+    buckets = table.__dict__.get("_leadcenter_buckets")
+    if buckets is None:
+        buckets = table.__dict__["_leadcenter_buckets"] = _Buckets(table)
+    return buckets  # type: ignore[no-any-return]
+
+
+def _index_bucket(table: Any, index: str, conditions: Any) -> list[Any] | None:
+    """The items of one index's hash key value, or None when the Query cannot be answered from a bucket."""
+    buckets = _buckets_of(table)
+    attrs = buckets.attrs.get(index)
+    if not attrs or not conditions or {name for name, _ in conditions} != set(attrs):
+        return None
+    wanted = dict(conditions)
+    by_value = buckets.buckets.get(index)
+    if by_value is None:
+        by_value = buckets.build(table, index)
+    return list(by_value.get(tuple(wanted[a] for a in attrs), {}).values())
+
+
+def _index_buckets(table_class: Any, backend_class: Any) -> None:
+    """Fix 10: every write keeps the index buckets current (built lazily per index on its first Query)."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    put_item = table_class.put_item
+    delete_item = table_class.delete_item
+    update_item = backend_class.update_item
+
+    def key_of(table: Any, attrs: dict[str, Any]) -> Any:
+        hash_value = DynamoType(attrs[table.hash_key_attr])
+        range_value = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
+        return (hash_value, range_value)
+
+    def tracked_put(self: Any, item_attrs: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        item = put_item(self, item_attrs, *args, **kwargs)
+        buckets = self.__dict__.get("_leadcenter_buckets")
+        if buckets is not None and buckets.buckets:
+            buckets.remove(key_of(self, item_attrs))
+            buckets.add(item)
+        return item
+
+    def tracked_delete(self: Any, hash_key: Any, range_key: Any) -> Any:
+        item = delete_item(self, hash_key, range_key)
+        buckets = self.__dict__.get("_leadcenter_buckets")
+        if item is not None and buckets is not None:
+            buckets.remove((item.hash_key, item.range_key))
+        return item
+
+    def tracked_update(self: Any, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        with _write_lock:
+            item = update_item(self, table_name, key, *args, **kwargs)
+            table = self.get_table(table_name)
+            buckets = table.__dict__.get("_leadcenter_buckets")
+            if item is not None and buckets is not None and buckets.buckets:
+                buckets.remove((item.hash_key, item.range_key))  # changed in place: placed again from its values
+                buckets.add(item)
+            return item
+
+    table_class.put_item = tracked_put
+    table_class.delete_item = tracked_delete
+    backend_class.update_item = tracked_update
