@@ -109,6 +109,21 @@ def test_a_transfer_between_two_invocations_is_honoured(api, pipeline, receiver)
     assert [r.json()["lead"]["id"] for r in receiver.received("/brand")] == [after["id"]]
 
 
+def test_an_endpoint_an_attempt_changed_is_read_again_by_the_next_notice_of_the_batch(api, pipeline, receiver):
+    # Given a webhook that fails its first request
+    admin = _user("crm-batch")
+    account = api.account(admin)
+    hook = _webhook(api, account, admin, receiver.url())
+    receiver.answer = fails_first(1)
+    notices = [_notice(api.lead(account, admin)) for _ in range(2)]
+    # When one batch delivers two changes: the first fails (the endpoint's run of failures begins), the second works
+    _invoke(pipeline, notices)
+    assert [r.status for r in receiver.received()] == [500, 200]
+    # Then the success ended the run of failures: the second fan-out saw the endpoint as the failure left it
+    [listed] = api.ok("GET", f"/accounts/{account}/integrations/webhooks", admin)["items"]
+    assert listed["id"] == hook["id"] and listed["failing_since"] is None and listed["last_success_at"]
+
+
 def test_an_attempt_reads_access_again_within_an_invocation_that_read_it_already(api, pipeline, receiver, monkeypatch):
     # Given an agency's webhook whose first attempt for a lead failed (its second attempt is queued)
     agency, brand = _user("agency"), _user("brand")

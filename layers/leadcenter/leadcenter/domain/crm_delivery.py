@@ -182,6 +182,14 @@ def _shared(table: dict[str, tuple[T, float]] | None, key: str, read: Callable[[
     return found
 
 
+def _forget_endpoints(owner: str) -> None:
+    """An attempt changed one of `owner`'s endpoints (a failure noted, a run of failures ended, switched off): the
+    next fan-out of the batch reads them again, so it sees the endpoint as it is now."""
+    batch = _batch.get()
+    if batch is not None:
+        batch.endpoints.pop(owner, None)
+
+
 # ---------------------------------------------------------------------------------------------- fan-out
 
 
@@ -376,10 +384,12 @@ def _record(delivery: Delivery, endpoint: Endpoint, number: int, result: Deliver
         delivery_store.record(delivery, attempt=number, status="succeeded", at=stamp, response_code=result.status_code)
         if endpoint.failing_since:
             integration_store.record_success(endpoint, stamp)
+            _forget_endpoints(endpoint.account_id)
         business_metrics.crm_delivery("delivered")
         return Outcome("succeeded", delivery.id, delivery.target_id, number, result.status_code)
     error = result.error or "failed"
     failing_since = clock.parse_iso(integration_store.record_failure(endpoint, stamp))
+    _forget_endpoints(endpoint.account_id)
     window = timedelta(seconds=crm_settings().disable_after_seconds)
     if now - failing_since >= window:
         reason = _disabled_reason(failing_since, window, result.status_code, error)
