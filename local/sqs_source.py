@@ -208,14 +208,15 @@ class QueueConsumer:
             self.holding -= count
 
     def idle_since(self, moment: float, settle: float = 0.05) -> bool:
-        """Whether, with nothing held, a receive found the queue empty after `moment` (time.monotonic), or one that
-        began after it has waited `settle` seconds without a message: a hint that the queue has drained, to know
-        when to ask it (a delayed or deferred message is not seen here)."""
+        """Whether, with nothing held, a receive found the queue empty after `moment` (time.monotonic), or one is
+        waiting and has been for `settle` seconds since then: a hint that the queue has drained, to know when to
+        ask it (a delayed or deferred message is not seen here). A long poll that began before `moment` counts
+        too: the queue wakes it when a message arrives, so one still waiting has seen none."""
         now = time.monotonic()
         with self.holding_lock:
             if self.holding:
                 return False
-            waiting = any(moment < began < now - settle for began in self.receiving.values())
+            waiting = any(began < now - settle and moment < now - settle for began in self.receiving.values())
             return waiting or self.found_empty > moment
 
     def _receive(self, most: int, wait_seconds: int) -> list[dict[str, Any]]:

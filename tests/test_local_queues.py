@@ -119,6 +119,25 @@ def test_while_the_seed_waits_for_a_drain_an_empty_queue_closes_the_window_and_t
     assert not consumer.idle_since(time.monotonic())
 
 
+def test_a_long_poll_waiting_since_before_the_mark_makes_the_consumer_idle_once_it_has_settled() -> None:
+    # Given a consumer long-polling an empty queue, its receive begun before anyone waits for a drain
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.create_queue(QueueName=f"local-idle-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    function = Function("SlowFunction", "tests/local_fixtures", "slow_app.lambda_handler", queue=url, batch_size=10)
+    consumer = QueueConsumer(function, sqs, concurrency=1)
+    polling = threading.Thread(target=consumer.poll_once, kwargs={"wait_seconds": 2})
+    polling.start()
+    time.sleep(0.2)
+    # When the drain begins (its mark after the receive began)
+    mark = time.monotonic()
+    # Then the consumer is not idle at once, but is once the receive has gone on waiting past the settle time
+    assert not consumer.idle_since(mark)
+    time.sleep(0.1)
+    assert consumer.idle_since(mark)
+    polling.join()
+    assert consumer.holding == 0
+
+
 def test_template_maximum_concurrency_reaches_the_consumer(stack: Stack) -> None:
     functions = stack.functions()
     assert functions["JobsWorkerFunction"].max_concurrency == 10
