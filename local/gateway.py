@@ -102,8 +102,34 @@ class Reply:
         return json.loads(self.body) if self.body else None
 
 
+_invocation = threading.local()
+
+
+def _current_event_per_thread() -> None:
+    """Powertools keeps the event being resolved on its `BaseRouter` class (`BaseRouter.current_event = ...`): in
+    Lambda each function has its own process, but here two functions answering at once (the webhook and the leads
+    API, say) would read each other's event, headers and all. Locally the event and context belong to the thread
+    that resolves them: a metaclass property catches the class-level assignment, a class property the reads."""
+    from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
+
+    if isinstance(type(BaseRouter).__dict__.get("current_event"), property):
+        return
+
+    def slot(name: str) -> property:
+        return property(lambda _: getattr(_invocation, name, None), lambda _, value: setattr(_invocation, name, value))
+
+    names = ("current_event", "lambda_context")
+    per_thread = type("PerThreadRouterMeta", (type(BaseRouter),), {name: slot(name) for name in names})
+    for name in names:
+        if name in BaseRouter.__dict__:
+            delattr(BaseRouter, name)
+        setattr(BaseRouter, name, slot(name))  # reads through instances
+    BaseRouter.__class__ = per_thread  # assignments to the class
+
+
 class Gateway:
     def __init__(self, stack: Stack) -> None:
+        _current_event_per_thread()
         self.stack = stack
         self.functions = stack.functions()
         self.routes = [(self._pattern(r.path), r) for r in stack.api_routes()]

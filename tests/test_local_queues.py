@@ -170,3 +170,27 @@ def test_the_sqs_event_keeps_message_attributes_and_names_the_queue() -> None:
     assert record["messageAttributes"]["blob"] == {"stringValue": None, "binaryValue": "AAE=", "stringListValues": [],
                                                    "binaryListValues": [], "dataType": "Binary"}  # fmt: skip
     assert record["attributes"]["ApproximateReceiveCount"] == "1"
+
+
+def test_two_functions_resolving_at_once_each_read_their_own_event() -> None:
+    # Given the local gateway's emulation of one process per function (Powertools keeps the event on a class)
+    from aws_lambda_powertools.event_handler.api_gateway import BaseRouter, Router
+
+    from local.gateway import _current_event_per_thread
+
+    _current_event_per_thread()
+    router, seen, both_set = Router(), {}, threading.Barrier(2)
+
+    def resolve(name: str) -> None:
+        BaseRouter.current_event = {"function": name}  # as ApiGatewayResolver.resolve assigns it
+        both_set.wait(timeout=5)  # the other function has assigned its own event meanwhile
+        seen[name] = (router.current_event, BaseRouter.current_event)
+
+    # When the webhook and the leads API resolve at the same time, in two threads
+    threads = [threading.Thread(target=resolve, args=(name,)) for name in ("CaptureFunction", "LeadsFunction")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Then each reads its own event, not the one assigned last
+    assert seen == {name: ({"function": name}, {"function": name}) for name in ("CaptureFunction", "LeadsFunction")}
