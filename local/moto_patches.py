@@ -36,10 +36,12 @@
 from __future__ import annotations
 
 import base64
+import calendar
 import contextlib
 import copy
 import threading
 import types
+from datetime import datetime
 from typing import Any
 
 _installed = False
@@ -248,10 +250,11 @@ def _unsorted_query_candidates(table_class: Any) -> None:
 
 
 # Item operations whose output shape is the result moto builds, attribute values in the wire's own form.
-_PLAIN_JSON_OPERATIONS = frozenset({
-    "GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem", "BatchWriteItem",
-    "TransactGetItems", "TransactWriteItems",
-})  # fmt: skip
+_PLAIN_JSON_OPERATIONS = {
+    "dynamodb": frozenset({"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem",
+                           "BatchWriteItem", "TransactGetItems", "TransactWriteItems"}),
+    "dynamodbstreams": frozenset({"GetRecords"}),
+}  # fmt: skip
 
 
 def _wire_value(value: Any) -> Any:
@@ -259,6 +262,9 @@ def _wire_value(value: Any) -> Any:
         return base64.b64encode(value).decode("ascii")
     if isinstance(value, set | frozenset):
         return list(value)
+    if isinstance(value, datetime):  # a stream record's creation time: epoch seconds, to the millisecond
+        seconds = calendar.timegm(value.timetuple())
+        return seconds + (value.microsecond // 1000) / 1000.0 if value.microsecond else seconds
     raise TypeError(f"no JSON form for {type(value).__name__}")
 
 
@@ -275,10 +281,8 @@ def _plain_item_json() -> None:
     def execute_result(self: Any, context: Any) -> Any:
         operation = context.operation_model
         result = self.result
-        if (
-            not isinstance(result, dict)
-            or operation.name not in _PLAIN_JSON_OPERATIONS
-            or operation.service_model.service_name != "dynamodb"
+        if not isinstance(result, dict) or operation.name not in _PLAIN_JSON_OPERATIONS.get(
+            operation.service_model.service_name, ()
         ):
             return original(self, context)
         members = operation.output_shape.members  # what the walk keeps: the output shape's own members
