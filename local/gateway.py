@@ -124,7 +124,7 @@ def _current_event_per_thread() -> None:
         if name in BaseRouter.__dict__:
             delattr(BaseRouter, name)
         setattr(BaseRouter, name, slot(name))  # reads through instances
-    BaseRouter.__class__ = per_thread  # assignments to the class
+    BaseRouter.__class__ = per_thread  # type: ignore[method-assign]  # assignments to the class
 
 
 class Gateway:

@@ -291,7 +291,7 @@ def _plain_item_json() -> None:
         if verify:
             status, expected_headers, expected_body = original(self, context)
             if (status, expected_headers, json.loads(expected_body)) != (200, headers, json.loads(body)):
-                raise AssertionError(f"fix 8 differs for {operation.name}: {expected_body} != {body}")
+                raise AssertionError(f"fix 8 differs for {operation.name}: {expected_body!r} != {body}")
         return 200, headers, body
 
     ActionResult.execute_result = execute_result  # type: ignore[method-assign]
@@ -402,7 +402,7 @@ def _buckets_of(table: Any) -> _Buckets:
     buckets = table.__dict__.get("_leadcenter_buckets")
     if buckets is None:
         buckets = table.__dict__["_leadcenter_buckets"] = _Buckets(table)
-    return buckets  # type: ignore[no-any-return]
+    return buckets
 
 
 def _index_bucket(table: Any, index: str, conditions: Any) -> list[Any] | None:

@@ -21,7 +21,7 @@ from local.template import Function, Stack
 
 # Between empty polls of a stream, growing while it stays quiet: fast after a change (the CRM sync's latency,
 # locally), cheap when idle (seven regions' streams polled through the moto server).
-STREAM_IDLE_SECONDS = (0.05, 0.5)
+STREAM_IDLE_SECONDS = (0.1, 1.0)
 # Between the reads that gather a batch within the window: Lambda polls a shard four times a second.
 GATHER_SECONDS = 0.25
 _MISSING = object()

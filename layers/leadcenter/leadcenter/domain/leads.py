@@ -286,7 +286,7 @@ def update_lead(access: Access, lead_id: str, patch: LeadPatch, if_match: int | 
     # A contact edit rewrites the sealed contact from the one read: always conditioned on that version.
     expected = if_match if if_match is not None or edit is None else lead.version
     try:
-        lead_store.update(
+        written = lead_store.update(
             lead.storage_region,
             account_id,
             lead_id,
@@ -302,7 +302,7 @@ def update_lead(access: Access, lead_id: str, patch: LeadPatch, if_match: int | 
     if patch.status is not None and patch.status != lead.status:
         # The DM page shows status changes made anywhere in the person's conversation.
         conversations.on_lead_status_changed(lead, lead.status.value, patch.status.value, access.caller)
-    updated = load_state(access, lead_id)
+    updated = written or load_state(access, lead_id)  # the lead as the change left it, without reading it again
     if patch.assignee is not None and patch.assignee != lead.assignee:
         trigger = f"{lead_id}|v{updated.lead.version}"
         notifications.lead_assigned(account_id, patch.assignee, access.caller, [lead_id], trigger)

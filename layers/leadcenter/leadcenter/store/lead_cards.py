@@ -145,6 +145,7 @@ class CardChange:
     put: list[LeadKeyItem]
     delete: list[str]
     version: int
+    state: LeadState | None = None  # the lead as the change leaves it (what card 0 now holds)
 
 
 def changed_state(card0: LeadKeyItem, c: Change, updated_at: str) -> tuple[LeadState, crypto.WrappedLeadKey]:
@@ -181,7 +182,7 @@ def card_change(card0: LeadKeyItem, change: Change, updated_at: str) -> CardChan
     lead = state.lead
     gone = card_pks(lead.account_id, lead.id, before - state.label_ids)[2:]
     cipher = crypto.FieldCipher(state.lead_key, lead.account_id, lead.id)
-    return CardChange(list(cards(state, wrapped, cipher)), gone, lead.version - 1)
+    return CardChange(list(cards(state, wrapped, cipher)), gone, lead.version - 1, state)
 
 
 def read_card0s(region: str, leads: list[tuple[str, str]]) -> dict[str, LeadKeyItem]:

@@ -232,9 +232,10 @@ def update(
     updated_at: str,
     events: Sequence[TimelineEvent],
     current: LeadState | None = None,
-) -> None:
-    """Applies a change with one transaction: the lead (version-checked when expected_version is given,
-    otherwise only its existence), its label links, dedupe entries, timeline events and listing cards.
+) -> LeadState | None:
+    """Applies a change with one transaction: the lead (version-checked when expected_version is given, otherwise
+    only its existence), its label links, dedupe entries, timeline events and listing cards; returns the lead as
+    it now is, from its cards (None for a lead without cards).
 
     Label changes are set operations (ADD/DELETE); the cards are rewritten from card 0 at the version read, so
     without `expected_version` a change that raced another is rebuilt from the newer card 0 and sent again.
@@ -247,7 +248,7 @@ def update(
         try:
             with transact_write(region) as tx:
                 _stage_update(tx, region, update_)
-            return
+            return update_.cards.state if update_.cards else None
         except TransactWriteError as exc:
             reasons = cancellation_reasons(exc)
             # Deletes, then puts, then updates (TRANSACTION_ORDER): the lead's update is the last item. Puts in the
@@ -268,14 +269,13 @@ def update(
                 latest = get(region, account_id, lead_id, with_personal=False)
                 if latest is None:
                     raise NotFound(f"lead {lead_id} not found") from exc
-                raise Conflict(
-                    "the lead changed since you read it; reload and retry",
-                    current_version=latest.lead.version,
-                ) from exc
+                message = "the lead changed since you read it; reload and retry"
+                raise Conflict(message, current_version=latest.lead.version) from exc
             if "ConditionalCheckFailed" in reasons:
                 raise Conflict("this change was already applied") from exc
             with translate_write_errors("conflicting update"):
                 raise
+    return None  # not reached: the last attempt returns or raises
 
 
 _CARD_RACE_ATTEMPTS = 4
