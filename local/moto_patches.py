@@ -15,7 +15,7 @@
    each time building two datetimes; a backlog of thousands (a load run) made each call milliseconds. The same
    wall-clock test, read from `time.time()`, is one float: semantics unchanged, a backlog costs microseconds.
 6. moto's server lists its own package directory (a stat per service) on every request, under a global lock,
-   to recognise a service name; the list never changes while it runs, so it is read once.
+   to recognise a service name, and the methods of a response class; neither changes while it runs: read once.
 7. moto answers every Query by walking every item of the table in sorted order (fix 3's cache is dropped by
    each new item, so a table taking writes re-sorts itself on every read). A Query sorts its own matches
    afterwards, so it needs no order: a table Query reads the one partition it names, an index Query walks the
@@ -202,11 +202,16 @@ def _fast_sqs_clock() -> None:
 
 
 def _cached_service_list() -> None:
-    """Fix 6: moto's service directories, listed once per process instead of once per request."""
+    """Fix 6: moto's service directories, listed once per process instead of once per request; likewise the
+    method names of a response class (`inspect.getmembers` on every request)."""
+    import functools
+
     import moto.backends as backends
+    import moto.core.responses as responses
 
     services = frozenset(backends.list_of_moto_modules())
     backends.list_of_moto_modules = lambda: services
+    responses.method_names_from_class = functools.cache(responses.method_names_from_class)
 
 
 _query_scope = threading.local()
@@ -275,7 +280,6 @@ def _plain_item_json() -> None:
 
     from moto.core.responses import ActionResult
 
-    verify = os.environ.get("MOTO_PATCH_VERIFY") == "1"
     original = ActionResult.execute_result
 
     def execute_result(self: Any, context: Any) -> Any:
@@ -288,7 +292,7 @@ def _plain_item_json() -> None:
         members = operation.output_shape.members  # what the walk keeps: the output shape's own members
         body = json.dumps({k: v for k, v in result.items() if k in members}, default=_wire_value)
         headers = {"Content-Type": "application/x-amz-json-1.0"}
-        if verify:
+        if os.environ.get("MOTO_PATCH_VERIFY") == "1":
             status, expected_headers, expected_body = original(self, context)
             if (status, expected_headers, json.loads(expected_body)) != (200, headers, json.loads(body)):
                 raise AssertionError(f"fix 8 differs for {operation.name}: {expected_body!r} != {body}")

@@ -90,3 +90,101 @@ def test_sqs_still_hides_delayed_and_received_messages():
     time.sleep(1.1)
     again = sqs.receive_message(QueueUrl=url)["Messages"]
     assert [m["MessageId"] for m in again] == [m["MessageId"] for m in first]
+
+
+def _table_with_index_and_stream(client) -> str:
+    name = f"patch-{uuid.uuid4().hex[:8]}"
+    client.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("pk", "sk", "g")],
+        GlobalSecondaryIndexes=[{"IndexName": "by_g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                 "Projection": {"ProjectionType": "ALL"}}],
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        BillingMode="PAY_PER_REQUEST",
+    )  # fmt: skip
+    return name
+
+
+def test_index_queries_follow_every_kind_of_write():
+    """Fix 10 answers an index Query from its hash key's bucket: puts, replacements, updates in place (changing,
+    adding and removing the key), deletes, batch writes and a cancelled transaction must all show, as a scan does."""
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    table = _table_with_index_and_stream(client)
+
+    def key(n: int) -> dict:
+        return {"pk": {"S": f"P#{n % 3}"}, "sk": {"S": f"{n:03d}"}}
+
+    def by_index(value: str) -> list[str]:
+        items = client.query(TableName=table, IndexName="by_g", KeyConditionExpression="g = :g",
+                             ExpressionAttributeValues={":g": {"S": value}})["Items"]  # fmt: skip
+        return sorted(i["sk"]["S"] for i in items)
+
+    def by_scan(value: str) -> list[str]:
+        items = client.scan(TableName=table)["Items"]
+        return sorted(i["sk"]["S"] for i in items if i.get("g", {}).get("S") == value)
+
+    def check() -> None:
+        for value in ("a", "b", "c"):
+            assert by_index(value) == by_scan(value), value
+
+    for n in range(12):
+        client.put_item(TableName=table, Item={**key(n), "g": {"S": "ab"[n % 2]}})
+    check()  # the buckets are built by the first Query; everything after must keep them current
+    client.update_item(TableName=table, Key=key(0), UpdateExpression="SET g = :c",
+                       ExpressionAttributeValues={":c": {"S": "c"}})  # fmt: skip
+    client.update_item(TableName=table, Key=key(1), UpdateExpression="REMOVE g")
+    client.update_item(
+        TableName=table, Key=key(50), UpdateExpression="SET g = :a", ExpressionAttributeValues={":a": {"S": "a"}}
+    )  # fmt: skip  (a new item by update)
+    client.put_item(TableName=table, Item={**key(2), "g": {"S": "b"}})  # replaced, moved from a to b
+    client.delete_item(TableName=table, Key=key(3))
+    client.batch_write_item(RequestItems={table: [{"PutRequest": {"Item": {**key(60), "g": {"S": "c"}}}},
+                                                  {"DeleteRequest": {"Key": key(4)}}]})  # fmt: skip
+    check()
+    with pytest.raises(client.exceptions.TransactionCanceledException):
+        client.transact_write_items(TransactItems=[
+            {"Update": {"TableName": table, "Key": key(5), "UpdateExpression": "SET g = :c",
+                        "ExpressionAttributeValues": {":c": {"S": "c"}}}},
+            {"Put": {"TableName": table, "Item": {**key(70), "g": {"S": "a"}}}},
+            {"Delete": {"TableName": table, "Key": key(6)}},
+            {"ConditionCheck": {"TableName": table, "Key": key(7), "ConditionExpression": "attribute_not_exists(pk)"}},
+        ])  # fmt: skip
+    check()  # the cancelled transaction moved nothing
+    assert by_index("a") == ["006", "008", "010", "050"]
+
+
+def test_plain_json_answers_are_the_ones_moto_would_give(monkeypatch):
+    """Fix 8 dumps item operations (and stream records) as JSON directly; MOTO_PATCH_VERIFY=1 serialises each
+    answer moto's way too and fails on any difference, binary values, sets and capacity included."""
+    monkeypatch.setenv("MOTO_PATCH_VERIFY", "1")
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    streams = boto3.client("dynamodbstreams", region_name="us-east-1")
+    table = _table_with_index_and_stream(client)
+    item = {
+        "pk": {"S": "a"},
+        "sk": {"S": "1"},
+        "g": {"S": "x"},
+        "b": {"B": b"\x00\xff"},
+        "bs": {"BS": [b"a", b"b"]},
+        "n": {"N": "1.5"},
+        "ns": {"NS": ["1", "2"]},
+        "m": {"M": {"l": {"L": [{"S": "v"}, {"NULL": True}]}}},
+    }
+    key = {"pk": {"S": "a"}, "sk": {"S": "1"}}
+    client.put_item(TableName=table, Item=item, ReturnConsumedCapacity="TOTAL")
+    got = client.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]
+    assert got["b"] == {"B": b"\x00\xff"} and sorted(got["bs"]["BS"]) == [b"a", b"b"]
+    client.query(TableName=table, IndexName="by_g", KeyConditionExpression="g = :g",
+                 ExpressionAttributeValues={":g": {"S": "x"}}, ReturnConsumedCapacity="INDEXES")  # fmt: skip
+    client.update_item(TableName=table, Key=key, UpdateExpression="SET n = n + :one",
+                       ExpressionAttributeValues={":one": {"N": "1"}}, ReturnValues="ALL_NEW")  # fmt: skip
+    client.batch_get_item(RequestItems={table: {"Keys": [key, {"pk": {"S": "z"}, "sk": {"S": "1"}}]}})
+    client.transact_get_items(TransactItems=[{"Get": {"TableName": table, "Key": key}}])
+    client.scan(TableName=table, Limit=1)
+    assert client.delete_item(TableName=table, Key=key, ReturnValues="ALL_OLD")["Attributes"]["n"] == {"N": "2.5"}
+    arn = client.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    records = streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+    assert [r["eventName"] for r in records] == ["INSERT", "MODIFY", "REMOVE"]
