@@ -41,17 +41,28 @@ NOT_AT_INIT: dict[str, list[str]] = {
     "retention": ["boto3", *ROUTERS],
     # Workers: no API routers, no Powertools batch utility (nor the asyncio it imports) nor event data classes
     # (`leadcenter.sqs_worker` has its own loop and record); idempotency (and boto3) only for idempotent steps.
-    "capture_worker": [*ROUTERS, *NO_BATCH_UTILITY, "boto3"],
+    # Only an event that creates a lead needs the lead domain, encryption (a lead's personal data) or our ads.
+    "capture_worker": [
+        *ROUTERS,
+        *NO_BATCH_UTILITY,
+        "boto3",
+        "cryptography",
+        "leadcenter.domain.leads",
+        "leadcenter.domain.notifications",
+        "leadcenter.store.lead_ads",
+        "leadcenter.store.privacy_policies",
+    ],
     "crm_delivery": [*ROUTERS, *NO_BATCH_UTILITY],
     "jobs_worker": [*ROUTERS, *NO_BATCH_UTILITY, "boto3", "aws_lambda_powertools.utilities.idempotency"],
     "jobs_dead_letter": [*ROUTERS, *NO_BATCH_UTILITY, "boto3", "aws_lambda_powertools.utilities.idempotency"],
 }
 
 IMPORT = """
-import importlib, json, sys
+import gc, importlib, json, sys
 importlib.import_module({module!r})
 from leadcenter import aws
-print(json.dumps({{"modules": sorted(sys.modules), "clients": aws._client.cache_info().currsize}}))
+clients = aws._client.cache_info().currsize
+print(json.dumps({{"modules": sorted(sys.modules), "clients": clients, "gc": gc.isenabled()}}))
 """
 
 
@@ -90,6 +101,7 @@ def test_a_handler_module_imports_only_what_its_init_needs(function):
     unwanted = [name for name in NEVER_AT_INIT + NOT_AT_INIT[function] if name in modules]
     assert unwanted == [], f"{function} imports at init: {unwanted}"
     assert loaded["clients"] == 0
+    assert loaded["gc"] is True  # `cold_start.collector_paused` turns the collector back on
 
 
 @pytest.mark.parametrize("module", ROUTERS)
