@@ -9,6 +9,12 @@ changes (200 leads created, 800 status moves) against a receiver that fails 30% 
 retries are compressed by moving the app clock to each next due attempt. Lost = changes whose delivery never
 got a 2xx. Peer: the same run without retries (deliveries whose first attempt failed).
 
+crm_requests_per_change (issues 18/20): in-process, the template's functions driven by hand (stream poller, CRM
+queue, worker in batches of 5); 100 lead changes (20 leads created, 4 status moves each, the pipeline pumped every
+20 changes), AWS requests the CRM stream function and worker make per change, counted at botocore: with no CRM
+endpoint (the value) and with one healthy webhook (`_webhook`). Peer: the same run with the worker's per-invocation
+reads off (access holder and endpoints read per notice, as before).
+
 crm_attempt_max_seconds (issue 14): a receiver on 127.0.0.1 that reads the request and then answers one byte a
 second (a 200 after ~40 s); ATTEMPTS attempts at once through the CRM transport with its default deadline
 (CRM_TIMEOUT_SECONDS, 10 s); the value is the longest. Peer, in the same run: the same request with the old
@@ -159,6 +165,78 @@ def _no_loss() -> dict[str, Any]:
     return {"crm_lost_deliveries": metric(lost, "deliveries", first_failed, note)}
 
 
+# ---------------------------------------------------------------------------------------------- requests
+
+REQUEST_LEADS = 20
+
+
+def _requests_per_change() -> dict[str, Any]:
+    import contextlib
+    from unittest import mock
+
+    with moto_stack() as stack:
+        from leadcenter.domain import crm, crm_delivery
+        from leadcenter.domain.leads import LeadPatch, NewLead, create_lead, update_lead
+        from leadcenter.model import Contact, LeadSource, LeadStatus
+        from leadcenter.observability import logger
+        from leadcenter.policy import Action, authorize
+        from leadcenter.store import accounts
+        from leadcenter.store.accounts import Account, Member
+        from tests.helpers import aws_calls
+        from tests.helpers.crm import Pipeline, Receiver
+
+        logger.setLevel("WARNING")
+        pipeline = Pipeline(stack, regions=["ap-southeast-1"])
+        receiver = Receiver().start()
+
+        def per_change(run: str, webhook: bool) -> float:
+            account_id = f"benchreq{run}"
+            accounts.create_account(
+                Account(account_id, "Bench", "ad_account", "SG", "2026-01-01T00:00:00.000Z"),
+                Member(account_id, "bench", "admin", (), "2026-01-01T00:00:00.000Z"),
+            )
+            access = authorize("bench", account_id, Action.CRM_MANAGE)
+            if webhook:
+                crm.create_webhook(access, receiver.url(), ["lead.created", "lead.updated"])
+            changes = 0
+            with aws_calls.recording() as calls:
+                for n in range(REQUEST_LEADS):
+                    contact = Contact(name=f"Person {n}", email=f"p{n}@example.com")
+                    new = NewLead(country="SG", source=LeadSource.FORM, contact=contact)
+                    lead = create_lead(account_id, new, "bench")
+                    for status in STATUSES[:MOVES_PER_LEAD]:
+                        update_lead(access, lead.id, LeadPatch(status=LeadStatus(status)), None)
+                    changes += 1 + MOVES_PER_LEAD
+                    if changes % 20 == 0:
+                        pipeline.pump()
+                pipeline.pump()
+            feed = [c for c in calls if c.function in ("CrmStreamFunction", "CrmDeliveryFunction")]
+            return len(feed) / changes
+
+        try:
+            figures = {}
+            for name, webhook in (("", False), ("_webhook", True)):
+                value = per_change(f"m{name}", webhook)
+                with mock.patch.object(crm_delivery, "batch_reads", contextlib.nullcontext):
+                    peer = per_change(f"p{name}", webhook)
+                figures[name] = (value, peer)
+        finally:
+            receiver.stop()
+    changes = REQUEST_LEADS * (1 + MOVES_PER_LEAD)
+    common = (
+        f"in-process pipeline; {changes} lead changes ({REQUEST_LEADS} leads created, {MOVES_PER_LEAD} status moves "
+        "each, pumped every 20 changes); requests by CrmStreamFunction and CrmDeliveryFunction per change, at "
+        "botocore (Lambda's own stream and queue polling not counted)"
+    )
+    return {
+        "crm_requests_per_change": metric(figures[""][0], "requests", figures[""][1],
+                                          f"{common}; no CRM endpoint; peer: access holder and endpoints read per "
+                                          "notice (the worker's per-invocation reads off)"),
+        "crm_requests_per_change_webhook": metric(figures["_webhook"][0], "requests", figures["_webhook"][1],
+                                                  f"{common}; one healthy webhook; peer: per-invocation reads off"),
+    }  # fmt: skip
+
+
 # ---------------------------------------------------------------------------------------------- deadline
 
 ATTEMPTS = 5
@@ -215,6 +293,7 @@ def _attempt_deadline() -> dict[str, Any]:
 def run() -> dict[str, Any]:
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     results = _attempt_deadline()
+    results.update(_requests_per_change())
     results.update(_no_loss())
     results.update(_latency())
     return results

@@ -1,13 +1,16 @@
 """Lambda's DynamoDB stream event source, locally: a poller per stream-triggered function and storage region.
 
 It reads each shard, keeps what the function's event filters let through, invokes the function, and on a
-failure reads again from the record the function reported (or the batch's first).
+failure reads again from the record the function reported (or the batch's first). With a batching window
+(MaximumBatchingWindowInSeconds), a read that found records is followed by more reads, without invoking, until
+the batch is full or the window has passed, as Lambda's poller gathers a batch; a quiet stream is polled as before.
 """
 
 from __future__ import annotations
 
 import base64
 import threading
+import time
 import traceback
 from datetime import datetime
 from typing import Any
@@ -19,6 +22,8 @@ from local.template import Function, Stack
 # Between empty polls of a stream, growing while it stays quiet: fast after a change (the CRM sync's latency,
 # locally), cheap when idle (seven regions' streams polled through the moto server).
 STREAM_IDLE_SECONDS = (0.05, 0.5)
+# Between the reads that gather a batch within the window: Lambda polls a shard four times a second.
+GATHER_SECONDS = 0.25
 _MISSING = object()
 
 
@@ -65,9 +70,20 @@ class StreamPoller:
     """Lambda's DynamoDB stream event source mapping for one function and one region's table: read a batch,
     keep what the filters let through, invoke; on a failure, retry from the record the function reported."""
 
-    def __init__(self, function: Function, region: str, table_name: str, session: Any, *, latest: bool = False):
+    def __init__(
+        self,
+        function: Function,
+        region: str,
+        table_name: str,
+        session: Any,
+        *,
+        latest: bool = False,
+        batching_window: float | None = None,
+    ) -> None:
         self.function = function
         self.region = region
+        # The event source's MaximumBatchingWindowInSeconds, unless the caller drives the stream by hand (0).
+        self.batching_window = max(0.0, function.batching_window if batching_window is None else batching_window)
         from botocore.config import Config
 
         # moto knows the classic streams endpoint only, not the account-based one newer botocore picks.
@@ -86,22 +102,41 @@ class StreamPoller:
         self.failures = 0  # batches the function failed (each is read again from where it failed)
 
     def poll_once(self) -> int:
-        """Reads each shard once; returns how many records it read (0: the stream is quiet)."""
-        read = 0
-        for shard, iterator in list(self.iterators.items()):
-            response = self.streams.get_records(ShardIterator=iterator, Limit=self.function.batch_size)
-            records = [stream_record(r, self.region, self.arn) for r in response.get("Records", [])]
-            read += len(records)
-            chosen = [r for r in records if self._wanted(r)]
-            retry_from = self._invoke(chosen) if chosen else None
-            if retry_from is None:
-                self.iterators[shard] = response["NextShardIterator"]
-            else:
-                self.failures += 1
-                self.iterators[shard] = self.streams.get_shard_iterator(
-                    StreamArn=self.arn, ShardId=shard, ShardIteratorType="AT_SEQUENCE_NUMBER", SequenceNumber=retry_from
-                )["ShardIterator"]
+        """Reads each shard once (gathering a batch within the window); returns how many records it read (0: the
+        stream is quiet)."""
+        return sum(self._poll_shard(shard) for shard in list(self.iterators))
+
+    def _poll_shard(self, shard: str) -> int:
+        chosen: list[dict[str, Any]] = []
+        read, iterator = self._read(self.iterators[shard], chosen)
+        closes = time.monotonic() + self.batching_window
+        while chosen and iterator and len(chosen) < self.function.batch_size and not self.stop_event.is_set():
+            left = closes - time.monotonic()
+            if left <= 0:
+                break
+            self.stop_event.wait(min(left, GATHER_SECONDS))
+            more, iterator = self._read(iterator, chosen)
+            read += more
+        retry_from = self._invoke(chosen) if chosen else None
+        if retry_from is None and iterator:
+            self.iterators[shard] = iterator
+        elif retry_from is None:
+            del self.iterators[shard]  # a closed shard: nothing more to read from it
+        else:
+            self.failures += 1
+            self.iterators[shard] = self.streams.get_shard_iterator(
+                StreamArn=self.arn, ShardId=shard, ShardIteratorType="AT_SEQUENCE_NUMBER", SequenceNumber=retry_from
+            )["ShardIterator"]
         return read
+
+    def _read(self, iterator: str, chosen: list[dict[str, Any]]) -> tuple[int, str | None]:
+        """One GetRecords of at most what the batch has room for; what the filters let through joins `chosen`.
+        Returns how many records it read and the next iterator."""
+        limit = self.function.batch_size - len(chosen)
+        response = self.streams.get_records(ShardIterator=iterator, Limit=limit)
+        records = [stream_record(r, self.region, self.arn) for r in response.get("Records", [])]
+        chosen += [r for r in records if self._wanted(r)]
+        return len(records), response.get("NextShardIterator")
 
     def _wanted(self, record: dict[str, Any]) -> bool:
         filters = self.function.stream_filters

@@ -64,7 +64,8 @@ class Function:
     batch_size: int = 10
     # The SQS event source's ScalingConfig.MaximumConcurrency: how many invocations may run at once (None: no cap).
     max_concurrency: int | None = None
-    # The SQS event source's MaximumBatchingWindowInSeconds: how long a batch may gather before it is handed over.
+    # The SQS or stream event source's MaximumBatchingWindowInSeconds: how long a batch may gather before it is
+    # handed over.
     batching_window: float = 0.0
     # A DynamoDB stream event source: the table's logical id (the function runs in every storage region that
     # has the table) and the event filter patterns, parsed.
@@ -332,5 +333,6 @@ def _stream_source(function: Function, properties: dict[str, Any]) -> None:
         raise ValueError(f"{function.logical_id}: a DynamoDB event's Stream must be !GetAtt <Table>.StreamArn")
     function.stream_table = stream["Fn::GetAtt"][0]
     function.batch_size = int(properties.get("BatchSize", 100))
+    function.batching_window = float(properties.get("MaximumBatchingWindowInSeconds", 0))
     filters = properties.get("FilterCriteria", {}).get("Filters", [])
     function.stream_filters = [json.loads(f["Pattern"]) for f in filters]

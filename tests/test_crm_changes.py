@@ -141,3 +141,80 @@ def test_the_stream_consumer_reports_the_first_record_it_could_not_forward(monke
     # Then Lambda is told to retry from the second record (the third is sent again too)
     result = app.lambda_handler(event, LambdaContext("CrmStreamFunction"))
     assert result == {"batchItemFailures": [{"itemIdentifier": "101"}]}
+
+
+# ---------------------------------------------------------------------------------------------- batching window
+
+
+def _window_poller(stack, *, window: float, batch_size: int = 100):
+    """The local stream poller of CrmStreamFunction on one region's lead table, from now on, with `window` and
+    `batch_size`; the batches it would invoke the function with are collected instead."""
+    from dataclasses import replace
+
+    from local.stream_source import StreamPoller
+
+    function = replace(stack.functions()["CrmStreamFunction"], batching_window=window, batch_size=batch_size)
+    region = "ap-southeast-1"
+    poller = StreamPoller(function, region, stack.physical[region]["LeadsTable"], boto3.session.Session(),
+                          latest=True)  # fmt: skip
+    batches: list[list[dict]] = []
+    poller._invoke = lambda records: batches.append(records)  # type: ignore[method-assign]
+    table = boto3.client("dynamodb", region_name=region)
+
+    def write() -> None:
+        item = {"pk": {"S": "A#window"}, "sk": {"S": f"L#{uuid.uuid4().hex}"}, "version": {"N": "1"}}
+        table.put_item(TableName=stack.physical[region]["LeadsTable"], Item=item)
+
+    return poller, batches, write
+
+
+def test_the_crm_stream_has_a_batching_window_that_the_local_poller_takes(stack, pipeline):
+    function = stack.functions()["CrmStreamFunction"]
+    assert function.batching_window == 1.0
+    poller, _, _ = _window_poller(stack, window=function.batching_window)
+    assert poller.batching_window == 1.0
+    # The hand-driven pipeline of the tests reads what there is now, without a window
+    assert {p.batching_window for p in pipeline.pollers} == {0.0}
+
+
+def test_a_read_that_found_records_keeps_reading_until_the_window_has_passed(stack):
+    import time
+
+    # Given a stream with one new record, and another arriving after the poller's first read
+    poller, batches, write = _window_poller(stack, window=0.6)
+    write()
+    reads = []
+    get_records = poller.streams.get_records
+
+    def read_then_more_arrive(**kwargs):
+        response = get_records(**kwargs)
+        reads.append(len(response["Records"]))
+        if len(reads) == 1:
+            write()
+        return response
+
+    poller.streams.get_records = read_then_more_arrive
+    # When the poller polls once
+    started = time.monotonic()
+    assert poller.poll_once() == 2
+    # Then it invoked once, with both records, after the window (reads a quarter-second apart, none after it)
+    assert [len(batch) for batch in batches] == [2]
+    assert time.monotonic() - started >= 0.6
+    assert reads[0] == 1 and sum(reads) == 2 and 2 <= len(reads) <= 4
+
+
+def test_a_full_batch_or_a_quiet_stream_does_not_wait_for_the_window(stack):
+    import time
+
+    # Given a window of 5 s and a batch size of 2
+    poller, batches, write = _window_poller(stack, window=5.0, batch_size=2)
+    # When the stream is quiet, a poll returns at once, invoking nothing
+    started = time.monotonic()
+    assert poller.poll_once() == 0
+    assert batches == [] and time.monotonic() - started < 1.0
+    # When three records are waiting, the first two go at once, as a full batch
+    for _ in range(3):
+        write()
+    started = time.monotonic()
+    assert poller.poll_once() == 2
+    assert [len(batch) for batch in batches] == [2] and time.monotonic() - started < 1.0

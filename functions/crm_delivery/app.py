@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 from aws_lambda_powertools.utilities.idempotency import idempotent_function
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from leadcenter import clock
@@ -23,7 +24,7 @@ from leadcenter.domain.crm_changes import ChangeNotice
 from leadcenter.domain.crm_delivery import AttemptMessage
 from leadcenter.idempotency import idempotency_for
 from leadcenter.observability import logger
-from leadcenter.sqs_worker import SQSRecord, sqs_handler
+from leadcenter.sqs_worker import PartialItemFailureResponse, SQSRecord, sqs_handler
 from leadcenter.store import crm_queue
 
 idempotency, persistence = idempotency_for("key", crm_settings().idempotency_seconds)
@@ -59,4 +60,11 @@ def record_handler(record: SQSRecord) -> dict[str, Any]:
     return process_message(message=message)
 
 
-lambda_handler = sqs_handler(record_handler, idempotency=idempotency)
+_batch_handler = sqs_handler(record_handler, idempotency=idempotency)
+
+
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    """One invocation: its notices share their reads of access holders and endpoints (`crm_delivery.batch_reads`),
+    and only they: the next invocation reads again."""
+    with crm_delivery.batch_reads():
+        return _batch_handler(event, context)

@@ -4,7 +4,8 @@ Fan-out. A change notice goes to the destinations of whoever holds access to the
 or the Business Center its lead access was transferred to (never both). Each subscribed, enabled webhook gets
 one delivery; a status move also gets one to the status-events endpoint when the new status maps to a platform
 event. Each delivery is logged (pending) and attempted right away (or queued, when a slow receiver has used up
-the fan-out's time).
+the fan-out's time). Within one worker invocation (`batch_reads`), the access holder and the endpoints of an account
+are read once and shared by the batch's notices, for at most INLINE_SECONDS; nothing outlives the invocation.
 
 Attempt. The destination, the access and the lead are checked again at the moment of sending: an endpoint
 switched off or deleted, a lead deleted since, or access transferred away ends the delivery without sending
@@ -23,9 +24,12 @@ import hashlib
 import random
 import time
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -137,6 +141,55 @@ def backoff_seconds(attempt: int) -> float:
     return random.uniform(1.0, max(1.0, ceiling))
 
 
+# ---------------------------------------------------------------------------------------------- per-batch reads
+
+T = TypeVar("T")
+
+
+@dataclass
+class _BatchReads:
+    """What the fan-outs of one invocation read, with when they read it (monotonic)."""
+
+    holders: dict[str, tuple[str | None, float]] = field(default_factory=dict)
+    endpoints: dict[str, tuple[list[Endpoint], float]] = field(default_factory=dict)
+
+
+_batch: ContextVar[_BatchReads | None] = ContextVar("leadcenter_crm_batch_reads", default=None)
+
+
+@contextmanager
+def batch_reads() -> Iterator[None]:
+    """For one worker invocation: the fan-outs of its notices share their reads of access holders and endpoints
+    (a batch's notices mostly name one or two accounts). Ends with the invocation, so an endpoint created or a
+    transfer made before the next one is seen by it. Attempts never use it: they read access and destination
+    again at the moment of sending."""
+    token = _batch.set(_BatchReads())
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+
+
+def _shared(table: dict[str, tuple[T, float]] | None, key: str, read: Callable[[str], T]) -> tuple[T, float]:
+    """(value, when it was read): from this invocation's reads while younger than INLINE_SECONDS, else read now."""
+    now = time.monotonic()
+    known = table.get(key) if table is not None else None
+    if known is not None and now - known[1] < INLINE_SECONDS:
+        return known
+    found = (read(key), now)
+    if table is not None:
+        table[key] = found
+    return found
+
+
+def _forget_endpoints(owner: str) -> None:
+    """An attempt changed one of `owner`'s endpoints (a failure noted, a run of failures ended, switched off): the
+    next fan-out of the batch reads them again, so it sees the endpoint as it is now."""
+    batch = _batch.get()
+    if batch is not None:
+        batch.endpoints.pop(owner, None)
+
+
 # ---------------------------------------------------------------------------------------------- fan-out
 
 
@@ -145,8 +198,7 @@ def subscribed(endpoint: Endpoint, form_id: str | None) -> bool:
     return not endpoint.form_ids or (form_id is not None and form_id in endpoint.form_ids)
 
 
-def _targets(owner: str, notice: ChangeNotice) -> list[tuple[Endpoint, EventType]]:
-    endpoints = integration_store.list_endpoints(owner)
+def _targets(endpoints: list[Endpoint], owner: str, notice: ChangeNotice) -> list[tuple[Endpoint, EventType]]:
     found: list[tuple[Endpoint, EventType]] = [
         (e, notice.type)
         for e in endpoints
@@ -165,15 +217,18 @@ def _targets(owner: str, notice: ChangeNotice) -> list[tuple[Endpoint, EventType
 
 def fan_out(notice: ChangeNotice) -> Outcome:
     """Logs a delivery per destination and makes first attempts right away (one queue hop fewer for the usual,
-    healthy case) until INLINE_SECONDS have gone by; the remaining first attempts are queued."""
-    owner = access_holder(notice.account_id)
+    healthy case) until INLINE_SECONDS have gone by since access and destinations were read (in this batch, maybe
+    for an earlier notice); the remaining first attempts are queued, and attempts check everything again."""
+    batch = _batch.get()
+    owner, read_at = _shared(batch.holders if batch else None, notice.account_id, access_holder)
     if owner is None:
         return Outcome("no_account", deliveries=0)
+    endpoints, endpoints_at = _shared(batch.endpoints if batch else None, owner, integration_store.list_endpoints)
     now = clock.now()
     stamp = clock.iso(now)
     deadline = int(clock.parse_iso(notice.occurred_at).timestamp()) + crm_settings().retry_window_seconds
     due: list[tuple[Delivery, Endpoint]] = []
-    for endpoint, event_type in _targets(owner, notice):
+    for endpoint, event_type in _targets(endpoints, owner, notice):
         delivery = Delivery(
             id=delivery_id(notice, endpoint.id, event_type),
             account_id=owner,
@@ -198,11 +253,11 @@ def fan_out(notice: ChangeNotice) -> Outcome:
                 continue
             delivery = logged
         due.append((delivery, endpoint))
-    started = time.monotonic()
+    started = min(read_at, endpoints_at)
     queued, delivered = [], 0
     for delivery, endpoint in due:
         if time.monotonic() - started < INLINE_SECONDS:
-            # The destination is enabled and its owner holds access: both were read just now.
+            # The destination is enabled and its owner holds access: both were read less than INLINE_SECONDS ago.
             url = status_events_url(endpoint) if endpoint.kind == "status_events" else endpoint.url
             outcome = _send(delivery, endpoint, url or "", 1)
             delivered += outcome.result == "succeeded"
@@ -329,10 +384,12 @@ def _record(delivery: Delivery, endpoint: Endpoint, number: int, result: Deliver
         delivery_store.record(delivery, attempt=number, status="succeeded", at=stamp, response_code=result.status_code)
         if endpoint.failing_since:
             integration_store.record_success(endpoint, stamp)
+            _forget_endpoints(endpoint.account_id)
         business_metrics.crm_delivery("delivered")
         return Outcome("succeeded", delivery.id, delivery.target_id, number, result.status_code)
     error = result.error or "failed"
     failing_since = clock.parse_iso(integration_store.record_failure(endpoint, stamp))
+    _forget_endpoints(endpoint.account_id)
     window = timedelta(seconds=crm_settings().disable_after_seconds)
     if now - failing_since >= window:
         reason = _disabled_reason(failing_since, window, result.status_code, error)
