@@ -130,3 +130,22 @@ def test_a_resource_no_router_serves_gets_the_404_of_a_resolver_without_routes()
 def _name(logical_id: str) -> str:
     functions = Stack.from_template().functions()
     return functions[logical_id].code_uri.rstrip("/").rsplit("/", 1)[-1]
+
+
+def test_the_collector_is_off_during_a_handler_modules_imports_and_on_after_with_what_they_built_frozen():
+    import gc
+
+    from leadcenter.cold_start import collector_paused
+
+    frozen_before = gc.get_freeze_count()
+    try:
+        # When a handler module imports under `collector_paused`
+        with collector_paused():
+            during = gc.isenabled()
+            built = [[] for _ in range(100)]  # stands for what INIT builds (lists: tracked by the collector)
+        # Then no collection ran during its imports, and afterwards the collector is on again without walking them
+        assert during is False
+        assert gc.isenabled() is True
+        assert gc.get_freeze_count() >= frozen_before + len(built)
+    finally:
+        gc.unfreeze()  # this test process goes on collecting as before
