@@ -120,6 +120,7 @@ def _provision(port: int) -> tuple[dict[str, str], Any]:
     aws.reset()
     env = dict(os.environ)
     env["PYTHONPATH"] = f"{ROOT / 'layers' / 'leadcenter'}:{ROOT}"
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # bytecode caches as for cold_init_ms_* (bench_cold_init._time)
     return env, stack
 
 

@@ -41,17 +41,28 @@ NOT_AT_INIT: dict[str, list[str]] = {
     "retention": ["boto3", *ROUTERS],
     # Workers: no API routers, no Powertools batch utility (nor the asyncio it imports) nor event data classes
     # (`leadcenter.sqs_worker` has its own loop and record); idempotency (and boto3) only for idempotent steps.
-    "capture_worker": [*ROUTERS, *NO_BATCH_UTILITY, "boto3"],
+    # Only an event that creates a lead needs the lead domain, encryption (a lead's personal data) or our ads.
+    "capture_worker": [
+        *ROUTERS,
+        *NO_BATCH_UTILITY,
+        "boto3",
+        "cryptography",
+        "leadcenter.domain.leads",
+        "leadcenter.domain.notifications",
+        "leadcenter.store.lead_ads",
+        "leadcenter.store.privacy_policies",
+    ],
     "crm_delivery": [*ROUTERS, *NO_BATCH_UTILITY],
     "jobs_worker": [*ROUTERS, *NO_BATCH_UTILITY, "boto3", "aws_lambda_powertools.utilities.idempotency"],
     "jobs_dead_letter": [*ROUTERS, *NO_BATCH_UTILITY, "boto3", "aws_lambda_powertools.utilities.idempotency"],
 }
 
 IMPORT = """
-import importlib, json, sys
+import gc, importlib, json, sys
 importlib.import_module({module!r})
 from leadcenter import aws
-print(json.dumps({{"modules": sorted(sys.modules), "clients": aws._client.cache_info().currsize}}))
+clients = aws._client.cache_info().currsize
+print(json.dumps({{"modules": sorted(sys.modules), "clients": clients, "gc": gc.isenabled()}}))
 """
 
 
@@ -90,6 +101,7 @@ def test_a_handler_module_imports_only_what_its_init_needs(function):
     unwanted = [name for name in NEVER_AT_INIT + NOT_AT_INIT[function] if name in modules]
     assert unwanted == [], f"{function} imports at init: {unwanted}"
     assert loaded["clients"] == 0
+    assert loaded["gc"] is True  # `cold_start.collector_paused` turns the collector back on
 
 
 @pytest.mark.parametrize("module", ROUTERS)
@@ -118,3 +130,22 @@ def test_a_resource_no_router_serves_gets_the_404_of_a_resolver_without_routes()
 def _name(logical_id: str) -> str:
     functions = Stack.from_template().functions()
     return functions[logical_id].code_uri.rstrip("/").rsplit("/", 1)[-1]
+
+
+def test_the_collector_is_off_during_a_handler_modules_imports_and_on_after_with_what_they_built_frozen():
+    import gc
+
+    from leadcenter.cold_start import collector_paused
+
+    frozen_before = gc.get_freeze_count()
+    try:
+        # When a handler module imports under `collector_paused`
+        with collector_paused():
+            during = gc.isenabled()
+            built = [[] for _ in range(100)]  # stands for what INIT builds (lists: tracked by the collector)
+        # Then no collection ran during its imports, and afterwards the collector is on again without walking them
+        assert during is False
+        assert gc.isenabled() is True
+        assert gc.get_freeze_count() >= frozen_before + len(built)
+    finally:
+        gc.unfreeze()  # this test process goes on collecting as before

@@ -11,9 +11,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from leadcenter.domain import capture_batch
-from leadcenter.observability import logger
-from leadcenter.sqs_worker import SQSRecord, sqs_batch_handler
+from leadcenter.cold_start import collector_paused
+
+with collector_paused():
+    from leadcenter.domain import capture_batch
+    from leadcenter.observability import logger
+    from leadcenter.sqs_worker import SQSRecord, sqs_batch_handler
 
 
 def _body(record: SQSRecord) -> Any:

@@ -13,19 +13,22 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools.utilities.idempotency import idempotent_function
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import ValidationError
+from leadcenter.cold_start import collector_paused
 
-from leadcenter import clock
-from leadcenter.crm_settings import crm_settings
-from leadcenter.domain import crm_delivery
-from leadcenter.domain.crm_changes import ChangeNotice
-from leadcenter.domain.crm_delivery import AttemptMessage
-from leadcenter.idempotency import idempotency_for
-from leadcenter.observability import logger
-from leadcenter.sqs_worker import PartialItemFailureResponse, SQSRecord, sqs_handler
-from leadcenter.store import crm_queue
+with collector_paused():
+    from aws_lambda_powertools.utilities.idempotency import idempotent_function
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+    from pydantic import ValidationError
+
+    from leadcenter import clock
+    from leadcenter.crm_settings import crm_settings
+    from leadcenter.domain import crm_delivery
+    from leadcenter.domain.crm_changes import ChangeNotice
+    from leadcenter.domain.crm_delivery import AttemptMessage
+    from leadcenter.idempotency import idempotency_for
+    from leadcenter.observability import logger
+    from leadcenter.sqs_worker import PartialItemFailureResponse, SQSRecord, sqs_handler
+    from leadcenter.store import crm_queue
 
 idempotency, persistence = idempotency_for("key", crm_settings().idempotency_seconds)
 

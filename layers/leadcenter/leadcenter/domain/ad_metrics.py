@@ -26,7 +26,6 @@ from leadcenter.domain import attribution, money
 from leadcenter.errors import Conflict, Throttled
 from leadcenter.model import Attribution, Lead
 from leadcenter.platform_events import AdSpent, MessageReceived
-from leadcenter.store import lead_ads as lead_ad_store
 from leadcenter.store import reports as store
 from leadcenter.store.reports import Entities
 
@@ -37,6 +36,8 @@ CONVERSATION_MARKER_DAYS = 400
 
 def entities_of(account_id: str, ad: Attribution) -> tuple[Entities, str | None]:
     """The ids to count for (the ad's own ad group and campaign when it is ours) and the ad group's goal."""
+    from leadcenter.store import lead_ads as lead_ad_store  # a lead or spend, not a message, needs our ads
+
     adgroup_id, campaign_id = ad.adgroup_id, ad.campaign_id
     if ad.ad_id:
         ours = lead_ad_store.find(account_id, "ad", ad.ad_id)
@@ -78,6 +79,8 @@ def on_message(
 
 def on_spend(event: AdSpent, account_id: str) -> tuple[str, str | None]:
     """(result, reason) for the worker's outcome: recorded, unchanged, ignored or rejected."""
+    from leadcenter.store import lead_ads as lead_ad_store
+
     spend = event.spend
     ad = lead_ad_store.find(account_id, "ad", spend.ad_id)
     if ad is None:

@@ -11,17 +11,18 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from leadcenter import clock, ids
 from leadcenter.capture_settings import capture_settings, markets
 from leadcenter.config import settings
-from leadcenter.domain import notifications
 from leadcenter.errors import Conflict, NotFound, Unprocessable
 from leadcenter.policy import Access
 from leadcenter.store import auto_capture as store
-from leadcenter.store import privacy_policies as policy_store
 from leadcenter.store.auto_capture import Application
-from leadcenter.store.privacy_policies import PresignedPost
+
+if TYPE_CHECKING:
+    from leadcenter.store.privacy_policies import PresignedPost
 
 LOCAL_REVIEWER = "local-runner"
 
@@ -68,6 +69,8 @@ def apply(
 def privacy_policy_upload(access: Access) -> PresignedPost:
     """Where the admin's browser posts the PDF (S3 enforces PDF content type and 1 byte to 5 MB); the key is then
     sent as `privacy_policy_upload` with the application."""
+    from leadcenter.store import privacy_policies as policy_store  # the API's only, not the capture worker's
+
     if access.account.type != "ad_account":
         raise Unprocessable("auto-capture is a setting of an ad account; upload in the ad account", field="account")
     return policy_store.presigned_post(policy_store.key_for(access.account_id, ids.ulid()))
@@ -75,6 +78,8 @@ def privacy_policy_upload(access: Access) -> PresignedPost:
 
 def check_upload(account_id: str, key: str) -> None:
     """The object exists under this account's prefix, is at most 5 MB and is a PDF (starts with `%PDF`)."""
+    from leadcenter.store import privacy_policies as policy_store
+
     field = "privacy_policy_upload"
     pattern = rf"{policy_store.PREFIX}/{re.escape(account_id)}/[0-9A-Z]{{26}}\.pdf"
     if not re.fullmatch(pattern, key):
@@ -109,6 +114,8 @@ def current(account_id: str) -> Application | None:
         )
         application = store.get_application(account_id)
         if application is not None and application.status == ApplicationStatus.APPROVED:
+            from leadcenter.domain import notifications  # local runner only: its automatic review
+
             notifications.auto_capture_reviewed(account_id, application.status, application.applied_at)
     return application
 
@@ -140,6 +147,8 @@ def review(account_id: str, decision: ApplicationStatus, reviewer: str, reason: 
         raise NotFound(f"account {account_id} has not applied for auto-capture")
     store.decide(account_id, decision.value, reviewer, clock.iso(), reason)
     application = get(account_id)
+    from leadcenter.domain import notifications  # the reviewer's route only
+
     notifications.auto_capture_reviewed(account_id, decision.value, application.applied_at)
     return application
 

@@ -30,8 +30,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from leadcenter import business_metrics, clock, crypto, ids
-from leadcenter.domain import ad_metrics, attribution, auto_capture, conversations, erasure, retention
-from leadcenter.domain import leads as lead_domain
+from leadcenter.domain import ad_metrics, attribution, auto_capture, conversations, erasure, lead_regions, retention
 from leadcenter.errors import BadRequest, Conflict, NotFound
 from leadcenter.model import Contact, FormAnswer, FormData, Lead, LeadSource, OtherContact
 from leadcenter.platform_events import (
@@ -203,6 +202,9 @@ def upsert_person_lead(
     lead_id = owners.get(person.person_hash)
     attempt = 0
     while lead_id is None:
+        # Imported here: most events create no lead, and the lead domain brings its listing and label stores.
+        from leadcenter.domain import leads as lead_domain
+
         contact, added = merge_contacts(Contact(), person.display_name, found)
         new = lead_domain.NewLead(
             country=person.country,
@@ -328,7 +330,7 @@ def handle(event: PlatformEvent) -> Outcome:
         return Outcome(event.event_id, event.type, "ignored", reason="unknown account")
     if account.type != "ad_account":
         return Outcome(event.event_id, event.type, "ignored", reason="not an ad account")
-    lead_domain.remember_regions(account.account_id, account.lead_regions)
+    lead_regions.remember(account.account_id, account.lead_regions)
     if event.type == "ad.spend":  # no person: domain/ad_metrics.py
         return Outcome(event.event_id, event.type, *ad_metrics.on_spend(event, account.account_id))
     person = person_of(account.account_id, event.user)
@@ -554,4 +556,6 @@ def mark_as_lead(access: Access, conversation_id: str) -> tuple[Lead, bool]:
         _merge(person, lead_id, [], (person.person_hash,), conversation_id, None, access.caller)
     if conversation.lead_id != lead_id:
         conversations.link_lead(account_id, conversation_id, lead_id)
+    from leadcenter.domain import leads as lead_domain
+
     return lead_domain.get_lead(access, lead_id), False

@@ -22,8 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from leadcenter import clock, crypto, ids
-from leadcenter.domain import ad_metrics
-from leadcenter.domain import leads as lead_domain
+from leadcenter.domain import ad_metrics, lead_regions
 from leadcenter.domain.retention import person_hash
 from leadcenter.errors import Conflict
 from leadcenter.regions import region_router
@@ -82,7 +81,7 @@ def clean(region: str, hashed: str, platform_user_id: str) -> Erased:
         if entry.kind == people_store.CONVERSATION and entry.ref:
             done.conversations += 1 if conversation_store.delete(entry.account_id, entry.ref) else 0
     people_store.forget(region, hashed, entries)
-    lead_domain.forget_cached_regions()
+    lead_regions.forget_all()
     return done
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from leadcenter import business_metrics, clock, ids
 from leadcenter.config import settings
 from leadcenter.cursors import Cursors
-from leadcenter.domain import contact_edit, conversations, notifications
+from leadcenter.domain import contact_edit, conversations, lead_regions, notifications
 from leadcenter.errors import Conflict, NotFound, Unprocessable
 from leadcenter.model import AccessStatus, Attribution, Contact, FormData, LabelRef, Lead, LeadSource, LeadStatus
 from leadcenter.policy import Access
@@ -139,7 +139,7 @@ def create_lead(account_id: str, new: NewLead, actor: str, *, event_type: str = 
     from leadcenter.domain import ad_metrics
 
     ad_metrics.lead_created(lead)
-    if storage_region not in _known_regions(account_id):
+    if storage_region not in lead_regions.known(account_id):
         account_store.add_lead_region(account_id, storage_region)
     catalog_store.record(
         account_id,
@@ -150,24 +150,8 @@ def create_lead(account_id: str, new: NewLead, actor: str, *, event_type: str = 
             ("form", new.form.form_id or "", new.form.form_name or ""),
         ],
     )
-    _known_regions(account_id).add(storage_region)
+    lead_regions.known(account_id).add(storage_region)
     return _decorate([state], label_names([account_id]) if state.label_ids else {})[0]
-
-
-_regions_cache: dict[str, set[str]] = {}
-
-
-def _known_regions(account_id: str) -> set[str]:
-    return _regions_cache.setdefault(account_id, set())
-
-
-def remember_regions(account_id: str, regions: frozenset[str]) -> None:
-    """The storage regions an account read from the table already lists (so creating a lead adds none)."""
-    _known_regions(account_id).update(regions)
-
-
-def forget_cached_regions() -> None:
-    _regions_cache.clear()
 
 
 # ---------------------------------------------------------------------------------------------- read
