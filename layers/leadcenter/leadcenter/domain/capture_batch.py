@@ -40,7 +40,6 @@ from leadcenter.store import auto_capture as auto_capture_store
 from leadcenter.store import batch_io, capture_events
 from leadcenter.store import conversations as conversation_store
 from leadcenter.store import forms as form_store
-from leadcenter.store import lead_ads as lead_ad_store
 from leadcenter.store import leads as lead_store
 from leadcenter.store import people as people_store
 from leadcenter.store import reports as report_store
@@ -118,6 +117,10 @@ def _digests(event: MessageReceived | FormSubmitted, person: capture.Person) -> 
 def _named_keys(event: PlatformEvent, account_id: str) -> list[batch_io.Key]:
     """The account's items an event names: a spend's ad, its spend that day and the account's currency; a form;
     a touch's ad and ad group (a lead or conversation of the batch is likely attributed to them)."""
+    if not isinstance(event, AdSpent | AdTouched):
+        return [form_store.form_key(account_id, event.form.form_id)] if isinstance(event, FormSubmitted) else []
+    from leadcenter.store import lead_ads as lead_ad_store  # spends and touches only: not at the worker's INIT
+
     if isinstance(event, AdSpent):
         spend = event.spend
         return [
@@ -125,15 +128,11 @@ def _named_keys(event: PlatformEvent, account_id: str) -> list[batch_io.Key]:
             report_store.spend_key(account_id, spend.ad_id, spend.date.isoformat()),
             report_store.currency_key(account_id),
         ]
-    if isinstance(event, FormSubmitted):
-        return [form_store.form_key(account_id, event.form.form_id)]
-    if isinstance(event, AdTouched):
-        touch = event.touch
-        keys = [lead_ad_store.entity_key(account_id, "ad", touch.ad_id)]
-        if touch.adgroup_id:
-            keys.append(lead_ad_store.entity_key(account_id, "adgroup", touch.adgroup_id))
-        return keys
-    return []
+    touch = event.touch
+    keys = [lead_ad_store.entity_key(account_id, "ad", touch.ad_id)]
+    if touch.adgroup_id:
+        keys.append(lead_ad_store.entity_key(account_id, "adgroup", touch.adgroup_id))
+    return keys
 
 
 def _read_ahead(events: list[PlatformEvent]) -> dict[int, tuple[capture.Person, str]]:
