@@ -305,7 +305,9 @@ class Demo:
         rest = [who for who in persons if who.index >= SHOWCASE and who.kind != "chat"]
         if rest:
             say(f"writing {len(rest)} leads through the store in batches (the first {SHOWCASE}: the pipelines)")
-            bulk.write(rest, self.accounts, self.labels, self.start_epoch, lambda n: self.progress(n, None))
+            began = time.monotonic()
+            written = bulk.write(rest, self.accounts, self.labels, self.start_epoch, lambda n: self.progress(n, None))
+            say(f"{written} leads written in batches in {time.monotonic() - began:.1f}s")
             chats = [who for who in persons if who.kind == "chat"][: round(SHOWCASE * plan.CHATS_PER_LEAD)]
             persons = [who for who in persons if who.index < SHOWCASE] + chats  # and the showcase's share of chats
         by_index = {who.index: who for who in persons}
