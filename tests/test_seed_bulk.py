@@ -70,6 +70,7 @@ def test_bulk_leads_list_whole_with_their_story(api, demo):
         assert timedelta(0) <= created + timedelta(days=90) - expires < timedelta(seconds=1)  # whole seconds
         assert lead["updated_at"] >= lead["created_at"]
         assert lead["access_status"] == "not_accessed"
+    assert any(lead["days_left"] <= 7 for lead in leads)  # the old cohort, as in the showcase
     assert {lead["status"] for lead in leads} >= {"raw", "contacted", "qualified"}
     assert any(lead["ad"].get("ad_id") for lead in leads) and any(lead["form"].get("answers") for lead in leads)
     assert any(lead["labels"] for lead in leads) and any(lead["assignee"] for lead in leads)

@@ -31,6 +31,7 @@ from leadcenter.store.catalog import CatalogItem, catalog_key
 from leadcenter.store.lead_items import dimension_key, lead_index, models
 
 LEVELS = ("ad", "adgroup", "campaign")
+_MAX_TRANSACTION_ITEMS = 100  # TransactWriteItems' limit
 DIMENSIONS = LEVELS
 
 
@@ -176,9 +177,9 @@ class NewLeadCount:
 
 def count_new_leads(account_id: str, leads: Iterable[NewLeadCount]) -> int:
     """Counts many new leads as `count_lead` counts each, for seeding in bulk (local/seed/bulk.py): the markers
-    (so deleting a lead takes it out again) in BatchWriteItems, then each counter moved once by its sum (UpdateItem
-    ADD, so counts already there stay). Nothing conditions the markers: only for leads never counted before.
-    Returns the number of counters moved."""
+    (so deleting a lead takes it out again) in BatchWriteItems, then each counter moved once by its sum (ADD, so
+    counts already there stay), up to 100 counters a TransactWriteItems. Nothing conditions the markers: only for
+    leads never counted before. Returns the number of counters moved."""
     sums: dict[tuple[str, str, str], list[int]] = {}
     with MarkerItem.batch_write() as batch:
         for lead in leads:
@@ -188,9 +189,14 @@ def count_new_leads(account_id: str, leads: Iterable[NewLeadCount]) -> int:
                 counts = sums.setdefault((level, lead.day, entity_id), [0, 0])
                 counts[0] += 1
                 counts[1] += 1 if lead.conversion else 0
-    for (level, day, entity_id), (count, conversions) in sorted(sums.items()):
-        deltas = {"leads": count, "conversions": conversions}
-        _counter_key(account_id, level, day, entity_id).update(actions=_counter_actions(entity_id, day, deltas))
+    moves = sorted(sums.items())
+    for start in range(0, len(moves), _MAX_TRANSACTION_ITEMS):
+        with transact_write(settings().home_region) as transaction:
+            for (level, day, entity_id), (count, conversions) in moves[start : start + _MAX_TRANSACTION_ITEMS]:
+                deltas = {"leads": count, "conversions": conversions}
+                transaction.update(
+                    _counter_key(account_id, level, day, entity_id), actions=_counter_actions(entity_id, day, deltas)
+                )
     return len(sums)
 
 
