@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 
 from leadcenter import clock, webhook_signature
 from local.gateway import Gateway, Reply
-from local.seed import plan
+from local.seed import bulk, plan
 from local.seed.catalog import CLIENT_CAMPAIGNS, MAIN_CAMPAIGNS, PRIVACY_POLICY, Ad, create_ads
 from local.seed.plan import ADMINS, DEMO_ADMIN, LABELS, Person
 from local.sqs_source import CONSUMERS, DRAIN_WAITING
@@ -44,6 +44,7 @@ QUEUE_COUNTS: list[Any] = ["ApproximateNumberOfMessages", "ApproximateNumberOfMe
 CURRENCY = {"main": "SGD", "client": "MYR"}
 BULK_LEADS = 500
 BULK_MIN = int(os.environ.get("SEED_BULK_MIN") or 12)  # smaller selections are edited lead by lead (PATCH)
+SHOWCASE = 300  # the story's first people go through the pipelines; the rest are written in batches (seed/bulk.py)
 TRACE = bool(os.environ.get("SEED_TRACE"))
 
 STATUS: dict[str, Any] = {"state": "off"}  # what GET /_local/seed answers
@@ -257,7 +258,8 @@ class Demo:
         for key, account in self.accounts.items():
             cursor = None
             while key != "center":
-                query = urlencode({"created_from": since, "limit": 100, **({"cursor": cursor} if cursor else {})})
+                window = {"created_from": since, "created_to": clock.iso()}  # not the batch-written leads of later days
+                query = urlencode({**window, "limit": 100, **({"cursor": cursor} if cursor else {})})
                 page = self.api.call("GET", f"/accounts/{account}/leads", query=query).json()
                 for lead in page["items"]:
                     contact = lead.get("contact") or {}
@@ -317,6 +319,14 @@ class Demo:
         first_day = max(plan.OLD_DAYS) + 3  # the oldest chat's ad touch is two days before its lead
         self.set_up(first_day)
         persons = plan.people(self.count, self.ads)
+        rest = [who for who in persons if who.index >= SHOWCASE and who.kind != "chat"]
+        if rest:
+            say(f"writing {len(rest)} leads through the store in batches (the first {SHOWCASE}: the pipelines)")
+            began = time.monotonic()
+            written = bulk.write(rest, self.accounts, self.labels, self.start_epoch, lambda n: self.progress(n, None))
+            say(f"{written} leads written in batches in {time.monotonic() - began:.1f}s")
+            chats = [who for who in persons if who.kind == "chat"][: round(SHOWCASE * plan.CHATS_PER_LEAD)]
+            persons = [who for who in persons if who.index < SHOWCASE] + chats  # and the showcase's share of chats
         by_index = {who.index: who for who in persons}
         days = {day for who in persons for day, _ in who.events} | {who.day for who in persons}
         pending: dict[int, list[tuple[str, Any]]] = {}
@@ -349,12 +359,14 @@ class Demo:
         self.finish()
         return self.summary()
 
-    def progress(self, made: int, day: int) -> None:
+    def progress(self, made: int, day: int | None) -> None:
+        """`day` None: leads written in batches (seed/bulk.py)."""
         before, self.leads = self.leads, self.leads + made
         STATUS["leads"] = self.leads
         step = max(1, self.count // 10)
         if self.leads // step != before // step or day == 0:
-            say(f"{self.leads}/{self.count} leads, day -{day} ({time.monotonic() - self.started:.1f}s)")
+            where = "written in batches" if day is None else f"day -{day}"
+            say(f"{self.leads}/{self.count} leads, {where} ({time.monotonic() - self.started:.1f}s)")
 
     def finish(self) -> None:
         """An export of the qualified leads, the second ad account's transfer, and every job checked."""

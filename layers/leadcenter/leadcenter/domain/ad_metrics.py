@@ -54,10 +54,16 @@ def lead_created(lead: Lead) -> None:
     """Counts a new lead (an organic one counts nowhere)."""
     if not (lead.ad.ad_id or lead.ad.adgroup_id or lead.ad.campaign_id):
         return
-    entities, goal = entities_of(lead.account_id, lead.ad)
+    counted = lead_count(lead, *entities_of(lead.account_id, lead.ad))
+    store.count_lead(lead.account_id, lead.id, counted.day, counted.entities, counted.conversion, counted.expires_epoch)
+
+
+def lead_count(lead: Lead, entities: Entities, goal: str | None) -> store.NewLeadCount:
+    """What counting `lead` for `entities` adds: one lead on its UTC creation day (a conversion under the Lead
+    goal), and a marker that lives a day longer than the lead."""
     created = clock.parse_iso(lead.created_at)
     expires = int((created + timedelta(days=settings().retention_days + 1)).timestamp())
-    store.count_lead(lead.account_id, lead.id, created.date().isoformat(), entities, goal == "lead", expires)
+    return store.NewLeadCount(lead.id, created.date().isoformat(), entities, goal == "lead", expires)
 
 
 def lead_deleted(lead: Lead) -> None:

@@ -74,6 +74,12 @@ def record_touch(
     touch_store.record(storage_region, account_id, person_hash, event_id, stored, expires)
 
 
+def qualifies(kind: str, age: timedelta, span: Windows) -> bool:
+    """A touch `age` before the lead counts: a click within the click window, a view within the view window."""
+    window = span.click_window_days if kind == "click" else span.view_window_days
+    return timedelta(0) <= age <= timedelta(days=window)
+
+
 def attribute(
     account_id: str, storage_region: str, person_hash: str, moment: datetime, *, person_global: str | None = None
 ) -> Attribution:
@@ -86,12 +92,9 @@ def attribute(
         if noted == 0:
             return Attribution()
     span = windows(account_id)
-    click = timedelta(days=span.click_window_days)
-    view = timedelta(days=span.view_window_days)
-    since = clock.iso(moment - max(click, view))
+    since = clock.iso(moment - timedelta(days=max(span.click_window_days, span.view_window_days)))
     for touch in touch_store.newest_first(storage_region, account_id, person_hash, since, clock.iso(moment)):
-        age = moment - clock.parse_iso(touch.at)
-        if timedelta(0) <= age <= (click if touch.kind == "click" else view):
+        if qualifies(touch.kind, moment - clock.parse_iso(touch.at), span):
             return Attribution(
                 ad_id=touch.ad_id,
                 ad_name=touch.ad_name,

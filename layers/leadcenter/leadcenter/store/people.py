@@ -100,15 +100,18 @@ def stage_lead_entry(
     tx: TransactWrite, region: str, person_hash: str, account_id: str, lead_id: str, exp: int, g_exp: str
 ) -> None:
     """Adds the index entry of a new lead to the lead's transaction."""
-    tx.save(
-        _models(region).entry(
-            pk=index_pk(person_hash),
-            sk=f"{LEAD}#{account_id}#{lead_id}",
-            account_id=account_id,
-            ref=lead_id,
-            expires_at=exp,
-            g_exp=g_exp,
-        )
+    tx.save(lead_entry_item(region, person_hash, account_id, lead_id, exp, g_exp))
+
+
+def lead_entry_item(region: str, person_hash: str, account_id: str, lead_id: str, exp: int, g_exp: str) -> PersonEntry:
+    """The index entry of a new lead (the demo seed batch-writes it with the lead's other items)."""
+    return _models(region).entry(
+        pk=index_pk(person_hash),
+        sk=f"{LEAD}#{account_id}#{lead_id}",
+        account_id=account_id,
+        ref=lead_id,
+        expires_at=exp,
+        g_exp=g_exp,
     )
 
 

@@ -31,6 +31,7 @@ from leadcenter.store.catalog import CatalogItem, catalog_key
 from leadcenter.store.lead_items import dimension_key, lead_index, models
 
 LEVELS = ("ad", "adgroup", "campaign")
+_MAX_TRANSACTION_ITEMS = 100  # TransactWriteItems' limit
 DIMENSIONS = LEVELS
 
 
@@ -104,12 +105,16 @@ def _counter_key(account_id: str, level: str, day: str, entity_id: str) -> Count
     return CounterItem(f"R#{account_id}#{level}", f"D#{day}#{entity_id}")
 
 
+def _counter_actions(entity_id: str, day: str, deltas: dict[str, int]) -> list[Action]:
+    actions: list[Action] = [CounterItem.entity_id.set(entity_id), CounterItem.day.set(day)]
+    return actions + [getattr(CounterItem, name).add(delta) for name, delta in deltas.items() if delta]
+
+
 def _add(transaction: TransactWrite, account_id: str, day: str, entities: Entities, **deltas: int) -> None:
     for level, entity_id in entities.by_level():
-        item = _counter_key(account_id, level, day, entity_id)
-        actions: list[Action] = [CounterItem.entity_id.set(entity_id), CounterItem.day.set(day)]
-        actions += [getattr(CounterItem, name).add(delta) for name, delta in deltas.items() if delta]
-        transaction.update(item, actions=actions)
+        transaction.update(
+            _counter_key(account_id, level, day, entity_id), actions=_counter_actions(entity_id, day, deltas)
+        )
 
 
 def _count_once(
@@ -159,6 +164,40 @@ def count_lead(
     """Counts a new lead once; False when it was counted before."""
     marker = _marker(f"RL#{account_id}", lead_id, day, entities, conversion, expires_epoch)
     return _count_once(marker, account_id, day, entities, conversion, "leads")
+
+
+@dataclass(frozen=True)
+class NewLeadCount:
+    lead_id: str
+    day: str
+    entities: Entities
+    conversion: bool
+    expires_epoch: int
+
+
+def count_new_leads(account_id: str, leads: Iterable[NewLeadCount]) -> int:
+    """Counts many new leads as `count_lead` counts each, for seeding in bulk (local/seed/bulk.py): the markers
+    (so deleting a lead takes it out again) in BatchWriteItems, then each counter moved once by its sum (ADD, so
+    counts already there stay), up to 100 counters a TransactWriteItems. Nothing conditions the markers: only for
+    leads never counted before. Returns the number of counters moved."""
+    sums: dict[tuple[str, str, str], list[int]] = {}
+    with MarkerItem.batch_write() as batch:
+        for lead in leads:
+            batch.save(_marker(f"RL#{account_id}", lead.lead_id, lead.day, lead.entities, lead.conversion,
+                               lead.expires_epoch))  # fmt: skip
+            for level, entity_id in lead.entities.by_level():
+                counts = sums.setdefault((level, lead.day, entity_id), [0, 0])
+                counts[0] += 1
+                counts[1] += 1 if lead.conversion else 0
+    moves = sorted(sums.items())
+    for start in range(0, len(moves), _MAX_TRANSACTION_ITEMS):
+        with transact_write(settings().home_region) as transaction:
+            for (level, day, entity_id), (count, conversions) in moves[start : start + _MAX_TRANSACTION_ITEMS]:
+                deltas = {"leads": count, "conversions": conversions}
+                transaction.update(
+                    _counter_key(account_id, level, day, entity_id), actions=_counter_actions(entity_id, day, deltas)
+                )
+    return len(sums)
 
 
 def uncount_lead(account_id: str, lead_id: str) -> bool:
