@@ -16,11 +16,15 @@ from local.template import Function, Stack
 from tests.local_fixtures import slow_app
 
 
-def consumer_for(max_concurrency: int | None, concurrency: int) -> tuple[QueueConsumer, str]:
+def consumer_for(
+    max_concurrency: int | None = None, concurrency: int = 1, *, batch_size: int = 1, batching_window: float = 0.0
+) -> tuple[QueueConsumer, str]:
+    """A consumer of a new queue for tests/local_fixtures/slow_app, and the queue's URL."""
     sqs = boto3.client("sqs", region_name="us-east-1")
     url = sqs.create_queue(QueueName=f"local-queues-{uuid.uuid4().hex[:8]}")["QueueUrl"]
     function = Function("SlowFunction", "tests/local_fixtures", "slow_app.lambda_handler", queue=url,
-                        batch_size=1, max_concurrency=max_concurrency)  # fmt: skip
+                        batch_size=batch_size, max_concurrency=max_concurrency,
+                        batching_window=batching_window)  # fmt: skip
     return QueueConsumer(function, sqs, concurrency=concurrency), url
 
 
@@ -67,11 +71,8 @@ def test_batches_run_at_once_in_different_containers_and_every_message_once() ->
 def test_a_batching_window_gathers_messages_sent_apart_into_one_batch() -> None:
     # Given a consumer whose event source gathers for up to a second, with batches of ten
     slow_app.runs.clear()
-    sqs = boto3.client("sqs", region_name="us-east-1")
-    url = sqs.create_queue(QueueName=f"local-window-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    function = Function("SlowFunction", "tests/local_fixtures", "slow_app.lambda_handler", queue=url,
-                        batch_size=10, batching_window=1.0)  # fmt: skip
-    consumer = QueueConsumer(function, sqs, concurrency=2)
+    consumer, url = consumer_for(concurrency=2, batch_size=10, batching_window=1.0)
+    sqs = consumer.sqs
     # When three messages are waiting and four more arrive while the first receive gathers
     for n in range(3):
         sqs.send_message(QueueUrl=url, MessageBody=f'{{"n": {n}}}')
@@ -92,11 +93,8 @@ def test_a_batching_window_gathers_messages_sent_apart_into_one_batch() -> None:
 def test_while_the_seed_waits_for_a_drain_an_empty_queue_closes_the_window_and_the_consumer_says_idle() -> None:
     # Given a consumer whose event source gathers for up to five seconds, and two messages waiting
     slow_app.runs.clear()
-    sqs = boto3.client("sqs", region_name="us-east-1")
-    url = sqs.create_queue(QueueName=f"local-drain-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    function = Function("SlowFunction", "tests/local_fixtures", "slow_app.lambda_handler", queue=url,
-                        batch_size=10, batching_window=5.0)  # fmt: skip
-    consumer = QueueConsumer(function, sqs, concurrency=1)
+    consumer, url = consumer_for(batch_size=10, batching_window=5.0)
+    sqs = consumer.sqs
     for n in range(2):
         sqs.send_message(QueueUrl=url, MessageBody=f'{{"n": {n}}}')
     mark = time.monotonic()
@@ -121,10 +119,7 @@ def test_while_the_seed_waits_for_a_drain_an_empty_queue_closes_the_window_and_t
 
 def test_a_long_poll_waiting_since_before_the_mark_makes_the_consumer_idle_once_it_has_settled() -> None:
     # Given a consumer long-polling an empty queue, its receive begun before anyone waits for a drain
-    sqs = boto3.client("sqs", region_name="us-east-1")
-    url = sqs.create_queue(QueueName=f"local-idle-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    function = Function("SlowFunction", "tests/local_fixtures", "slow_app.lambda_handler", queue=url, batch_size=10)
-    consumer = QueueConsumer(function, sqs, concurrency=1)
+    consumer, _ = consumer_for(batch_size=10)
     polling = threading.Thread(target=consumer.poll_once, kwargs={"wait_seconds": 2})
     polling.start()
     time.sleep(0.2)
