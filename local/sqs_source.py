@@ -216,7 +216,8 @@ class QueueConsumer:
         with self.holding_lock:
             if self.holding:
                 return False
-            waiting = any(began < now - settle and moment < now - settle for began in self.receiving.values())
+            settled = now - settle
+            waiting = moment < settled and any(began < settled for began in self.receiving.values())
             return waiting or self.found_empty > moment
 
     def _receive(self, most: int, wait_seconds: int) -> list[dict[str, Any]]:

@@ -160,6 +160,7 @@ class Demo:
         self.jobs: list[tuple[str, str]] = []
         self.pool = ThreadPoolExecutor(max_workers=SENDERS, thread_name_prefix="seed")
         self.marketers = ThreadPoolExecutor(max_workers=1, thread_name_prefix="seed-marketers")
+        self.batch_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="seed-batches")
 
     def moment(self, day: int) -> float:
         return self.start_epoch - day * 86400
@@ -326,7 +327,7 @@ class Demo:
             say(f"writing {len(rest)} leads through the store in batches (the first {SHOWCASE}: the pipelines)")
             # Meanwhile the showcase plays: both are bound by moto's CPU, and either alone leaves a core idle at
             # times. The batch part names its own times (it never reads the clock the showcase moves).
-            batched = ThreadPoolExecutor(max_workers=1, thread_name_prefix="seed-batches").submit(self.batches, rest)
+            batched = self.batch_writer.submit(self.batches, rest)
             chats = [who for who in persons if who.kind == "chat"][: round(SHOWCASE * plan.CHATS_PER_LEAD)]
             persons = [who for who in persons if who.index < SHOWCASE] + chats  # and the showcase's share of chats
         by_index = {who.index: who for who in persons}
@@ -420,6 +421,7 @@ def seed(gateway: Gateway, count: int) -> dict[str, Any]:
         clock.advance(demo.offset_before - clock.advance(0))  # back to the clock as it was
         demo.pool.shutdown(wait=False)
         demo.marketers.shutdown(wait=False)
+        demo.batch_writer.shutdown(wait=False)
     STATUS.update(state="done", summary=summary, failures=demo.api.failures[:20])
     say(f"done in {summary['seconds']}s: {json.dumps(summary)}")
     say('sign in as the demo admin: POST /_local/token {"sub": "demo-admin"} (README: the demo users)')
