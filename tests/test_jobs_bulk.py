@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from tests.helpers.jobs import drain, job, new_admin, purge, queued_count, seed
+from tests.helpers.jobs import Crash, drain, job, new_admin, purge, queued_count, seed
 
 
 @pytest.fixture(autouse=True)
@@ -105,10 +105,6 @@ def test_2000_lead_status_change_with_a_concurrent_editor_loses_no_update(api, g
         assert len(_job_events(api, account, admin, lead_id, job_id)) == 1
 
 
-class WorkerKilled(BaseException):
-    """Out of the handler, past Powertools' per-record catch: the whole invocation dies, as on a crash."""
-
-
 def test_a_worker_killed_mid_job_finishes_on_redelivery_with_exact_counts(api, gateway, monkeypatch):
     from leadcenter.store import leads as lead_store
 
@@ -125,11 +121,11 @@ def test_a_worker_killed_mid_job_finishes_on_redelivery_with_exact_counts(api, g
     def dying(region, updates):
         calls["n"] += 1
         if calls["n"] == 6:
-            raise WorkerKilled()
+            raise Crash()
         return real(region, updates)
 
     monkeypatch.setattr(lead_store, "update_many", dying)
-    with pytest.raises(WorkerKilled):
+    with pytest.raises(Crash):
         drain(gateway, batch=1)
     half = job(api, account, admin, job_id)
     assert half["state"] == "running" and half["done"] == 200 and half["failed"] == 0

@@ -15,15 +15,11 @@ from leadcenter import clock
 from leadcenter.config import settings
 from leadcenter.domain import export, export_job
 from leadcenter.store import exports as export_store
-from tests.helpers.jobs import drain, job, new_admin, purge, queued_count
+from tests.helpers.jobs import Crash, drain, job, new_admin, purge, queued_count
 
 COUNTRIES = ("SG", "JP", "AU", "BR", "DE")  # five storage regions
 LEADS = 20
 QUESTIONS = ["Budget?", "Which model?", "Trade-in?", "When to call?"]
-
-
-class Kill(BaseException):
-    """A kill the handler cannot catch (a timeout or an out-of-memory kill): no lease given back."""
 
 
 @pytest.fixture(autouse=True)
@@ -61,7 +57,7 @@ def _export(api, gateway, account: str, admin: str) -> bytes:
         try:
             drain(gateway, batch=1)
             break
-        except Kill:
+        except Crash:
             # The killed invocation's message comes back after the queue's visibility timeout, its lease run out.
             clock.advance(361)
     finished = job(api, account, admin, job_id)
@@ -130,17 +126,17 @@ def test_killed_and_timed_out_mid_export_it_resumes_to_a_byte_identical_file(api
     def killed_spool(key, data):
         put_spool(key, data)
         if kill_on("spool", 3):
-            raise Kill()
+            raise Crash()
 
     def killed_part(key, upload_id, number, data):
         etag = upload_part(key, upload_id, number, data)
         if kill_on("part", 2):
-            raise Kill()
+            raise Crash()
         return etag
 
     def killed_save(checkpoint, owner, chunks=()):
         if kill_on("save", 9):
-            raise Kill()
+            raise Crash()
         return save(checkpoint, owner, chunks)
 
     monkeypatch.setattr(export_store, "put_spool", killed_spool)

@@ -16,6 +16,7 @@ from leadcenter.config import settings
 from leadcenter.domain import export, export_job
 from leadcenter.store import exports as export_store
 from tests.helpers.jobs import (
+    Crash,
     dead_letter_url,
     drain,
     drain_dead_letters,
@@ -29,10 +30,6 @@ from tests.helpers.jobs import (
 
 LEADS = 23
 QUESTIONS = ["Budget?", "Which model?", "Trade-in?", "When to call?"]
-
-
-class Crash(BaseException):
-    """A crash the handler cannot catch (as a timeout or an out-of-memory kill)."""
 
 
 @pytest.fixture(autouse=True)

@@ -16,6 +16,11 @@ from tests.support import Api, purge_queue
 from tests.support import queued_count as support_queued_count
 
 
+class Crash(BaseException):
+    """A crash the handler cannot catch (a timeout or an out-of-memory kill): past Powertools' per-record catch,
+    the whole invocation dies, no lease is given back."""
+
+
 def new_admin(prefix: str = "jobs-admin") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
