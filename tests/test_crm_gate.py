@@ -185,6 +185,33 @@ def test_a_delivery_still_deferred_when_its_retry_window_ends_fails_to_the_dead_
     assert [d["delivery_id"] for d in pipeline.dead_letters()] == [delivery["id"]]
 
 
+def test_a_delivery_whose_window_ends_behind_a_shut_gate_keeps_the_receivers_last_error(
+    api, pipeline, receiver, monkeypatch
+):
+    # Given a retry window of a minute, a receiver answering 503, and a gate that shuts after the first attempt
+    monkeypatch.setenv("CRM_RETRY_WINDOW_SECONDS", "60")
+    reset_crm_settings()
+    receiver.answer = lambda n: 503
+    real_enter, entered = crm_gate.enter, []
+
+    def shut_after_one(*args):
+        entered.append(args)
+        return real_enter(*args) if len(entered) == 1 else crm_gate.Wait(clock.epoch() + 25, "circuit_open")
+
+    monkeypatch.setattr(crm_gate, "enter", shut_after_one)
+    admin = _admin()
+    account = api.account(admin)
+    hook = _webhook(api, account, admin, receiver.url())
+    api.lead(account, admin)
+    # When the window ends while the gate is shut
+    pipeline.settle(max_seconds=3600)
+    # Then the delivery failed with what the receiver last answered, not with the gate's reason
+    assert len(receiver.received()) == 1
+    [delivery] = _deliveries(api, account, admin, hook["id"])
+    assert delivery["status"] == "failed" and delivery["last_error"] == "http_503" and delivery["attempts"] == 1
+    assert [d["delivery_id"] for d in pipeline.dead_letters()] == [delivery["id"]]
+
+
 # ---------------------------------------------------------------------------------------------- cap
 
 

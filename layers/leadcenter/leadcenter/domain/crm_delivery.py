@@ -366,7 +366,8 @@ def _defer(delivery: Delivery, number: int, deferrals: int, wait: crm_gate.Wait)
     now = clock.epoch()
     if now >= delivery.deadline:
         business_metrics.crm_delivery("failed")
-        return _close(delivery, wait.reason, dead_letter=True)
+        # The receiver's last error says what went wrong; the gate only kept a last attempt from being made.
+        return _close(delivery, delivery.last_error or wait.reason, dead_letter=True)
     later = now + backoff_seconds(deferrals - 1) if deferrals > 1 else now
     due = min(max(wait.until, later), float(delivery.deadline))
     if crm_queue.send([attempt_message(delivery, number, deferrals=deferrals)], not_before=due):
