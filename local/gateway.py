@@ -84,6 +84,61 @@ def fresh_handler(function: Function) -> Any:
     return getattr(module, attribute)
 
 
+def local_concurrency(variable: str, default: int) -> int:
+    """Containers per function locally, from `variable` (Lambda scales out; two cores do not need many)."""
+    import os
+
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return default
+    if not re.fullmatch(r"[1-9]\d{0,2}", value):
+        print(f"[local] ignoring {variable}={value!r}: use a whole number from 1 to 999", flush=True)
+        return default
+    return int(value)
+
+
+DEFAULT_API_CONCURRENCY = 4
+
+
+class Containers:
+    """An API function's warm containers. Lambda gives a container one request at a time and starts another for
+    a request that finds them all busy; here a request takes the container that served last (so requests one
+    after another always meet the function's own module, as tests expect), or starts one more, up to `limit`
+    (LOCAL_API_CONCURRENCY), or waits for one to come free. A second container is the function's module run
+    again (`fresh_handler`): its own resolver and its own routers' state."""
+
+    def __init__(self, function: Function, limit: int) -> None:
+        self.function = function
+        self.limit = max(1, limit)
+        self.idle: list[Any] = []
+        self.started = 0
+        self.changed = threading.Condition()
+
+    @contextmanager
+    def take(self) -> Iterator[Any]:
+        with self.changed:
+            while not self.idle and self.started >= self.limit:
+                self.changed.wait()
+            handler = self.idle.pop() if self.idle else None
+            first = handler is None and self.started == 0
+            if handler is None:
+                self.started += 1
+        if handler is None:
+            try:
+                handler = handler_of(self.function) if first else fresh_handler(self.function)
+            except BaseException:
+                with self.changed:
+                    self.started -= 1
+                    self.changed.notify()
+                raise
+        try:
+            yield handler
+        finally:
+            with self.changed:
+                self.idle.append(handler)
+                self.changed.notify()
+
+
 def context_for(function: Function) -> LambdaContext:
     return LambdaContext(
         function_name=function.logical_id,
@@ -134,9 +189,10 @@ class Gateway:
         self.functions = stack.functions()
         self.routes = [(self._pattern(r.path), r) for r in stack.api_routes()]
         self.tokens: dict[str, str] = {}
-        # Lambda gives a container one event at a time, and a Powertools resolver keeps the current event on
-        # the app object: concurrent requests to one function take turns, as they would in one container.
-        self._containers = {name: threading.Lock() for name in self.functions}
+        # Lambda gives a container one event at a time: concurrent requests to one function take containers of
+        # their own (the resolver's event is per thread, see _current_event_per_thread).
+        limit = local_concurrency("LOCAL_API_CONCURRENCY", DEFAULT_API_CONCURRENCY)
+        self._containers = {name: Containers(function, limit) for name, function in self.functions.items()}
 
     @staticmethod
     def _pattern(path: str) -> re.Pattern[str]:
@@ -191,8 +247,8 @@ class Gateway:
             claims = {"sub": subject, "token_use": "id"}
         event = self._event(route, path, parameters, query, headers, body, claims)
         function = self.functions[route.function]
-        with self._containers[route.function], running(route.function):
-            result = handler_of(function)(event, context_for(function))
+        with self._containers[route.function].take() as handler, running(route.function):
+            result = handler(event, context_for(function))
         response_body = result.get("body") or ""
         if result.get("isBase64Encoded"):
             response_body = base64.b64decode(response_body).decode("utf-8", "replace")

@@ -7,11 +7,15 @@ when the runner is killed without a word.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
 import socket
+import tempfile
 import time
+
+from local import aws_wire
 
 
 def port_is_free(port: int) -> bool:
@@ -31,8 +35,12 @@ class MotoProcess:
         import multiprocessing
 
         self.port = port
+        # The runner's own calls take a Unix socket (local/aws_wire.py); everyone else the HTTP port.
+        self.wire_path = None
+        if aws_wire.enabled():  # in a directory only this user can enter (mkdtemp makes it 0700)
+            self.wire_path = os.path.join(tempfile.mkdtemp(prefix="leadcenter-aws-"), "moto.sock")
         self.process = multiprocessing.get_context("spawn").Process(
-            target=serve_moto, args=(port, os.getpid()), name="moto", daemon=True
+            target=serve_moto, args=(port, os.getpid(), self.wire_path), name="moto", daemon=True
         )
 
     def start(self, timeout: float = 60.0) -> None:
@@ -43,18 +51,24 @@ class MotoProcess:
                 raise SystemExit(f"the moto server stopped at start (exit code {self.process.exitcode})")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
+                    if self.wire_path is None or os.path.exists(self.wire_path):
+                        return
             except OSError:
-                time.sleep(0.05)
+                pass
+            time.sleep(0.05)
         self.stop()
         raise SystemExit(f"the moto server did not listen on {self.port} within {timeout:.0f}s")
 
     def stop(self) -> None:
         self.process.terminate()
         self.process.join(timeout=10)
+        if self.wire_path is not None:
+            for path in (self.wire_path, os.path.dirname(self.wire_path)):
+                with contextlib.suppress(OSError):
+                    os.unlink(path) if path == self.wire_path else os.rmdir(path)
 
 
-def serve_moto(port: int, parent_pid: int) -> None:
+def serve_moto(port: int, parent_pid: int, wire_path: str | None = None) -> None:
     """The child's whole life: serve until the runner goes, even if it is killed without a word."""
     from moto.server import ThreadedMotoServer
 
@@ -65,6 +79,8 @@ def serve_moto(port: int, parent_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the runner stops us itself
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
+    if wire_path is not None and server._server is not None:
+        aws_wire.serve(server._server.app, wire_path, ("127.0.0.1", port))  # the same app the HTTP port runs
     while os.getppid() == parent_pid:
         time.sleep(1.0)
     server.stop()

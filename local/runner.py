@@ -23,6 +23,7 @@ import time
 import traceback
 from types import FrameType
 
+from local import aws_wire
 from local.common import HOME_REGION, log
 from local.gateway import Gateway, handler_of
 from local.http_server import LocalApp, PortUnavailable, make_local_server
@@ -164,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     runtime = None
     try:
         moto = start_moto(args.aws_port)
+        if moto.wire_path is not None:
+            aws_wire.install(os.environ["AWS_ENDPOINT_URL"], moto.wire_path)
         runtime = build_runtime()
         app.runtime = runtime
         runtime.start_workers()

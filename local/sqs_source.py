@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import base64
 import math
-import os
 import queue
-import re
 import threading
 import time
 import traceback
@@ -20,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from local.common import HOME_REGION, app_clock, log
-from local.gateway import context_for, fresh_handler, handler_of, running
+from local.gateway import context_for, fresh_handler, handler_of, local_concurrency, running
 from local.template import ACCOUNT_ID, Function
 
 MAX_VISIBILITY_SECONDS = 43_200  # SQS's ceiling for ChangeMessageVisibility
@@ -104,13 +102,7 @@ def not_before(message: dict[str, Any]) -> float | None:
 
 def local_queue_concurrency() -> int:
     """Containers per queue-triggered function (Lambda scales an SQS source out; two cores do not need many)."""
-    value = os.environ.get("LOCAL_QUEUE_CONCURRENCY", "").strip()
-    if not value:
-        return DEFAULT_QUEUE_CONCURRENCY
-    if not re.fullmatch(r"[1-9]\d{0,2}", value):
-        log(f"ignoring LOCAL_QUEUE_CONCURRENCY={value!r}: use a whole number from 1 to 999")
-        return DEFAULT_QUEUE_CONCURRENCY
-    return int(value)
+    return local_concurrency("LOCAL_QUEUE_CONCURRENCY", DEFAULT_QUEUE_CONCURRENCY)
 
 
 class QueueConsumer:

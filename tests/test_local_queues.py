@@ -189,3 +189,68 @@ def test_two_functions_resolving_at_once_each_read_their_own_event() -> None:
         thread.join()
     # Then each reads its own event, not the one assigned last
     assert seen == {name: ({"function": name}, {"function": name}) for name in ("CaptureFunction", "LeadsFunction")}
+
+
+def test_api_requests_at_once_take_containers_of_their_own_up_to_the_limit() -> None:
+    # Given an API function's containers, at most two (LOCAL_API_CONCURRENCY)
+    from local.gateway import Containers
+
+    containers = Containers(Function("SlowFunction", "tests/local_fixtures", "slow_app.lambda_handler"), limit=2)
+    # When requests come one after another, the function's own module answers each
+    with containers.take() as first:
+        pass
+    with containers.take() as again:
+        pass
+    assert first is again and first.__globals__ is sys.modules["tests.local_fixtures.slow_app"].__dict__
+    # When three come at once
+    busy, peak, used, lock = [0], [0], [], threading.Lock()
+
+    def request() -> None:
+        with containers.take() as handler:
+            with lock:
+                busy[0] += 1
+                peak[0] = max(peak[0], busy[0])
+                used.append(id(handler.__globals__["CONTAINER"]))
+            time.sleep(0.2)
+            with lock:
+                busy[0] -= 1
+
+    threads = [threading.Thread(target=request) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    # Then two run at once, each in a container of its own (a module of its own), and the third waits its turn
+    assert peak[0] == 2 and len(set(used)) == 2 and containers.started == 2 and len(used) == 3
+
+
+def test_concurrent_api_requests_each_get_their_own_answer(api) -> None:
+    # Given two users, each with an account and a label named after them, and the leads function answering in
+    # several containers at once
+    accounts = {user: api.account(user) for user in ("alice", "bob")}
+    for user, account in accounts.items():
+        api.ok("POST", f"/accounts/{account}/labels", user, expect=201, json_body={"name": f"{user}'s"})
+    start, answers, lock = threading.Barrier(8), [], threading.Lock()
+
+    def ask(user: str, account: str) -> None:
+        start.wait(timeout=10)
+        reply = api.call("GET", f"/accounts/{account}/labels", user)
+        names = [label["name"] for label in reply.json().get("items", [])] if reply.status == 200 else None
+        with lock:
+            answers.append((user, account, reply.status, names))
+
+    # When each asks for their own account and for the other's, four requests each, all at the same moment
+    work = [(user, accounts[user if n % 2 else other]) for user, other in (("alice", "bob"), ("bob", "alice"))
+            for n in range(4)]  # fmt: skip
+    threads = [threading.Thread(target=ask, args=pair) for pair in work]
+    containers = api.gateway._containers["LeadsFunction"]
+    with containers.take():  # one container busy throughout: the requests must start containers of their own
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    # Then each gets their own account's labels, or 404 for the other's (not a member): none gets another's answer
+    assert len(answers) == 8
+    for user, account, status, answered in answers:
+        assert (status, answered) == ((200, [f"{user}'s"]) if account == accounts[user] else (404, None)), answers
+    assert containers.started > 1

@@ -188,3 +188,59 @@ def test_plain_json_answers_are_the_ones_moto_would_give(monkeypatch):
     iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
     records = streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
     assert [r["eventName"] for r in records] == ["INSERT", "MODIFY", "REMOVE"]
+
+
+UPDATES = [
+    # (expression, names, values): every kind of clause and operand moto's validator processes
+    ("SET a = :one, b = if_not_exists(b, :zero) + :one", {}, {":one": {"N": "1"}, ":zero": {"N": "0"}}),
+    ("SET #l = list_append(if_not_exists(#l, :empty), :two) REMOVE gone", {"#l": "l"},
+     {":empty": {"L": []}, ":two": {"L": [{"S": "x"}, {"S": "y"}]}}),
+    ("ADD c :five, s :set DELETE t :drop", {},
+     {":five": {"N": "5"}, ":set": {"SS": ["p", "q"]}, ":drop": {"SS": ["r"]}}),
+    ("SET m.#in = :v, n = a - :one", {"#in": "inner"}, {":v": {"M": {"k": {"S": "v"}}}, ":one": {"N": "1"}}),
+]  # fmt: skip
+
+
+def test_update_expressions_give_the_same_items_parsed_once_per_text():
+    """Fix 11 keeps one parse per expression text and walks each validator's tree reading its node types once;
+    the items must come out as moto's own walk makes them, however often an expression is used, and a broken
+    expression must still be refused every time."""
+    import moto.dynamodb.models as models
+    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser
+
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    table = "leadcenter-app"
+    pk = f"U#{uuid.uuid4().hex}"
+
+    def run(sk: str) -> dict:
+        key = {"pk": {"S": pk}, "sk": {"S": sk}}
+        client.put_item(TableName=table, Item={**key, "t": {"SS": ["r", "u"]}, "m": {"M": {}}, "gone": {"S": "g"}})
+        for expression, names, values in UPDATES:
+            client.update_item(TableName=table, Key=key, UpdateExpression=expression,
+                               **({"ExpressionAttributeNames": names} if names else {}),
+                               ExpressionAttributeValues=values)  # fmt: skip
+        return client.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]
+
+    cache = models.UpdateExpressionParser.make
+    before = cache.cache_info()
+    first, again = run("1"), run("2")  # the second run: every text from the cache
+    after = cache.cache_info()
+    patched_traverse = DepthFirstTraverser.traverse
+    try:
+        DepthFirstTraverser.traverse = lambda self, node: self.traverse_node_recursively(node)  # moto's own walk
+        unpatched = run("3")
+    finally:
+        DepthFirstTraverser.traverse = patched_traverse
+    assert first == {**again, "sk": {"S": "1"}} and unpatched == {**first, "sk": {"S": "3"}}
+    assert first["b"] == {"N": "1"} and first["n"] == {"N": "0"} and first["c"] == {"N": "5"}
+    assert first["l"] == {"L": [{"S": "x"}, {"S": "y"}]} and "gone" not in first
+    assert sorted(first["s"]["SS"]) == ["p", "q"] and first["t"] == {"SS": ["u"]}
+    assert first["m"] == {"M": {"inner": {"M": {"k": {"S": "v"}}}}}
+    # Each text parsed once (the handler and the backend both ask), then always from the cache.
+    assert after.misses - before.misses == len(UPDATES)
+    assert after.hits - before.hits == 3 * len(UPDATES)
+    for _ in range(2):  # not cached as a success: refused each time
+        with pytest.raises(client.exceptions.ClientError, match=r"Invalid UpdateExpression|Syntax error"):
+            client.update_item(TableName=table, Key={"pk": {"S": pk}, "sk": {"S": "1"}},
+                               UpdateExpression="SET a = = :one",
+                               ExpressionAttributeValues={":one": {"N": "1"}})  # fmt: skip
