@@ -187,7 +187,7 @@ class QueueConsumer:
             left = closes - time.monotonic()
             if left <= 0:
                 break
-            self.stop_event.wait(min(left, 0.1))
+            DRAIN_WAITING.wait(min(left, 0.1))  # at once when the seed starts waiting; stop_event: the loop's test
             more = self._receive(self.batch_size - len(ready), 0)
             if not more and DRAIN_WAITING.is_set():
                 break  # local only: nothing more to gather and the seed is waiting (DRAIN_WAITING)

@@ -244,3 +244,58 @@ def test_update_expressions_give_the_same_items_parsed_once_per_text():
             client.update_item(TableName=table, Key={"pk": {"S": pk}, "sk": {"S": "1"}},
                                UpdateExpression="SET a = = :one",
                                ExpressionAttributeValues={":one": {"N": "1"}})  # fmt: skip
+
+
+def test_kms_keys_get_their_private_key_when_first_used():
+    """Fix 12: CreateKey no longer makes an RSA key for every key; a symmetric key never makes one, an asymmetric
+    key makes it on its first Sign and then signs and verifies as before."""
+    from moto.kms.models import kms_backends
+
+    kms = boto3.client("kms", region_name="us-east-1")
+    symmetric = kms.create_key()["KeyMetadata"]["KeyId"]
+    sealed = kms.encrypt(KeyId=symmetric, Plaintext=b"secret")["CiphertextBlob"]
+    assert kms.decrypt(CiphertextBlob=sealed)["Plaintext"] == b"secret"
+    kms.generate_data_key(KeyId=symmetric, KeySpec="AES_256")
+    keys = kms_backends["123456789012"]["us-east-1"].keys
+    assert keys[symmetric].private_key._made is None
+    signing = kms.create_key(KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+    assert keys[signing].private_key._made is None
+    signature = kms.sign(KeyId=signing, Message=b"m", SigningAlgorithm="RSASSA_PSS_SHA_256")["Signature"]
+    assert keys[signing].private_key._made is not None
+    assert kms.verify(KeyId=signing, Message=b"m", Signature=signature,
+                      SigningAlgorithm="RSASSA_PSS_SHA_256")["SignatureValid"]  # fmt: skip
+    public = kms.get_public_key(KeyId=signing)["PublicKey"]
+    assert public == kms.get_public_key(KeyId=signing)["PublicKey"]  # the same key each time, made once
+
+
+def test_a_copied_update_expression_tree_is_the_tree_copy_would_make():
+    """Fix 11's direct copy of moto's expression trees: the same node classes, children and parent links as
+    `copy.deepcopy` makes through the generic protocol, and nothing shared with the original."""
+    import copy
+
+    from moto.dynamodb.parsing.ast_nodes import Node
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+
+    def shape(node, parent=None):
+        if not isinstance(node, Node):
+            return repr(node)
+        children = node.children if isinstance(node.children, list) else [node.children]
+        return (type(node).__name__, node.parent is parent, [shape(child, node) for child in children])
+
+    def nodes(node):
+        yield node
+        for child in node.children if isinstance(node.children, list) else []:
+            if isinstance(child, Node):
+                yield from nodes(child)
+
+    patched = Node.__deepcopy__
+    for expression, _names, _values in UPDATES:
+        tree = UpdateExpressionParser.make(expression)
+        fast = copy.deepcopy(tree)
+        try:
+            del Node.__deepcopy__
+            generic = copy.deepcopy(tree)
+        finally:
+            Node.__deepcopy__ = patched
+        assert shape(fast) == shape(generic) == shape(tree)
+        assert not {id(n) for n in nodes(fast)} & {id(n) for n in nodes(tree)}

@@ -72,3 +72,26 @@ def test_cancellation_reasons_come_back_per_item_in_wire_order():
     assert cancellation_reasons(raised.value) == [None, "ConditionalCheckFailed", None]
     # And nothing of the transaction was written
     assert m.event.get(children_pk(account, lead), "T#2").actor == "a"
+
+
+def test_every_threads_session_reads_botocore_models_through_one_loader():
+    """pynamodb's session per thread and leadcenter.aws's client session share one loader: a model file is parsed
+    once per process, not once per thread (the local runner's threads, a worker's first request)."""
+    import threading
+
+    from leadcenter import aws
+    from leadcenter.store._base import _shared_session
+
+    loaders = []
+    thread = threading.Thread(target=lambda: loaders.append(_shared_session().get_component("data_loader")))
+    thread.start()
+    thread.join()
+    loaders.append(_shared_session().get_component("data_loader"))
+    assert loaders[0] is loaders[1] is aws.data_loader()
+    assert _shared_session() is _shared_session() and loaders[0] is not None
+    # and a model loaded in one session is there for the other without reading the file again
+    model = _shared_session().get_service_model("dynamodb")
+    assert aws.data_loader().load_service_model("dynamodb", "service-2") is aws.data_loader().load_service_model(
+        "dynamodb", "service-2"
+    )
+    assert model.service_name == "dynamodb"

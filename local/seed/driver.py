@@ -231,22 +231,21 @@ class Demo:
         return events
 
     def by_hand(self, day: int, persons: list[Person]) -> list[Person]:
-        """Leads typed in by hand, and chats marked as leads, on this day."""
+        """Leads typed in by hand, and chats marked as leads, on this day (the two admins at once, as the events)."""
+        chosen = [who for who in persons if who.day == day and who.kind in ("manual", "mark")]
         made = []
-        for who in persons:
-            if who.day != day or who.kind not in ("manual", "mark"):
-                continue
-            account = self.accounts[who.account]
-            user = ADMINS[who.index % 2]
-            if who.kind == "manual":
-                reply = self.api.call("POST", f"/accounts/{account}/leads", user, plan.manual_body(who))
-            else:
-                path = f"/accounts/{account}/conversations/{who.conversation_id}/mark-as-lead"
-                reply = self.api.call("POST", path, user)
+        for who, reply in zip(chosen, self.pool.map(self.make_by_hand, chosen), strict=True):
             if reply.status in (200, 201):
                 self.lead_ids[who.index] = str(reply.json()["id"])
                 made.append(who)
         return made
+
+    def make_by_hand(self, who: Person) -> Reply:
+        account = self.accounts[who.account]
+        user = ADMINS[who.index % 2]
+        if who.kind == "manual":
+            return self.api.call("POST", f"/accounts/{account}/leads", user, plan.manual_body(who))
+        return self.api.call("POST", f"/accounts/{account}/conversations/{who.conversation_id}/mark-as-lead", user)
 
     def captured(self, since: str, persons: list[Person]) -> list[Person]:
         """The leads the capture worker made since `since`, recognised by their contacts."""
@@ -346,6 +345,7 @@ class Demo:
             events = self.day_events(day, today)
             self.parallel(self.api.webhook, events)
             t.append(time.monotonic())
+            DRAIN_WAITING.set()  # nothing more comes today but the marketers' jobs: close the capture batch now
             acting.result()
             t.append(time.monotonic())
             self.queues.drain()

@@ -22,6 +22,13 @@ def _session() -> Any:
     return botocore.session.get_session()
 
 
+def data_loader() -> Any:
+    """The loader of botocore's model files that every session of the process shares (store._base): a file is
+    read and parsed once, not once per session. Its cache is a plain dict: two threads loading the same file at
+    once both parse it, and one result stays."""
+    return _session().get_component("data_loader")
+
+
 def client(service: str, region: str) -> Any:
     with _lock:  # botocore sessions are not safe to create clients from concurrently
         return _client(service, region)

@@ -24,10 +24,14 @@ _per_thread = threading.local()
 def _shared_session() -> botocore.session.Session:
     """pynamodb opens a botocore session per model class, and each session loads botocore's endpoint and
     DynamoDB model files again (~8 MB each; an export touching a dozen model classes peaked ~80 MB higher).
-    One session per thread loads them once; per thread because creating clients is not thread-safe."""
+    One session per thread, because creating clients is not thread-safe; every one of them reads the model files
+    through the loader of `leadcenter.aws`'s session, so each file is loaded (and held) once per process."""
     session = getattr(_per_thread, "session", None)
     if session is None:
+        from leadcenter import aws
+
         session = _per_thread.session = botocore.session.get_session()
+        session.register_component("data_loader", aws.data_loader())
     return session
 
 
