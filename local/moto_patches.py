@@ -14,6 +14,7 @@
 5. moto's SQS asks "is this message visible / delayed?" of every message of a queue on every send and receive,
    each time building two datetimes; a backlog of thousands (a load run) made each call milliseconds. The same
    wall-clock test, read from `time.time()`, is one float: semantics unchanged, a backlog costs microseconds.
+   A queue's attribute names, converted from CamelCase on every send and attribute read, are converted once.
 6. moto's server lists its own package directory (a stat per service) on every request, under a global lock,
    to recognise a service name, and the methods of a response class; neither changes while it runs: read once.
 7. moto answers every Query by walking every item of the table in sorted order (fix 3's cache is dropped by
@@ -37,7 +38,10 @@
    A parsed expression is kept by its text (the parse is pure; moto's validator works on a deep copy, the
    handler only reads it), a walk reads its node types once, and the validator's deep copy of the tree copies
    nodes, lists and strings directly instead of through `copy`'s generic reduce protocol (parents included, via
-   the same memo). Same checks, same order, same errors.
+   the same memo). The three checks that read only the expression's shape (one clause of each kind, no
+   overlapping paths, no key attribute set), given its names and the table's key, are skipped for an expression
+   (the same parsed tree) that passed them with the same names and key; the item-dependent ones always run. Same
+   checks, same order, same errors. (In `local/moto_expressions.py`.)
 12. moto gives every KMS key an RSA-2048 private key at creation, for Sign and Verify, symmetric keys too: 55 ms
    of the child's CPU per key, 0.8 s of every `make run` start (15 keys) and of every test that provisions the
    stack. The private key is now made the first time something asks for it (a symmetric key never does).
@@ -53,6 +57,8 @@ import threading
 import types
 from datetime import datetime
 from typing import Any
+
+from local import moto_expressions
 
 _installed = False
 _write_lock = threading.RLock()
@@ -92,7 +98,7 @@ def install() -> None:
     _plain_item_json()
     _cheaper_item_sizes(Table)
     _index_buckets(Table, DynamoDBBackend)
-    _cheaper_update_expressions()
+    moto_expressions.install()  # fix 11
     _lazy_kms_private_keys()
 
     for name in ("put_item", "update_item", "delete_item", "batch_write_item"):
@@ -200,7 +206,9 @@ def _committed_stream_records(backend_class: Any) -> None:
 
 
 def _fast_sqs_clock() -> None:
-    """Fix 5: moto.sqs's `unix_time_millis()` with no argument is the wall clock in ms; read it directly."""
+    """Fix 5: moto.sqs's `unix_time_millis()` with no argument is the wall clock in ms; read it directly. Its
+    attribute names' CamelCase conversion (a pure function of the name) is cached."""
+    import functools
     import time
 
     import moto.sqs.models as sqs_models
@@ -211,6 +219,7 @@ def _fast_sqs_clock() -> None:
         return time.time() * 1000.0 if dt is None else float(original(dt))
 
     sqs_models.unix_time_millis = unix_time_millis
+    sqs_models.camelcase_to_underscores = functools.lru_cache(maxsize=256)(sqs_models.camelcase_to_underscores)
 
 
 def _cached_service_list() -> None:
@@ -475,72 +484,6 @@ def _index_buckets(table_class: Any, backend_class: Any) -> None:
     table_class.put_item = tracked_put
     table_class.delete_item = tracked_delete
     backend_class.update_item = tracked_update
-
-
-def _cheaper_update_expressions() -> None:
-    """Fix 11: UpdateExpression parses cached by text; a validator walk reads its node types once."""
-    import functools
-
-    import moto.dynamodb.models as models
-    import moto.dynamodb.responses as responses
-    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser, Node  # type: ignore[attr-defined]
-    from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
-
-    class CachedParser:
-        """`UpdateExpressionParser` as both modules use it: `make(text)`, kept for the last 1,024 texts. An
-        expression that does not parse raises each time (exceptions are not cached)."""
-
-        make = staticmethod(functools.lru_cache(maxsize=1024)(UpdateExpressionParser.make))
-
-    models.UpdateExpressionParser = CachedParser
-    responses.UpdateExpressionParser = CachedParser
-
-    plain_hook = DepthFirstTraverser.pre_processing_of_child
-
-    def traverse(self: Any, node: Any) -> Any:
-        wanted = self.nodes_to_be_processed()
-        hook = None if type(self).pre_processing_of_child is plain_hook else self.pre_processing_of_child
-
-        def walk(node: Any, child_id: int) -> Any:  # moto's traverse_node_recursively, types read once
-            if isinstance(node, Node):
-                parent_node = node.parent
-                if node.children is not None:
-                    for i, child_node in enumerate(node.children):
-                        if hook is not None:
-                            hook(node, i)
-                        walk(child_node, i)
-                if isinstance(node, wanted):
-                    node = self.process(node)
-                    node.parent = parent_node
-                    if parent_node:
-                        parent_node.children[child_id] = node
-            return node
-
-        return walk(node, -1)
-
-    DepthFirstTraverser.traverse = traverse
-
-    plain = (str, int, float, bool, type(None))
-
-    def copied(value: Any, memo: dict[int, Any]) -> Any:
-        if type(value) in plain:
-            return value
-        known = memo.get(id(value))
-        if known is not None:
-            return known
-        if isinstance(value, Node):
-            new = object.__new__(type(value))
-            memo[id(value)] = new
-            new.__dict__.update({name: copied(attribute, memo) for name, attribute in value.__dict__.items()})
-            return new
-        if type(value) is list:
-            listed: list[Any] = []
-            memo[id(value)] = listed
-            listed.extend(copied(item, memo) for item in value)
-            return listed
-        return copy.deepcopy(value, memo)
-
-    Node.__deepcopy__ = lambda self, memo: copied(self, memo)
 
 
 def _lazy_kms_private_keys() -> None:

@@ -299,3 +299,30 @@ def test_a_copied_update_expression_tree_is_the_tree_copy_would_make():
             Node.__deepcopy__ = patched
         assert shape(fast) == shape(generic) == shape(tree)
         assert not {id(n) for n in nodes(fast)} & {id(n) for n in nodes(tree)}
+
+
+def test_checks_of_an_expressions_shape_still_refuse_what_its_names_make_wrong():
+    """Fix 11 skips the shape checks for a tree that passed them with the same names and table key: the same text
+    with other names must still be checked, and a text that failed fails every time."""
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    table = "leadcenter-app"
+    key = {"pk": {"S": f"U#{uuid.uuid4().hex}"}, "sk": {"S": "1"}}
+    values = {":one": {"N": "1"}, ":two": {"N": "2"}}
+
+    def update(expression, names):
+        used = {name: value for name, value in values.items() if name in expression}
+        client.update_item(TableName=table, Key=key, UpdateExpression=expression, ExpressionAttributeNames=names,
+                           ExpressionAttributeValues=used)  # fmt: skip
+
+    for _ in range(2):
+        update("SET #a = :one, #b = :two", {"#a": "x", "#b": "y"})
+        update("SET #k = :one", {"#k": "other"})
+    with pytest.raises(client.exceptions.ClientError, match="Two document paths overlap"):
+        update("SET #a = :one, #b = :two", {"#a": "x", "#b": "x"})
+    with pytest.raises(client.exceptions.ClientError, match="Cannot update attribute pk"):
+        update("SET #k = :one", {"#k": "pk"})
+    for _ in range(2):
+        with pytest.raises(client.exceptions.ClientError, match='The "SET" section can only be used once'):
+            update("SET #a = :one SET #b = :two", {"#a": "x", "#b": "y"})
+    item = client.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]
+    assert (item["x"], item["y"], item["other"]) == ({"N": "1"}, {"N": "2"}, {"N": "1"})
