@@ -386,8 +386,9 @@ class Demo:
         if reply.status == 202:
             self.jobs.append((main, str(reply.json()["job_id"])))
         self.queues.drain()
-        for account, job in self.jobs:
-            state = api.call("GET", f"/accounts/{account}/jobs/{job}").json().get("state")
+        states = self.pool.map(lambda pair: api.call("GET", f"/accounts/{pair[0]}/jobs/{pair[1]}").json().get("state"),
+                               self.jobs)  # fmt: skip
+        for (account, job), state in zip(self.jobs, states, strict=True):
             if state != "succeeded":
                 api.failures.append(f"job {job} of {account}: {state}")
         transfer = {"business_center_id": self.accounts["center"], "confirm": True}

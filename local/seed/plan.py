@@ -18,7 +18,7 @@ from local.seed.people import MARKETS, Market, email_for, local_format, message_
 
 RANDOM_SEED = 2026
 HISTORY_DAYS = 30  # spend and most leads; the old cohort lies beyond
-OLD_DAYS = (84, 85, 86, 87, 88)  # created this long ago: expiring within 7 days
+OLD_DAYS = (85, 87)  # created this long ago: expiring within 5 and 3 days
 DEMO_ADMIN = "demo-admin"
 ADMINS = (DEMO_ADMIN, "demo-admin-2")
 LABELS = ("Hot", "VIP", "Follow-up", "Cold")
