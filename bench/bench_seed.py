@@ -33,6 +33,10 @@ TIMEOUT_S = {300: 900.0, 5000: float(os.environ.get("SEED_BENCH_5000_CAP_S") or 
 PEER_CAP_S = float(os.environ.get("SEED_BENCH_PEER_CAP_S") or 300)
 
 
+def _peer_cap(size: int) -> float:
+    return TIMEOUT_S[300] if size == 300 else PEER_CAP_S
+
+
 def _port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -97,8 +101,7 @@ def _measure(size: int, peer_tree: Path, logs: Path) -> tuple[float | None, floa
     ours = _finish(Run(ROOT, size, logs / f"ours-{size}.log"), True, TIMEOUT_S.get(size, 3600.0))
     found = re.search(r"\[seed\] done in [^\n]*", (logs / f"ours-{size}.log").read_text(errors="replace"))
     line = found.group(0)[:300] if found else f"not done at the cap: {ours[1]}"
-    peer = _finish(Run(peer_tree, size, logs / f"peer-{size}.log"), False,
-                   TIMEOUT_S[300] if size == 300 else PEER_CAP_S)  # fmt: skip
+    peer = _finish(Run(peer_tree, size, logs / f"peer-{size}.log"), False, _peer_cap(size))
     return ours[0], peer[0], line
 
 
@@ -121,13 +124,12 @@ def run() -> dict[str, Any]:
     for size in SIZES:
         ours, peer, line = _measure(size, peer_tree, logs)
         name = "seed_demo_seconds" if size == 300 else f"seed_demo_{size}_seconds"
-        peer_cap = TIMEOUT_S[300] if size == 300 else PEER_CAP_S
         how = ("through signed webhook events, the capture and jobs queue workers and API calls" if size <= 300 else
                "the first 300 through signed webhook events, the queue workers and API calls, the rest written "
                "through the store in batches meanwhile (local/seed/bulk.py)")  # fmt: skip
         note = (f"{size} leads {how}, "
                 f"from runner start to GET /_local/seed done; peer = commit {PEER_COMMIT}'s seed (POST /leads + "
                 f"PATCH per lead, no pipeline) run after ours, each alone on the machine; ours: {line}"
-                f"{'' if peer else f'; peer not done within {peer_cap:.0f}s'}; logs in {logs}")  # fmt: skip
+                f"{'' if peer else f'; peer not done within {_peer_cap(size):.0f}s'}; logs in {logs}")  # fmt: skip
         results[name] = metric(ours if ours is not None else TIMEOUT_S.get(size, 3600.0), "s", peer, note)
     return results

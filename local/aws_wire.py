@@ -98,20 +98,11 @@ def _latin1(text: str) -> str:
 
 
 def call_wsgi(app: Callable[..., Iterable[bytes]], environ: dict[str, Any]) -> Response:
-    started: list[Any] = []
+    """The whole WSGI app's answer, buffered (werkzeug's own runner, `write()` callers included)."""
+    from werkzeug.test import run_wsgi_app
 
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[..., None]:
-        started[:] = [status, headers]
-        return lambda _data: None
-
-    chunks = app(environ, start_response)
-    try:
-        body = b"".join(chunks)
-    finally:
-        close = getattr(chunks, "close", None)
-        if close is not None:
-            close()
-    return int(started[0].split(" ", 1)[0]), list(started[1]), body
+    chunks, status, headers = run_wsgi_app(app, environ, buffered=True)
+    return int(status.split(" ", 1)[0]), list(headers.items()), b"".join(chunks)
 
 
 class Dispatch:
@@ -197,7 +188,8 @@ def serve(app: Callable[..., Iterable[bytes]], path: str, server: tuple[str, int
 
 
 class _Body(io.BytesIO):
-    """The raw response botocore reads: `stream()` for `AWSResponse.content`, `read()` for streaming bodies."""
+    """The raw response botocore reads: `stream()` for `AWSResponse.content`, `read()` for streaming bodies (moto's
+    `MockRawResponse`, which the runner does not import: moto's core costs a quarter of a second to load)."""
 
     def stream(self, **_kwargs: Any) -> Iterable[bytes]:
         data = self.read()

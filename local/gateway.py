@@ -9,6 +9,7 @@ import contextvars
 import importlib
 import importlib.util
 import json
+import os
 import re
 import secrets
 import threading
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
+from local.common import log
 from local.template import ApiRoute, Function, Stack
 
 
@@ -86,13 +88,11 @@ def fresh_handler(function: Function) -> Any:
 
 def local_concurrency(variable: str, default: int) -> int:
     """Containers per function locally, from `variable` (Lambda scales out; two cores do not need many)."""
-    import os
-
     value = os.environ.get(variable, "").strip()
     if not value:
         return default
     if not re.fullmatch(r"[1-9]\d{0,2}", value):
-        print(f"[local] ignoring {variable}={value!r}: use a whole number from 1 to 999", flush=True)
+        log(f"ignoring {variable}={value!r}: use a whole number from 1 to 999")
         return default
     return int(value)
 
@@ -101,11 +101,12 @@ DEFAULT_API_CONCURRENCY = 4
 
 
 class Containers:
-    """An API function's warm containers. Lambda gives a container one request at a time and starts another for
-    a request that finds them all busy; here a request takes the container that served last (so requests one
-    after another always meet the function's own module, as tests expect), or starts one more, up to `limit`
-    (LOCAL_API_CONCURRENCY), or waits for one to come free. A second container is the function's module run
-    again (`fresh_handler`): its own resolver and its own routers' state."""
+    """A function's warm containers, for the API gateway and the queue consumers alike. Lambda gives a container
+    one event at a time and starts another for an event that finds them all busy; here an invocation takes the
+    container that served last (so invocations one after another always meet the function's own module, as tests
+    expect), or starts one more, up to `limit` (LOCAL_API_CONCURRENCY, or the queue's MaximumConcurrency and
+    LOCAL_QUEUE_CONCURRENCY), or waits for one to come free. A second container is the function's module run
+    again (`fresh_handler`): its own globals, resolver and batch processor."""
 
     def __init__(self, function: Function, limit: int) -> None:
         self.function = function

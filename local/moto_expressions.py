@@ -100,10 +100,7 @@ def install() -> None:
             if shape in known and isinstance(processor, by_shape):
                 continue  # this tree passed the checks of its shape with these names and this key already
             node = processor.traverse(node)
-        if self.parsed in passed:
-            passed[self.parsed].add(shape)
-        else:
-            passed[self.parsed] = {shape}
+        passed.setdefault(self.parsed, set()).add(shape)
         return node
 
     validators.Validator.__init__ = init  # type: ignore[method-assign]

@@ -7,9 +7,9 @@ when the runner is killed without a word.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
+import shutil
 import signal
 import socket
 import tempfile
@@ -63,9 +63,7 @@ class MotoProcess:
         self.process.terminate()
         self.process.join(timeout=10)
         if self.wire_path is not None:
-            for path in (self.wire_path, os.path.dirname(self.wire_path)):
-                with contextlib.suppress(OSError):
-                    os.unlink(path) if path == self.wire_path else os.rmdir(path)
+            shutil.rmtree(os.path.dirname(self.wire_path), ignore_errors=True)
 
 
 def serve_moto(port: int, parent_pid: int, wire_path: str | None = None) -> None:

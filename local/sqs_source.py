@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import base64
 import math
-import queue
 import threading
 import time
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 from local.common import HOME_REGION, app_clock, log
-from local.gateway import context_for, fresh_handler, handler_of, local_concurrency, running
+from local.gateway import Containers, context_for, local_concurrency, running
 from local.template import ACCOUNT_ID, Function
 
 MAX_VISIBILITY_SECONDS = 43_200  # SQS's ceiling for ChangeMessageVisibility
@@ -126,10 +125,7 @@ class QueueConsumer:
         self.gathering = threading.Lock()
         wanted = concurrency if concurrency is not None else local_queue_concurrency()
         self.concurrency = max(1, min(wanted, function.max_concurrency or wanted))
-        self.containers: queue.SimpleQueue[Callable[..., Any]] = queue.SimpleQueue()
-        self.containers.put(handler_of(function))
-        for _ in range(self.concurrency - 1):
-            self.containers.put(fresh_handler(function))
+        self.containers = Containers(function, self.concurrency)
         self.stop_event = threading.Event()
         # Messages held back by not_before, by id: kept so a clock jump can deliver them at once.
         self.deferred: dict[str, tuple[dict[str, Any], float]] = {}
@@ -254,16 +250,13 @@ class QueueConsumer:
 
     def deliver(self, messages: list[dict[str, Any]]) -> None:
         event = sqs_event(messages, arn=self.arn)
-        handler = self.containers.get()  # an idle container; waits while all of them are busy
-        try:
-            with running(self.function.logical_id):
+        try:  # an idle container (or a new one, up to the cap); waits while all of them are busy
+            with self.containers.take() as handler, running(self.function.logical_id):
                 result = handler(event, context_for(self.function))
         except Exception:
             # Like Lambda: the whole batch returns after the visibility timeout, then to the DLQ.
             log(f"{self.function.logical_id} failed a batch of {len(messages)}:\n{traceback.format_exc()}")
             return
-        finally:
-            self.containers.put(handler)
         failed = self._failed_ids(result)
         done = [m for m in messages if m["MessageId"] not in failed]
         if done:

@@ -3,6 +3,7 @@ more at once than the event source's MaximumConcurrency; every message is delive
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 import time
@@ -33,10 +34,12 @@ def test_containers_are_separate_modules_capped_by_maximum_concurrency() -> None
     assert capped.concurrency == 2
     uncapped, _ = consumer_for(max_concurrency=None, concurrency=3)
     assert uncapped.concurrency == 3
-    handlers = [uncapped.containers.get() for _ in range(3)]
+    with contextlib.ExitStack() as held:  # three batches at once: three containers
+        handlers = [held.enter_context(uncapped.containers.take()) for _ in range(3)]
     # Each is the function's module run again: its own globals (a batch processor, a resolver's event).
     assert len({id(h.__globals__["CONTAINER"]) for h in handlers}) == 3
     assert handlers[0].__globals__ is sys.modules["tests.local_fixtures.slow_app"].__dict__
+    assert uncapped.containers.limit == 3 and capped.containers.limit == 2
 
 
 def test_batches_run_at_once_in_different_containers_and_every_message_once() -> None:

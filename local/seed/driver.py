@@ -169,9 +169,9 @@ class Demo:
         """The app clock to `day` days before the start (plus `seconds`): forward only, after the first wind-back."""
         clock.advance(self.moment(day) + seconds - clock.epoch())
 
-    def parallel(self, work: Callable[[Any], Any], items: Iterable[Any]) -> None:
-        for future in [self.pool.submit(work, item) for item in items]:
-            future.result()
+    def parallel(self, work: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
+        """`work` on every item by the senders at once; the results in the items' order."""
+        return list(self.pool.map(work, items))
 
     # ------------------------------------------------------------------------------------------ set-up
 
@@ -234,7 +234,7 @@ class Demo:
         """Leads typed in by hand, and chats marked as leads, on this day (the two admins at once, as the events)."""
         chosen = [who for who in persons if who.day == day and who.kind in ("manual", "mark")]
         made = []
-        for who, reply in zip(chosen, self.pool.map(self.make_by_hand, chosen), strict=True):
+        for who, reply in zip(chosen, self.parallel(self.make_by_hand, chosen), strict=True):
             if reply.status in (200, 201):
                 self.lead_ids[who.index] = str(reply.json()["id"])
                 made.append(who)
@@ -386,7 +386,7 @@ class Demo:
         if reply.status == 202:
             self.jobs.append((main, str(reply.json()["job_id"])))
         self.queues.drain()
-        states = self.pool.map(lambda pair: api.call("GET", f"/accounts/{pair[0]}/jobs/{pair[1]}").json().get("state"),
+        states = self.parallel(lambda pair: api.call("GET", f"/accounts/{pair[0]}/jobs/{pair[1]}").json().get("state"),
                                self.jobs)  # fmt: skip
         for (account, job), state in zip(self.jobs, states, strict=True):
             if state != "succeeded":
